@@ -1,0 +1,206 @@
+"""The backward engine: one iterative walk of the graph in topological order.
+
+Nodes are counted first (how many consumers wait on each), then processed from the roots;
+a node runs once every consumer has handed it its gradient, so each backward runs exactly
+once and no recursion is involved (a 10,000-op chain is no problem). Gradients are NumPy
+arrays, or ember Tensors when ``create_graph=True`` so that the backward itself is recorded.
+"""
+import numpy as np
+
+from . import function as _function
+from . import grad_mode
+
+_tensor_mode = _function._tensor_mode
+
+
+def _sum_to_shape(g, shape):
+    """Sum a broadcast gradient back to the shape of the input it belongs to."""
+    if g.shape == shape:
+        return g
+    if not isinstance(g, np.ndarray):
+        return g.sum_to_size(shape)
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return np.asarray(g)
+
+
+def _fit(g, tensor):
+    """The gradient shaped and typed like ``tensor`` (the engine's one broadcast rule)."""
+    data = tensor._data
+    if g.shape != data.shape:
+        g = _sum_to_shape(g, data.shape)
+    if g.dtype != data.dtype:
+        if isinstance(g, np.ndarray):
+            g = g.astype(data.dtype)
+        else:
+            g = g.to(_function._Tensor[0]._dtype_of(data))
+    return g
+
+
+def _as_array(g):
+    return g if isinstance(g, np.ndarray) else g._data
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
+    """Propagate ``root_grads`` from ``roots`` to the leaves.
+
+    Without ``inputs`` gradients accumulate into leaves' ``.grad`` (``Tensor.backward``);
+    with ``inputs`` they are returned for those tensors instead (``autograd.grad``).
+    """
+    tensor_type = _function._Tensor[0]
+    tensor_mode = bool(create_graph)
+
+    # Where to deliver gradients for autograd.grad: leaves by identity, others by node.
+    captured = None
+    if inputs is not None:
+        captured = {}
+        leaf_targets = {id(t) for t in inputs if t.grad_fn is None}
+        node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
+
+    def deliver_leaf(leaf, g):
+        if captured is not None:
+            if id(leaf) in leaf_targets:
+                prev = captured.get(id(leaf))
+                captured[id(leaf)] = g if prev is None else prev + g
+            return
+        for hook in leaf._hooks or ():
+            out = hook(g if tensor_mode else tensor_type._wrap(g))
+            if out is not None:
+                g = out if tensor_mode else out._data
+        _accumulate(leaf, g, tensor_mode)
+
+    # 1. Count how many consumers each node has among the reachable part of the graph.
+    pending = {}
+    stack = []
+    for t in roots:
+        fn = t.grad_fn
+        if fn is not None and fn not in pending:
+            pending[fn] = 0
+            stack.append(fn)
+    while stack:
+        node = stack.pop()
+        for inp in node.inputs:
+            if inp is not None:
+                fn = inp.grad_fn
+                if fn is not None:
+                    if fn in pending:
+                        pending[fn] += 1
+                    else:
+                        pending[fn] = 1
+                        stack.append(fn)
+
+    # 2. Seed the roots, then run nodes as their last consumer finishes.
+    grads = {}
+    for t, g in zip(roots, root_grads):
+        if tensor_mode and isinstance(g, np.ndarray):
+            g = tensor_type._wrap(g)
+        fn = t.grad_fn
+        if fn is None:
+            deliver_leaf(t, g)
+        else:
+            prev = grads.get(fn)
+            grads[fn] = g if prev is None else prev + g
+    ready = [fn for fn in pending if pending[fn] == 0]
+
+    prev_mode = grad_mode._enabled[0]
+    prev_tensor_mode = _tensor_mode[0]
+    grad_mode._enabled[0] = tensor_mode
+    _tensor_mode[0] = tensor_mode
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads.pop(node, None)
+            if g is not None:
+                g = _node_output_hooks(node, g, tensor_mode, tensor_type)
+                if captured is not None and node in node_targets:
+                    captured[id(node_targets[node])] = g
+                in_grads = _call_backward(node, g, tensor_mode, tensor_type)
+            else:
+                in_grads = None
+            for i, inp in enumerate(node.inputs):
+                if inp is None:
+                    continue
+                ig = None if in_grads is None else in_grads[i]
+                fn = inp.grad_fn
+                if ig is not None:
+                    ig = _fit(ig, inp)
+                    if fn is None:
+                        deliver_leaf(inp, ig)
+                    else:
+                        prev = grads.get(fn)
+                        grads[fn] = ig if prev is None else prev + ig
+                if fn is not None:
+                    pending[fn] -= 1
+                    if pending[fn] == 0:
+                        ready.append(fn)
+            if not retain_graph:
+                node._release()
+    finally:
+        grad_mode._enabled[0] = prev_mode
+        _tensor_mode[0] = prev_tensor_mode
+    return captured
+
+
+def _call_backward(node, g, tensor_mode, tensor_type):
+    if tensor_mode and node.array_backward:
+        result = node.backward(node, g._data)
+        result = result if isinstance(result, tuple) else (result,)
+        return tuple(None if r is None else tensor_type._wrap(np.asarray(r)) for r in result)
+    result = node.backward(node, g)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != len(node.inputs):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.inputs)}, got {len(result)})"
+        )
+    if not tensor_mode:
+        return tuple(r if r is None or type(r) is np.ndarray else _as_array_any(r) for r in result)
+    return tuple(
+        r if r is None or isinstance(r, tensor_type) else tensor_type._wrap(np.asarray(r))
+        for r in result
+    )
+
+
+def _as_array_any(r):
+    return r._data if hasattr(r, "_data") else np.asarray(r)
+
+
+def _node_output_hooks(node, g, tensor_mode, tensor_type):
+    """Run hooks registered on the node's output tensor and keep its grad if it asked."""
+    ref = getattr(node, "_out_tensor", None)
+    if ref is None:
+        return g
+    t = ref()
+    if t is None:
+        return g
+    for hook in t._hooks or ():
+        out = hook(g if tensor_mode else tensor_type._wrap(g))
+        if out is not None:
+            g = out if tensor_mode else out._data
+    if t._retains_grad:
+        _accumulate(t, g, tensor_mode)
+    return g
+
+
+def _accumulate(t, g, tensor_mode):
+    """Add ``g`` into ``t.grad`` the way PyTorch does (in place unless building a graph)."""
+    tensor_type = _function._Tensor[0]
+    if t.grad is None:
+        if tensor_mode:
+            t.grad = g
+        else:
+            # A copy: ``g`` may be shared with another input's gradient or be a read-only
+            # broadcast view, and the user is free to modify ``.grad`` in place.
+            t.grad = tensor_type._wrap(np.array(g, dtype=t._data.dtype, copy=True))
+    elif tensor_mode or t.grad._requires_grad:
+        t.grad = t.grad + g
+    else:
+        np.add(t.grad._data, _as_array(g), out=t.grad._data)
+        t.grad._vc[0] += 1

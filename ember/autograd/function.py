@@ -1,0 +1,183 @@
+"""``Function``: a differentiable operation, and the graph node it leaves behind.
+
+An op is a subclass with a ``forward`` on NumPy arrays and a ``backward`` that maps the
+output's gradient to one gradient per input. ``apply`` unwraps tensors, runs ``forward``
+and, when a gradient will be needed, turns the context object itself into the graph node
+of the result (as PyTorch's ``ctx`` is its ``grad_fn``).
+
+``backward`` normally receives NumPy arrays. Under ``create_graph=True`` it receives ember
+Tensors instead and its operators record a graph, which is how second derivatives come for
+free; so a backward is written with operators, methods and ufuncs that mean the same on
+both (NumPy ufuncs applied to a Tensor dispatch to ember's ops). A backward that can only
+work on arrays (im2col and the like) sets ``array_backward = True``: under create_graph its
+result is a constant.
+"""
+import weakref
+
+import numpy as np
+
+from .. import _dtype
+from . import grad_mode
+
+_grad_enabled = grad_mode._enabled
+# True while the engine runs a create_graph backward: saved values come back as Tensors.
+_tensor_mode = [False]
+
+_OUTPUT = object()  # marks "this saved array is the op's own output"
+
+
+class Function:
+    """Base of all differentiable operations; an instance is one node of the graph."""
+
+    array_backward = False
+
+    @staticmethod
+    def forward(ctx, *args):  # pragma: no cover - abstract
+        raise NotImplementedError("a Function subclass must define forward")
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - abstract
+        raise NotImplementedError("a Function subclass must define backward")
+
+    @classmethod
+    def apply(cls, *args):
+        tensor_type = _Tensor[0]
+        arrays = []
+        needs = []
+        any_needs = False
+        for a in args:
+            if isinstance(a, tensor_type):
+                arrays.append(a._data)
+                r = a._requires_grad
+                needs.append(r)
+                any_needs = any_needs or r
+            else:
+                arrays.append(a)
+                needs.append(False)
+        ctx = object.__new__(cls)
+        ctx._saved = ()
+        if not (any_needs and _grad_enabled[0]):
+            ctx.needs_input_grad = (False,) * len(args)
+            out = cls.forward(ctx, *arrays)
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            return tensor_type._wrap(out)
+        ctx.needs_input_grad = tuple(needs)
+        out = cls.forward(ctx, *arrays)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        ctx.inputs = tuple(a if n else None for a, n in zip(args, needs))
+        result = tensor_type._from_op(out, ctx)
+        if ctx._saved:
+            ctx._link_saved(args, out, result)
+        return result
+
+    # ----- saving what backward needs -------------------------------------------------
+    def save_for_backward(self, *items):
+        self._saved = items
+
+    def _link_saved(self, args, out, result):
+        """Remember which saved arrays are inputs or the output, and their versions, so
+        that backward can detect in-place changes and hand out Tensors under create_graph."""
+        tensor_type = _Tensor[0]
+        refs = []
+        versions = []  # (saved position, version counter, version when saved)
+        for i, item in enumerate(self._saved):
+            ref = None
+            if item is out:
+                ref = _OUTPUT
+                self._out_ref = weakref.ref(result)  # weak: the result owns this node
+                versions.append((i, result._vc, result._vc[0]))
+            else:
+                for a in args:
+                    if isinstance(a, tensor_type) and a._data is item:
+                        ref = a
+                        versions.append((i, a._vc, a._vc[0]))
+                        break
+            refs.append(ref)
+        self._saved_refs = refs
+        self._saved_versions = versions
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward "
+                "through the graph a second time or if you need to access saved tensors "
+                "after calling backward."
+            )
+        for i, counter, version in getattr(self, "_saved_versions", ()):
+            if counter[0] != version:
+                item = saved[i]
+                kind = _dtype.from_numpy(item.dtype).name
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been "
+                    f"modified by an inplace operation: [{kind} {list(item.shape)}], which "
+                    f"is saved by {self.name()}, is at version {counter[0]}; expected "
+                    f"version {version} instead."
+                )
+        if _tensor_mode[0] and not self.array_backward:
+            return self._saved_as_tensors()
+        return saved
+
+    def _saved_as_tensors(self):
+        tensor_type = _Tensor[0]
+        out = []
+        for item, ref in zip(self._saved, getattr(self, "_saved_refs", (None,) * len(self._saved))):
+            if ref is _OUTPUT:
+                ref = self._out_ref()
+            if ref is None:
+                ref = tensor_type._wrap(item) if isinstance(item, np.ndarray) else item
+            out.append(ref)
+        return tuple(out)
+
+    def _release(self):
+        """Free what backward needed (called after a backward without retain_graph)."""
+        if self._saved:
+            self._saved = None
+            self._saved_refs = ()
+
+    # ----- identity --------------------------------------------------------------------
+    def name(self):
+        return getattr(self, "backward_name", None) or type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return tuple(
+            (None, 0) if t is None else (t.grad_fn or _AccumulateGrad(t), 0)
+            for t in getattr(self, "inputs", ())
+        )
+
+    def register_hook(self, fn):
+        raise RuntimeError("hooks on grad_fn are not supported; use Tensor.register_hook")
+
+
+class _AccumulateGrad:
+    """Stand-in shown in ``next_functions`` for a leaf, as PyTorch shows it."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def name():
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+# Filled by ember.tensor once Tensor exists (the two modules refer to each other).
+_Tensor = [None]
+
+
+def once_differentiable(cls):
+    """Class decorator: the Function's backward works on arrays only (see module doc)."""
+    cls.array_backward = True
+    return cls

@@ -1,0 +1,489 @@
+"""The functional API (``ember.add``, ``ember.exp`` ...) and its binding as Tensor methods
+and operators, in one table so that a function and its method can never drift apart."""
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from ..tensor import Tensor
+from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
+
+_Scalar = (numbers.Number, np.generic)
+
+
+def _arg(x):
+    """Operands may be tensors, Python numbers or NumPy arrays (which become tensors)."""
+    if isinstance(x, Tensor) or isinstance(x, _Scalar):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    if isinstance(x, (list, tuple)):
+        return creation.tensor(x)
+    raise TypeError(f"unsupported operand type for a tensor operation: '{type(x).__name__}'")
+
+
+def _both_numbers(a, b):
+    return not isinstance(a, Tensor) and not isinstance(b, Tensor)
+
+
+# ----- arithmetic -----------------------------------------------------------------------
+def add(input, other, *, alpha=1, out=None):
+    input, other = _arg(input), _arg(other)
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _out(ew.Add.apply(input, other), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    input, other = _arg(input), _arg(other)
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _out(ew.Sub.apply(input, other), out)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None):
+    return _out(ew.Mul.apply(_arg(input), _arg(other)), out)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    input, other = _arg(input), _arg(other)
+    if rounding_mode is None:
+        return _out(ew.Div.apply(input, other), out)
+    if rounding_mode == "floor":
+        return _out(ew.FloorDivide.apply(input, other), out)
+    if rounding_mode == "trunc":
+        q = ew.Div.apply(input, other)
+        q = ew.Trunc.apply(q)
+        is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
+            (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
+            not isinstance(other, float)
+        return _out(q.long() if is_int else q, out)
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other):
+    return ew.FloorDivide.apply(_arg(input), _arg(other))
+
+
+def remainder(input, other):
+    return ew.Remainder.apply(_arg(input), _arg(other))
+
+
+fmod_like_remainder = remainder
+
+
+def fmod(input, other):
+    input, other = _arg(input), _arg(other)
+    return sub(input, mul(div(input, other, rounding_mode="trunc"), other))
+
+
+def pow(input, exponent):
+    input, exponent = _arg(input), _arg(exponent)
+    if not isinstance(input, Tensor):  # number ** tensor
+        base = creation.tensor(input, dtype=_dtype.from_numpy(
+            _dtype.result_type(input, exponent._data)))
+        return ew.PowTensor.apply(base, exponent)
+    if isinstance(exponent, Tensor):
+        return ew.PowTensor.apply(input, exponent)
+    return ew.Pow.apply(input, exponent)
+
+
+def neg(input):
+    return ew.Neg.apply(input)
+
+
+negative = neg
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    out.copy_(result) if out.shape == result.shape else _resize_into(out, result)
+    return out
+
+
+def _resize_into(out, result):
+    out._data = result._data.astype(out._data.dtype)
+    out._vc[0] += 1
+
+
+def _unary(cls):
+    def op(input, *, out=None):
+        return _out(cls.apply(input), out)
+    op.__name__ = cls.__name__.lower()
+    return op
+
+
+exp = _unary(ew.Exp)
+expm1 = _unary(ew.Expm1)
+log = _unary(ew.Log)
+log2 = _unary(ew.Log2)
+log10 = _unary(ew.Log10)
+log1p = _unary(ew.Log1p)
+sqrt = _unary(ew.Sqrt)
+rsqrt = _unary(ew.Rsqrt)
+reciprocal = _unary(ew.Reciprocal)
+square = _unary(ew.Square)
+abs = _unary(ew.Abs)
+absolute = abs
+sign = _unary(ew.Sign)
+sin = _unary(ew.Sin)
+cos = _unary(ew.Cos)
+tan = _unary(ew.Tan)
+tanh = _unary(ew.Tanh)
+sinh = _unary(ew.Sinh)
+cosh = _unary(ew.Cosh)
+atan = arctan = _unary(ew.Arctan)
+sigmoid = _unary(ew.Sigmoid)
+relu = _unary(ew.Relu)
+erf = _unary(ew.Erf)
+floor = _unary(ew.Floor)
+ceil = _unary(ew.Ceil)
+trunc = fix = _unary(ew.Trunc)
+
+
+def round(input, *, decimals=0):
+    return ew.Round.apply(input, decimals)
+
+
+def exp2(input):
+    return pow(2.0, input) if isinstance(input, Tensor) else 2.0 ** input
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    lo = _arg(min) if min is not None else None
+    hi = _arg(max) if max is not None else None
+    return _out(ew.Clamp.apply(input, lo, hi), out)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def maximum(input, other):
+    return ew.Maximum.apply(_arg(input), _arg(other))
+
+
+def minimum(input, other):
+    return ew.Minimum.apply(_arg(input), _arg(other))
+
+
+fmax, fmin = maximum, minimum
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return indexing.nonzero(condition, as_tuple=True)
+    return ew.Where.apply(condition, _arg(input), _arg(other))
+
+
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 / tensor2
+
+
+def softmax(input, dim, dtype=None):
+    from ..nn import functional as F
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    from ..nn import functional as F
+    return F.log_softmax(input, dim, dtype=dtype)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(input._data, _arg(other)._data if isinstance(other, Tensor)
+                            else other, rtol, atol, equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    o = other._data if isinstance(other, Tensor) else other
+    return Tensor._wrap(np.isclose(input._data, o, rtol, atol, equal_nan))
+
+
+def equal(input, other):
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def _cast(input, np_dtype):
+    if input._data.dtype == np_dtype:
+        return input
+    return ew.Cast.apply(input, np_dtype)
+
+
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``."""
+    from ..tensor import check_device
+    target = dtype
+    for a in args:
+        if isinstance(a, _dtype.dtype) or (isinstance(a, type) and a in (float, int, bool)):
+            target = a
+        elif isinstance(a, Tensor):
+            target = a.dtype
+        else:
+            check_device(a)
+    check_device(device)
+    out = input if target is None else _cast(input, _dtype.to_numpy(target))
+    if copy and out is input:
+        out = shape.clone(input)
+    return out
+
+
+def _converter(d):
+    def convert(input, memory_format=None):
+        return _cast(input, d.numpy_dtype)
+    return convert
+
+
+def type_as(input, other):
+    return _cast(input, other._data.dtype)
+
+
+def cpu(input):
+    return input
+
+
+def cuda(input, device=None, non_blocking=False):
+    from ..tensor import check_device
+    check_device("cuda")
+
+
+# ----- binding ----------------------------------------------------------------------------
+def _reflected(fn):
+    def method(self, other):
+        return fn(_arg(other), self)
+    return method
+
+
+def _compare(fn):
+    def method(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
+            return NotImplemented
+        return fn(self, other)
+    return method
+
+
+def _matmul_op(a, b):
+    return linalg.matmul(_arg(a), _arg(b))
+
+
+def _getitem(self, key):
+    return indexing.getitem(self, key)
+
+
+def _setitem(self, key, value):
+    if isinstance(value, (list, tuple)):
+        value = creation.tensor(value)
+    indexing.setitem(self, key, value)
+
+
+def _iop(fn):
+    def method(self, other):
+        return fn(self, other)
+    return method
+
+
+_METHODS = {
+    # operators
+    "__add__": add, "__radd__": _reflected(add), "__iadd__": _iop(inplace.add_),
+    "__sub__": sub, "__rsub__": _reflected(sub), "__isub__": _iop(inplace.sub_),
+    "__mul__": mul, "__rmul__": _reflected(mul), "__imul__": _iop(inplace.mul_),
+    "__truediv__": div, "__rtruediv__": _reflected(div), "__itruediv__": _iop(inplace.div_),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
+    "__mod__": remainder, "__rmod__": _reflected(remainder),
+    "__pow__": pow, "__rpow__": _reflected(pow), "__ipow__": _iop(inplace.pow_),
+    "__matmul__": _matmul_op, "__rmatmul__": _reflected(_matmul_op),
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
+    "__eq__": _compare(ew.eq), "__ne__": _compare(ew.ne), "__lt__": _compare(ew.lt),
+    "__le__": _compare(ew.le), "__gt__": _compare(ew.gt), "__ge__": _compare(ew.ge),
+    "__and__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_and, ew.bitwise_and),
+    "__or__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_or, ew.bitwise_or),
+    "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_xor, ew.bitwise_xor),
+    "__invert__": lambda a: ew.logical_not(a) if a._data.dtype == np.bool_ else ew.bitwise_not(a),
+    "__getitem__": _getitem, "__setitem__": _setitem,
+    # arithmetic and math
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": div, "floor_divide": floor_divide, "remainder": remainder,
+    "fmod": fmod, "pow": pow, "neg": neg, "negative": neg, "exp": exp, "expm1": expm1,
+    "log": log, "log2": log2, "log10": log10, "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt,
+    "reciprocal": reciprocal, "square": square, "abs": abs, "absolute": abs, "sign": sign,
+    "sin": sin, "cos": cos, "tan": tan, "tanh": tanh, "sinh": sinh, "cosh": cosh, "atan": atan,
+    "arctan": atan, "sigmoid": sigmoid, "relu": relu, "erf": erf, "floor": floor, "ceil": ceil,
+    "trunc": trunc, "round": round, "clamp": clamp, "clip": clamp, "clamp_min": clamp_min,
+    "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum, "lerp": lerp,
+    "addcmul": addcmul, "addcdiv": addcdiv, "softmax": softmax, "log_softmax": log_softmax,
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
+    "greater": ew.gt, "less": ew.lt, "greater_equal": ew.ge, "less_equal": ew.le,
+    "not_equal": ew.ne, "logical_and": ew.logical_and, "logical_or": ew.logical_or,
+    "logical_xor": ew.logical_xor, "logical_not": ew.logical_not, "isnan": ew.isnan,
+    "isinf": ew.isinf, "isfinite": ew.isfinite, "allclose": allclose, "isclose": isclose,
+    "equal": equal, "where": lambda self, cond, other: where(cond, self, other),
+    # reductions
+    "sum": reduction.sum, "mean": reduction.mean, "prod": reduction.prod,
+    "var": reduction.var, "std": reduction.std, "max": reduction.max, "min": reduction.min,
+    "amax": reduction.amax, "amin": reduction.amin, "argmax": reduction.argmax,
+    "argmin": reduction.argmin, "logsumexp": reduction.logsumexp, "cumsum": reduction.cumsum,
+    "cumprod": reduction.cumprod, "norm": reduction.norm, "all": reduction.all,
+    "any": reduction.any, "count_nonzero": reduction.count_nonzero,
+    # shape
+    "reshape": shape.reshape, "view": shape.view, "view_as": shape.view_as,
+    "reshape_as": shape.reshape_as, "flatten": shape.flatten, "unflatten": shape.unflatten,
+    "ravel": shape.ravel, "permute": shape.permute, "transpose": shape.transpose,
+    "swapaxes": shape.transpose, "swapdims": shape.transpose, "t": shape.t,
+    "movedim": shape.movedim, "moveaxis": shape.movedim, "squeeze": shape.squeeze,
+    "unsqueeze": shape.unsqueeze, "expand": shape.expand, "expand_as": shape.expand_as,
+    "broadcast_to": shape.broadcast_to, "sum_to_size": shape.sum_to_size,
+    "repeat": shape.repeat, "tile": shape.tile, "repeat_interleave": shape.repeat_interleave,
+    "split": shape.split, "chunk": shape.chunk, "tensor_split": shape.tensor_split,
+    "unbind": shape.unbind, "narrow": shape.narrow, "flip": shape.flip,
+    "fliplr": shape.fliplr, "flipud": shape.flipud, "roll": shape.roll, "tril": shape.tril,
+    "triu": shape.triu, "clone": shape.clone, "contiguous": shape.contiguous,
+    # indexing
+    "index_select": indexing.index_select, "gather": indexing.gather,
+    "take_along_dim": indexing.take_along_dim, "masked_fill": indexing.masked_fill,
+    "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
+    "argwhere": indexing.argwhere, "sort": indexing.sort, "argsort": indexing.argsort,
+    "topk": indexing.topk,
+    # linear algebra
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
+    "dot": linalg.dot, "inner": linalg.dot, "outer": linalg.outer, "ger": linalg.outer,
+    "inverse": linalg.inverse, "det": linalg.det, "addmm": linalg.addmm,
+    # conversions
+    "to": to, "type_as": type_as, "cpu": cpu, "cuda": cuda,
+    "float": _converter(_dtype.float32), "double": _converter(_dtype.float64),
+    "half": _converter(_dtype.float16), "long": _converter(_dtype.int64),
+    "int": _converter(_dtype.int32), "short": _converter(_dtype.int16),
+    "char": _converter(_dtype.int8), "byte": _converter(_dtype.uint8),
+    "bool": _converter(_dtype.bool_),
+    # in place
+    "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
+    "pow_": inplace.pow_, "addcmul_": inplace.addcmul_, "addcdiv_": inplace.addcdiv_,
+    "lerp_": inplace.lerp_, "zero_": inplace.zero_, "fill_": inplace.fill_,
+    "copy_": inplace.copy_, "clamp_": inplace.clamp_, "clip_": inplace.clamp_,
+    "normal_": inplace.normal_, "uniform_": inplace.uniform_,
+    "bernoulli_": inplace.bernoulli_, "exponential_": inplace.exponential_,
+    "random_": inplace.random_,
+    "sqrt_": inplace._unary_inplace(np.sqrt, sqrt), "exp_": inplace._unary_inplace(np.exp, exp),
+    "log_": inplace._unary_inplace(np.log, log), "abs_": inplace._unary_inplace(np.abs, abs),
+    "neg_": inplace._unary_inplace(np.negative, neg),
+    "tanh_": inplace._unary_inplace(np.tanh, tanh),
+    "sigmoid_": inplace._unary_inplace(ew._sigmoid_array, sigmoid),
+    "relu_": lambda self: inplace.apply_inplace(self, relu),
+    "floor_": inplace._unary_inplace(np.floor, floor),
+    "masked_fill_": lambda self, mask, value: inplace.apply_inplace(
+        self, lambda a: indexing.masked_fill(a, mask, value)),
+    "unsqueeze_": lambda self, dim: _replace_view(self, shape.unsqueeze(self, dim)),
+    "squeeze_": lambda self, dim=None: _replace_view(self, shape.squeeze(self, dim)),
+    "t_": lambda self: _replace_view(self, shape.t(self)),
+    "resize_": lambda self, *size: _resize(self, shape._shape_arg(size)),
+}
+
+
+def _replace_view(self, result):
+    self._data = result._data
+    return self
+
+
+def _resize(self, size):
+    n = 1
+    for s in size:
+        n *= s
+    flat = self._data.reshape(-1)
+    if flat.size >= n:
+        self._data = flat[:n].reshape(size)
+    else:
+        self._data = np.concatenate([flat, np.zeros(n - flat.size, flat.dtype)]).reshape(size)
+    return self
+
+
+def _logical_or_bitwise(a, b, logical, bitwise):
+    a_bool = a._data.dtype == np.bool_
+    b_arr = b._data if isinstance(b, Tensor) else np.asarray(b)
+    if a_bool and b_arr.dtype == np.bool_:
+        return logical(a, b)
+    return bitwise(a, b)
+
+
+# NumPy ufuncs applied to tensors (``np.exp(t)``, and inside create_graph backwards) map
+# to ember's differentiable ops.
+_UFUNCS = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.divide: div,
+    np.negative: neg, np.power: pow, np.exp: exp, np.log: log, np.sqrt: sqrt, np.sin: sin,
+    np.cos: cos, np.tan: tan, np.tanh: tanh, np.sinh: sinh, np.cosh: cosh, np.abs: abs,
+    np.absolute: abs, np.sign: sign, np.square: square, np.maximum: maximum,
+    np.minimum: minimum, np.log1p: log1p, np.expm1: expm1, np.floor: floor,
+    np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide,
+    np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
+    np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
+    np.logical_and: ew.logical_and, np.logical_or: ew.logical_or,
+}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    fn = _UFUNCS.get(ufunc)
+    if method != "__call__" or fn is None or kwargs:
+        # Anything else: compute on the arrays (no gradient), as NumPy would on __array__.
+        arrays = [x.numpy() if isinstance(x, Tensor) else x for x in inputs]
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        return Tensor._wrap(np.asarray(result)) if isinstance(result, (np.ndarray, np.generic)) else result
+    return fn(*inputs)
+
+
+_ARRAY_FUNCTIONS = {
+    np.where: lambda cond, x, y: where(_arg(cond), _arg(x), _arg(y)),
+    np.broadcast_to: lambda x, shape_: shape.expand(x, shape_),
+    np.flip: lambda x, axis=None: shape.flip(x, axis),
+}
+
+
+def _array_function(self, func, types, args, kwargs):
+    fn = _ARRAY_FUNCTIONS.get(func)
+    if fn is not None:
+        return fn(*args, **kwargs)
+    arrays = [a.numpy() if isinstance(a, Tensor) else a for a in args]
+    return func(*arrays, **kwargs)
+
+
+def bind():
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    Tensor.__array_ufunc__ = _array_ufunc
+    Tensor.__array_function__ = _array_function
+    Tensor.__hash__ = lambda self: id(self)

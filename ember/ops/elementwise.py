@@ -1,0 +1,714 @@
+"""Elementwise operations: arithmetic with PyTorch's type promotion, and the math functions.
+
+Every backward here is written with operators and NumPy ufuncs only, which work the same on
+arrays (ordinary backward) and on Tensors (``create_graph=True``, where ufuncs dispatch to
+these very ops), so higher derivatives need no extra code.
+"""
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+result_type = _dtype.result_type
+
+
+def _operands(a, b, floating=False):
+    """Cast array operands to the promoted dtype (Python numbers stay weak, as in NumPy 2).
+
+    ``floating``: the op always gives a float (true division), so integers promote to the
+    default float dtype, as in PyTorch.
+    """
+    dt = result_type(a, b)
+    if floating and dt.kind != "f":
+        dt = _dtype.default_float()
+    if isinstance(a, np.ndarray) and a.dtype != dt:
+        a = a.astype(dt)
+    elif isinstance(a, np.generic):
+        a = np.asarray(a, dtype=dt)
+    if isinstance(b, np.ndarray) and b.dtype != dt:
+        b = b.astype(dt)
+    elif isinstance(b, np.generic):
+        b = np.asarray(b, dtype=dt)
+    return a, b
+
+
+def _unwrap(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _broadcast_error(a, b):
+    sa, sb = np.shape(a), np.shape(b)
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) "
+                f"at non-singleton dimension {max(len(sa), len(sb)) - i}")
+    return None
+
+
+def _binary_forward(ufunc, a, b, floating=False):
+    a, b = _operands(a, b, floating)
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        err = _broadcast_error(a, b)
+        if err is None:
+            raise
+        raise err from None
+
+
+# ----- arithmetic ----------------------------------------------------------------------
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return _binary_forward(np.add, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        if isinstance(a, np.ndarray) and a.dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead.")
+        return _binary_forward(np.subtract, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            return np.multiply(a, b)
+        except ValueError:
+            raise _broadcast_error(a, b) or ValueError from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b, floating=True)
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                return np.true_divide(a, b)
+            except ValueError:
+                raise _broadcast_error(a, b) or ValueError from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g / b if need_a else None
+        gb = -g * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """``a ** b`` for a tensor and a Python number exponent (PowBackward0)."""
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        a, _ = _operands(a, exponent)
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a, exponent)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return g * 0, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * e * a ** (e - 1), None
+
+
+class PowTensor(Function):
+    """``a ** b`` with a tensor exponent (PowBackward1)."""
+
+    backward_name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * b * a ** (b - 1) if need_a else None
+            gb = None
+            if need_b:
+                # d/db a**b = a**b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)
+                safe = np.where(a == 0, 1, a) if isinstance(a, np.ndarray) else a
+                gb = g * out * np.log(safe)
+        return ga, gb
+
+
+class FloorDivide(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class Remainder(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -g * np.floor(a / b) if need_b else None
+        return (g if need_a else None), gb
+
+
+# ----- unary math ------------------------------------------------------------------------
+def _float_input(a):
+    """Math functions of integer tensors give the default float dtype, as in PyTorch."""
+    if a.dtype.kind != "f":
+        return a.astype(_dtype.default_float())
+    return a
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Expm1(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.expm1(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out + 1)
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Log2(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a * np.log(2.0))
+
+
+class Log10(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a * np.log(10.0))
+
+
+class Log1p(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (2 * out)
+
+
+class Rsqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 1 / np.sqrt(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * -0.5 * out * out * out
+
+
+class Reciprocal(Function):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(divide="ignore"):
+            out = 1 / _float_input(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -g * out * out
+
+
+class Square(Function):
+    backward_name = "PowBackward0"  # PyTorch computes square as pow(x, 2)
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.square(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * 2 * a
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.sign(a)
+
+
+class Sign(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.sign(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.cos(a)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g * np.sin(a)
+
+
+class Tan(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tan(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 + out * out)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(_float_input(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sinh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.cosh(a)
+
+
+class Cosh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.sinh(a)
+
+
+class Arctan(Function):
+    backward_name = "AtanBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return np.arctan(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (1 + a * a)
+
+
+def _sigmoid_array(a):
+    # Evaluated so that neither branch overflows: exp of a non-positive number only.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = _sigmoid_array(_float_input(a)).astype(_float_input(a).dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out > 0)
+
+
+class Clamp(Function):
+    """``clamp(a, min, max)`` with numbers or tensors as bounds (None: unbounded)."""
+
+    backward_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        if lo is None and hi is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        ctx.save_for_backward(a, lo, hi)
+        out = a
+        if lo is not None:
+            out = np.maximum(out, _bound(lo, a.dtype))
+        if hi is not None:
+            out = np.minimum(out, _bound(hi, a.dtype))
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        a, lo, hi = ctx.saved_tensors
+        mask = 1
+        if lo is not None:
+            mask = mask * (a >= lo)
+        if hi is not None:
+            mask = mask * (a <= hi)
+        need_lo, need_hi = ctx.needs_input_grad[1:]
+        g_lo = g * (a < lo) if need_lo else None
+        g_hi = g * (a > hi) if need_hi else None
+        return g * mask, g_lo, g_hi
+
+
+def _bound(v, dt):
+    if isinstance(v, np.ndarray):
+        return v.astype(dt, copy=False)
+    return v
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        # Ties split the gradient evenly, as PyTorch does.
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * ((a > b) + (a == b) * 0.5) if need_a else None,
+                g * ((b > a) + (a == b) * 0.5) if need_b else None)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * ((a < b) + (a == b) * 0.5) if need_a else None,
+                g * ((b < a) + (a == b) * 0.5) if need_b else None)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        if cond.dtype != np.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {_dtype.from_numpy(cond.dtype).name}")
+        a, b = _operands(a, b)
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = g * 0
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return (None,
+                np.where(cond, g, zero) if need_a else None,
+                np.where(cond, zero, g) if need_b else None)
+
+
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, a):
+        a = _float_input(a)
+        ctx.save_for_backward(a)
+        return erf_array(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (2 / np.sqrt(np.pi)) * np.exp(-a * a)
+
+
+def erf_array(x):
+    """The error function, elementwise (SciPy's when installed, else the math module's)."""
+    x = np.asarray(x)
+    if _scipy_erf is not None:
+        return _scipy_erf(x).astype(x.dtype, copy=False)
+    return _math_erf(x).astype(x.dtype, copy=False)
+
+
+try:
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # SciPy is optional: fall back to math.erf element by element
+    _scipy_erf = None
+_math_erf = np.frompyfunc(__import__("math").erf, 1, 1)
+
+
+# ----- non-differentiable elementwise results ----------------------------------------------
+def _no_grad_op(ufunc, floating=False):
+    def op(a, b=None):
+        if b is None:
+            return Tensor._wrap(np.asarray(ufunc(_unwrap(a))))
+        return Tensor._wrap(np.asarray(_binary_forward(ufunc, _unwrap(a), _unwrap(b), floating)))
+    return op
+
+
+eq = _no_grad_op(np.equal)
+ne = _no_grad_op(np.not_equal)
+lt = _no_grad_op(np.less)
+le = _no_grad_op(np.less_equal)
+gt = _no_grad_op(np.greater)
+ge = _no_grad_op(np.greater_equal)
+logical_and = _no_grad_op(np.logical_and)
+logical_or = _no_grad_op(np.logical_or)
+logical_xor = _no_grad_op(np.logical_xor)
+logical_not = _no_grad_op(np.logical_not)
+isnan = _no_grad_op(np.isnan)
+isinf = _no_grad_op(np.isinf)
+isfinite = _no_grad_op(np.isfinite)
+
+
+def _int_op(ufunc, name):
+    def op(a, b=None):
+        arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
+        for x in arrays:
+            if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+                raise RuntimeError(f'"{name}" not implemented for \'Float\'')
+        if b is None:
+            return Tensor._wrap(np.asarray(ufunc(arrays[0])))
+        return Tensor._wrap(np.asarray(_binary_forward(ufunc, *arrays)))
+    return op
+
+
+bitwise_and = _int_op(np.bitwise_and, "bitwise_and_cpu")
+bitwise_or = _int_op(np.bitwise_or, "bitwise_or_cpu")
+bitwise_xor = _int_op(np.bitwise_xor, "bitwise_xor_cpu")
+bitwise_not = _int_op(np.invert, "bitwise_not_cpu")
+
+
+class _Rounding(Function):
+    """floor/ceil/round/trunc: piecewise constant, so the gradient is zero."""
+
+    ufunc = None
+
+    @classmethod
+    def forward(cls, ctx, a):
+        return cls.ufunc(a) if a.dtype.kind == "f" else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Floor(_Rounding):
+    ufunc = staticmethod(np.floor)
+
+
+class Ceil(_Rounding):
+    ufunc = staticmethod(np.ceil)
+
+
+class Trunc(_Rounding):
+    ufunc = staticmethod(np.trunc)
+
+
+class Round(Function):
+    @staticmethod
+    def forward(ctx, a, decimals):
+        return np.round(a, decimals) if a.dtype.kind == "f" else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class Cast(Function):
+    """A differentiable dtype conversion (``.float()``, ``.to(float64)`` ...)."""
+
+    backward_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, np_dtype):
+        return a.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the engine casts the gradient back to the input's dtype

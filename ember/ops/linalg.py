@@ -1,0 +1,276 @@
+"""Products and linear algebra: matmul and its named forms (dot, mv, mm, bmm), outer,
+einsum, and the ``linalg`` functions the notes need (norm, inv, det, solve)."""
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .reduction import norm as _norm
+
+
+def _shape_str(s):
+    return "x".join(str(d) for d in s)
+
+
+class Matmul(Function):
+    """NumPy's matmul rules, which are PyTorch's, with the 1-D cases' gradients."""
+
+    backward_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.dtype != b.dtype:
+            raise RuntimeError(
+                "expected m1 and m2 to have the same dtype, but got: "
+                f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(
+                f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D "
+                f"and {b.ndim}D")
+        ka = a.shape[-1]
+        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if ka != kb:
+            if a.ndim == 1 and b.ndim == 1:
+                raise RuntimeError(
+                    f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                    f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
+                    f"and {b.shape[0]} elements respectively")
+            sa = a.shape if a.ndim > 1 else (1,) + a.shape
+            sb = b.shape if b.ndim > 1 else b.shape + (1,)
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa[-2:])} and "
+                f"{_shape_str(sb[-2:])})")
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b if need_a else None), (g * a if need_b else None)
+        if b.ndim == 1:      # (..., m, k) @ (k,) -> (..., m)
+            if need_a:
+                ga = g[..., None] * b
+            if need_b:
+                gb = (a * g[..., None]).reshape(-1, b.shape[0]).sum(axis=0)
+            return ga, gb
+        if a.ndim == 1:      # (k,) @ (..., k, n) -> (..., n)
+            if need_a:
+                ga = (b * g[..., None, :]).sum(axis=-1)
+            if need_b:
+                gb = a[:, None] * g[..., None, :]
+            return ga, gb
+        if need_a:
+            ga = g @ b.swapaxes(-1, -2)
+        if need_b:
+            gb = a.swapaxes(-1, -2) @ g
+        return ga, gb
+
+
+def matmul(input, other):
+    out = Matmul.apply(input, other)
+    node = out.grad_fn
+    if node is not None:
+        na, nb = input._data.ndim, other._data.ndim
+        if na == 1 and nb == 1:
+            node.backward_name = "DotBackward0"
+        elif nb == 1:
+            node.backward_name = "MvBackward0"
+        elif na > 2 or nb > 2:
+            node.backward_name = "BmmBackward0" if na == nb == 3 else "UnsafeViewBackward0"
+    return out
+
+
+def _require_dims(name, t, n, what):
+    if t._data.ndim != n:
+        raise RuntimeError(f"{name}: Expected {what} to be {n}-D, but got {t._data.ndim}-D tensor")
+
+
+def dot(input, other):
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    return matmul(input, other)
+
+
+inner = dot
+
+
+def vdot(input, other):
+    return dot(input, other)
+
+
+def mv(input, vec):
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(
+            f"vector + matrix @ vector expected, got {vec._data.ndim}, {input._data.ndim}, "
+            f"{vec._data.ndim}")
+    return matmul(input, vec)
+
+
+def mm(input, mat2):
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    if input._data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    if input._data.shape[0] != mat2._data.shape[0]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input._data.shape[0]}, {input._data.shape[2]}] but got: "
+            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def outer(input, vec2):
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    prod = mm(mat1, mat2)
+    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
+
+
+def einsum(equation, *operands):
+    """einsum for one or two operands, differentiable through its definition as a sum of
+    products (each operand's gradient is another einsum)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return Einsum.apply(equation.replace(" ", ""), *operands)
+
+
+class Einsum(Function):
+    @staticmethod
+    def forward(ctx, equation, *arrays):
+        if "->" not in equation:
+            ins = equation.split(",")
+            letters = sorted(c for c in set("".join(ins))
+                             if "".join(ins).count(c) == 1 and c.isalpha())
+            equation = equation + "->" + "".join(letters)
+        ctx.equation = equation
+        ctx.save_for_backward(*arrays)
+        return np.einsum(equation, *arrays, optimize=len(arrays) > 2)
+
+    @staticmethod
+    def backward(ctx, g):
+        arrays = ctx.saved_tensors
+        ins, out = ctx.equation.split("->")
+        ins = ins.split(",")
+        grads = [None]
+        for i, spec in enumerate(ins):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [a for j, a in enumerate(arrays) if j != i]
+            other_specs = [s for j, s in enumerate(ins) if j != i]
+            # Letters only in this operand were summed out: restore them by broadcasting.
+            eq = ",".join([out] + other_specs) + "->" + "".join(
+                c for c in spec if c in out or any(c in s for s in other_specs))
+            part = einsum(eq, g, *others) if not isinstance(g, np.ndarray) else \
+                np.einsum(eq, g, *others)
+            kept = eq.split("->")[1]
+            if kept != spec:
+                order = [kept.index(c) for c in spec if c in kept]
+                part = part.transpose(order) if isinstance(part, np.ndarray) else part.permute(order)
+                part = part.reshape([arrays[i].shape[k] if c in kept else 1
+                                     for k, c in enumerate(spec)])
+                part = np.broadcast_to(part, arrays[i].shape) if isinstance(part, np.ndarray) \
+                    else part.expand(arrays[i].shape)
+            grads.append(part)
+        return tuple(grads)
+
+
+class Inverse(Function):
+    backward_name = "LinalgInvExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            out = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "linalg.inv: The diagonal element 2 is zero, the inversion could not be "
+                "completed because the input matrix is singular.") from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv,) = ctx.saved_tensors
+        inv_t = inv.swapaxes(-1, -2)
+        return -(inv_t @ g @ inv_t)
+
+
+class Det(Function):
+    backward_name = "LinalgDetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.asarray(np.linalg.det(a), dtype=a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        inv_t = a.inverse().mT if not isinstance(a, np.ndarray) else np.linalg.inv(a).swapaxes(-1, -2)
+        return (g * out)[..., None, None] * inv_t
+
+
+class _Linalg:
+    """The ``ember.linalg`` namespace."""
+
+    @staticmethod
+    def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+        if ord in (None, "fro", 2) and (dim is None or isinstance(dim, int) or ord != 2
+                                        or len(dim) == 1):
+            return _norm(A, 2, dim, keepdim, dtype)
+        if ord == "nuc" or (ord == 2 and dim is not None):
+            raise RuntimeError(f"linalg.norm: ord={ord!r} for matrices is not supported by ember")
+        return _norm(A, ord, dim, keepdim, dtype)
+
+    @staticmethod
+    def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+        return _norm(x, ord, dim, keepdim, dtype)
+
+    @staticmethod
+    def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):
+        if ord != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: ord={ord!r} is not supported by ember")
+        return _norm(A, 2, dim, keepdim)
+
+    @staticmethod
+    def inv(A):
+        return Inverse.apply(A)
+
+    @staticmethod
+    def det(A):
+        return Det.apply(A)
+
+    @staticmethod
+    def solve(A, B):
+        return matmul(Inverse.apply(A), B)
+
+
+linalg = _Linalg()
+
+
+def inverse(input):
+    return Inverse.apply(input)
+
+
+def det(input):
+    return Det.apply(input)
+

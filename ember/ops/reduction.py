@@ -1,0 +1,452 @@
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumulative sums.
+
+All accept ``dim`` or ``axis`` (an int, a list or a tuple) and ``keepdim`` or ``keepdims``,
+as PyTorch does. Backwards re-expand the gradient over the reduced dimensions.
+"""
+import collections
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+
+_ReturnTypes = collections.namedtuple("_ReturnTypes", ["values", "indices"])
+
+
+class return_types:
+    """Named (values, indices) results, printed like PyTorch's ``torch.return_types``."""
+
+    class max(_ReturnTypes):
+        __slots__ = ()
+
+        def __repr__(self):
+            return f"ember.return_types.{type(self).__name__}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    class min(max):
+        __slots__ = ()
+
+    class sort(max):
+        __slots__ = ()
+
+    class topk(max):
+        __slots__ = ()
+
+    class mode(max):
+        __slots__ = ()
+
+
+def dims_arg(dim, axis, ndim):
+    """Normalise PyTorch's ``dim``/``axis`` argument to a sorted tuple of axes (or None)."""
+    if dim is None:
+        dim = axis
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    return (_wrap_dim(int(dim), ndim),)
+
+
+def _keep(keepdim, keepdims):
+    return bool(keepdim or keepdims)
+
+
+def expand_back(g, in_shape, axes, keepdim):
+    """Broadcast the gradient of a reduction over ``axes`` back to ``in_shape``."""
+    if axes is None:
+        axes = tuple(range(len(in_shape)))
+    if not keepdim:
+        kshape = tuple(1 if i in axes else s for i, s in enumerate(in_shape))
+        g = g.reshape(kshape)
+    if isinstance(g, np.ndarray):
+        return np.broadcast_to(g, in_shape)
+    return g.expand(in_shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, np_dtype):
+        ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        if np_dtype is None and a.dtype.kind in "biu":
+            np_dtype = np.int64
+        return np.sum(a, axis=axes, keepdims=keepdim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand_back(g, ctx.in_shape, ctx.axes, ctx.keepdim), None, None, None
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
+    axes = dims_arg(dim, axis, input._data.ndim)
+    out = Sum.apply(input, axes, _keep(keepdim, keepdims), _dtype.to_numpy(dtype))
+    if out.grad_fn is not None and axes is not None:
+        out.grad_fn.backward_name = "SumBackward1"
+    return out
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        if a.dtype.kind != "f":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_dtype.from_numpy(a.dtype).name.capitalize()}")
+        ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        ctx.count = n
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand_back(g / ctx.count, ctx.in_shape, ctx.axes, ctx.keepdim), None, None
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
+    if dtype is not None:
+        input = input.to(dtype)
+    axes = dims_arg(dim, axis, input._data.ndim)
+    out = Mean.apply(input, axes, _keep(keepdim, keepdims))
+    if out.grad_fn is not None and axes is not None:
+        out.grad_fn.backward_name = "MeanBackward1"
+    return out
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, a, axis, keepdim):
+        out = np.prod(a, axis=axis, keepdims=keepdim,
+                      dtype=np.int64 if a.dtype.kind in "biu" else None)
+        ctx.save_for_backward(a, out)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        axes = None if ctx.axis is None else (ctx.axis,)
+        g = expand_back(g, a.shape, axes, ctx.keepdim)
+        out = expand_back(out, a.shape, axes, ctx.keepdim)
+        if isinstance(a, np.ndarray) and not a.all():
+            return g * _prod_of_others(a, ctx.axis), None, None
+        return g * out / a, None, None
+
+
+def _prod_of_others(a, axis):
+    """Product of all other elements along ``axis``: exclusive cumulative products from
+    both sides, correct where ``a`` has zeros (where out / a is not)."""
+    flat = axis is None
+    x = a.reshape(-1) if flat else np.moveaxis(a, axis, -1)
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = left * right
+    return others.reshape(a.shape) if flat else np.moveaxis(others, -1, axis)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    axis = None if dim is None else _wrap_dim(dim, input._data.ndim)
+    return Prod.apply(input, axis, keepdim)
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim):
+        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        return g * centered * (2.0 / ctx.denom), None, None, None
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return int(correction)
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=False):
+    if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
+        dim, unbiased = None, dim
+    axes = dims_arg(dim, axis, input._data.ndim)
+    return Var.apply(input, axes, _correction(unbiased, correction), _keep(keepdim, keepdims))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=False):
+    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
+               keepdims=keepdims).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+class Amax(Function):
+    """max/min over whole dims; ties share the gradient evenly (PyTorch's rule)."""
+
+    ufunc = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, a, axes, keepdim):
+        if a.size == 0:
+            raise RuntimeError(
+                "max(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        out = cls.ufunc(a, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        mask = (a == out) * 1.0
+        count = mask.sum(axis=ctx.axes, keepdims=True)
+        return expand_back(g, a.shape, ctx.axes, ctx.keepdim) * mask / count, None, None
+
+
+class Amin(Amax):
+    ufunc = staticmethod(np.min)
+
+
+class MaxDim(Function):
+    """max/min along one dim, given the indices found: the gradient goes to them."""
+
+    backward_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, idx, dim, keepdim):
+        ctx.in_shape, ctx.dim, ctx.keepdim, ctx.idx = a.shape, dim, keepdim, idx
+        values = np.take_along_axis(a, idx, axis=dim)
+        return values if keepdim else values.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.keepdim:
+            g = g.reshape(ctx.idx.shape)
+        return _put_along(g, ctx.idx, ctx.dim, ctx.in_shape), None, None, None
+
+
+def _put_along(g, idx, dim, shape):
+    """Zeros of ``shape`` with ``g`` placed at ``idx`` along ``dim`` (differentiably)."""
+    if isinstance(g, np.ndarray):
+        out = np.zeros(shape, dtype=g.dtype)
+        np.put_along_axis(out, idx, g, axis=dim)
+        return out
+    from .indexing import scatter_into_zeros
+    return scatter_into_zeros(g, idx, dim, shape)
+
+
+def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
+    if isinstance(dim, Tensor) and other is None:
+        return binary(input, dim)
+    if other is not None:
+        return binary(input, other)
+    if dim is None:
+        out = full_cls.apply(input, None, False)
+        if out.grad_fn is not None:
+            out.grad_fn.backward_name = name + "Backward1"
+        return out
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = find(input._data, axis=d, keepdims=True)
+    values = MaxDim.apply(input, idx, d, keepdim)
+    if values.grad_fn is not None:
+        values.grad_fn.backward_name = name + "Backward0"
+    idx = idx.astype(np.int64, copy=False)
+    result_cls = return_types.max if name == "Max" else return_types.min
+    return result_cls(values, Tensor._wrap(idx if keepdim else idx.squeeze(d)))
+
+
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False):
+    from .elementwise import Maximum
+    if dim is None:
+        dim = axis
+    return _minmax(input, dim, keepdim or keepdims, other, Amax, np.argmax,
+                   lambda a, b: Maximum.apply(a, b), "Max")
+
+
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False):
+    from .elementwise import Minimum
+    if dim is None:
+        dim = axis
+    return _minmax(input, dim, keepdim or keepdims, other, Amin, np.argmin,
+                   lambda a, b: Minimum.apply(a, b), "Min")
+
+
+def amax(input, dim=(), keepdim=False):
+    return Amax.apply(input, dims_arg(dim, None, input._data.ndim), keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return Amin.apply(input, dims_arg(dim, None, input._data.ndim), keepdim)
+
+
+def _arg(find, input, dim, keepdim):
+    a = input._data
+    if dim is None:
+        out = find(a.reshape(-1))
+        if keepdim:
+            out = np.reshape(out, (1,) * a.ndim)
+    else:
+        out = find(a, axis=_wrap_dim(dim, a.ndim), keepdims=keepdim)
+    return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None):
+    return _arg(np.argmax, input, axis if dim is None else dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None):
+    return _arg(np.argmin, input, axis if dim is None else dim, keepdim)
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        m = np.max(a, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.out_keep = out
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        out = ctx.out_keep
+        if not isinstance(a, np.ndarray):
+            out = a.logsumexp(dim=ctx.axes, keepdim=True)
+        return expand_back(g, a.shape, ctx.axes, ctx.keepdim) * np.exp(a - out), None, None
+
+
+def logsumexp(input, dim, keepdim=False):
+    if input._data.dtype.kind != "f":
+        input = input.float()
+    axes = dims_arg(dim, None, input._data.ndim)
+    return LogSumExp.apply(input, axes, keepdim)
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, a, dim, np_dtype):
+        ctx.dim = dim
+        if np_dtype is None and a.dtype.kind in "biu":
+            np_dtype = np.int64
+        return np.cumsum(a, axis=dim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
+        if isinstance(g, np.ndarray):
+            return np.cumsum(g[rev], axis=ctx.dim)[rev], None, None
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None, None
+
+
+def cumsum(input, dim=None, *, dtype=None, axis=None):
+    d = axis if dim is None else dim
+    if d is None:
+        raise TypeError("cumsum() missing 1 required positional argument: 'dim'")
+    return Cumsum.apply(input, _wrap_dim(d, input._data.ndim), _dtype.to_numpy(dtype))
+
+
+class Cumprod(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.cumprod(a, axis=dim)
+        ctx.save_for_backward(a, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
+        a, out = ctx.saved_tensors
+        rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
+        prod_g = g * out
+        if isinstance(prod_g, np.ndarray):
+            tail = np.cumsum(prod_g[rev], axis=ctx.dim)[rev]
+        else:
+            tail = prod_g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+        return tail / a, None
+
+
+def cumprod(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
+
+
+class Norm2(Function):
+    """The Euclidean norm; its gradient at the zero vector is zero, as in PyTorch."""
+
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        safe = out + (out == 0)
+        return g * a / safe, None, None
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            + input.dtype.name.capitalize())
+    axes = dims_arg(dim, None, input._data.ndim)
+    if p in ("fro", 2, 2.0, None):
+        return Norm2.apply(input, axes, keepdim)
+    if p == float("inf"):
+        return amax(input.abs(), axes or (), keepdim)
+    if p == -float("inf"):
+        return amin(input.abs(), axes or (), keepdim)
+    if p == 1:
+        return sum(input.abs(), axes, keepdim)
+    if p == 0:
+        return sum((input != 0).to(input.dtype), axes, keepdim)
+    return sum(input.abs() ** p, axes, keepdim) ** (1.0 / p)
+
+
+def all(input, dim=None, keepdim=False):
+    axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
+    return Tensor._wrap(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
+    return Tensor._wrap(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
+    return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))

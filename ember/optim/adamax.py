@@ -1,0 +1,61 @@
+"""Adamax: Adam with the infinity norm in place of the second moment.
+
+Per parameter, at step t, with g its gradient (negated when ``maximize``):
+
+    g <- g + weight_decay * p
+    m <- m + (1 - beta1) * (g - m)
+    u <- max(beta2 * u, |g| + eps)
+    p <- p - lr / (1 - beta1^t) * m / u
+"""
+import numpy as np
+
+from .adam import _check_adam_args, _lerp, _prepare_grad
+from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+
+
+def _adamax_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, step):
+    p, g, m, u = arrays
+    sc, gbuf = scratch
+    g = _prepare_grad(p, g, gbuf, wd, maximize, False, 0.0)
+    _lerp(m, g, 1 - beta1, sc)
+    np.multiply(u, beta2, out=u)
+    np.abs(g, out=sc)
+    np.add(sc, eps, out=sc)
+    np.maximum(u, sc, out=u)
+    np.divide(m, u, out=sc)
+    np.multiply(sc, -lr / (1 - beta1 ** step), out=sc)
+    np.add(p, sc, out=p)
+
+
+class Adamax(Optimizer):
+    """Adamax (Kingma & Ba), as ``torch.optim.Adamax``."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *,
+                 maximize=False):
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step; return the closure's loss (if one is given)."""
+        loss = self._evaluate(closure)
+        touched = []
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            const = (float(group["lr"]), beta1, beta2, float(group["eps"]),
+                     float(group["weight_decay"]), bool(group["maximize"]))
+            rows = []
+            for p, g in self._params_with_grad(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_counter()
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_inf"] = _zeros_state(p)
+                step = _advance(state["step"])
+                rows.append(((p._data, g, state["exp_avg"]._data, state["exp_inf"]._data),
+                             const + (step,)))
+                touched.append(p)
+            foreach(_adamax_kernel, rows, 2)
+        finish(touched)
+        return loss

@@ -1,0 +1,76 @@
+"""RAdam: Adam whose adaptive step is switched on only once its variance is tractable.
+
+Per parameter, at step t, with g its gradient (negated when ``maximize``):
+
+    p <- p * (1 - lr * weight_decay)   or   g <- g + weight_decay * p   (decoupled or not)
+    m <- m + (1 - beta1) * (g - m);  v <- beta2 * v + (1 - beta2) * g * g
+    rho_inf <- 2 / (1 - beta2) - 1;  rho_t <- rho_inf - 2 t beta2^t / (1 - beta2^t)
+    if rho_t > 5:
+        r <- sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+        p <- p - lr * m / (1 - beta1^t) * r * sqrt(1 - beta2^t) / (sqrt(v) + eps)
+    else:
+        p <- p - lr * m / (1 - beta1^t)
+"""
+import math
+
+import numpy as np
+
+from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
+from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+
+
+def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled, step):
+    p, g, m, v = arrays
+    sc, gbuf = scratch
+    g = _prepare_grad(p, g, gbuf, wd, maximize, decoupled, lr)
+    _lerp(m, g, 1 - beta1, sc)
+    _ema_square(v, g, beta2, sc)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        np.sqrt(v, out=sc)
+        np.add(sc, eps, out=sc)
+        np.divide(m, sc, out=sc)
+        np.multiply(sc, -lr / bias_correction1 * math.sqrt(bias_correction2) * rect, out=sc)
+    else:
+        np.multiply(m, -lr / bias_correction1, out=sc)
+    np.add(p, sc, out=p)
+
+
+class RAdam(Optimizer):
+    """Rectified Adam (Liu et al.), as ``torch.optim.RAdam``."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, maximize=False):
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step; return the closure's loss (if one is given)."""
+        loss = self._evaluate(closure)
+        touched = []
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            const = (float(group["lr"]), beta1, beta2, float(group["eps"]),
+                     float(group["weight_decay"]), bool(group["maximize"]),
+                     bool(group["decoupled_weight_decay"]))
+            rows = []
+            for p, g in self._params_with_grad(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_counter()
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_avg_sq"] = _zeros_state(p)
+                step = _advance(state["step"])
+                rows.append(((p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data),
+                             const + (step,)))
+                touched.append(p)
+            foreach(_radam_kernel, rows, 2)
+        finish(touched)
+        return loss

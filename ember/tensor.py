@@ -1,0 +1,484 @@
+"""``Tensor``: an n-dimensional array with a dtype, a device and a place in the autograd graph.
+
+The numbers live in a NumPy array (``_data``); views made by ``view``, slicing, ``.data`` and
+``detach`` share it, and share a version counter (``_vc``) that every in-place change bumps,
+so the backward pass can tell when something it saved was overwritten. The operations
+(``+``, ``exp``, ``sum`` ...) are defined in ``ember.ops`` and attached to the class by
+``ember.ops._methods``; this module holds what a tensor *is*.
+"""
+import numpy as np
+
+from . import _dtype
+from .autograd import function as _function
+from .autograd import grad_mode as _grad_mode
+from .autograd.engine import run_backward
+
+_grad_enabled = _grad_mode._enabled
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as PyTorch's ``torch.Size``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+class device:
+    """Where a tensor lives. ember computes on the CPU (NumPy)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def check_device(dev):
+    """Accept a CPU device; say clearly that ember has no CUDA backend otherwise."""
+    if dev is None:
+        return
+    d = dev if isinstance(dev, device) else device(dev)
+    if d.type != "cpu":
+        raise RuntimeError(
+            f"ember computes on the CPU only; device {str(d)!r} is not available "
+            "(ember.cuda.is_available() is False)")
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+    "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+class Tensor:
+    """A multi-dimensional array that can take part in automatic differentiation."""
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "_retains_grad",
+                 "_hooks", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # NumPy defers ``ndarray + Tensor`` to the Tensor
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is uninitialised."""
+        check_device(device)
+        np_dtype = _dtype.to_numpy(dtype) or _dtype.default_float()
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            data = args[0]
+            if isinstance(data, Tensor):
+                data = data._data
+            arr = np.array(data, dtype=np_dtype)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            arr = np.empty(tuple(int(s) for s in shape), dtype=np_dtype)
+        self._data = arr
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._vc = [0]
+        self._retains_grad = False
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----- construction used by the ops ------------------------------------------------
+    @classmethod
+    def _wrap(cls, arr):
+        """A tensor around ``arr`` without copying; no gradient."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._vc = [0]
+        t._retains_grad = False
+        t._hooks = None
+        return t
+
+    @classmethod
+    def _from_op(cls, arr, node):
+        """The result of a recorded operation: ``node`` is its grad_fn."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._requires_grad = True
+        t.grad = None
+        t.grad_fn = node
+        t._vc = [0]
+        t._retains_grad = False
+        t._hooks = None
+        return t
+
+    def _view_of(self, arr):
+        """A tensor sharing storage and version counter with self (``detach``)."""
+        t = Tensor._wrap(arr)
+        t._vc = self._vc
+        return t
+
+    @staticmethod
+    def _dtype_of(arr):
+        return _dtype.from_numpy(arr.dtype)
+
+    def _bump_version(self):
+        self._vc[0] += 1
+
+    # ----- what a tensor is --------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self):
+        return _dtype._FROM_NUMPY[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self):
+        base = self._data
+        while base.base is not None and isinstance(base.base, np.ndarray):
+            base = base.base
+        return (self._data.__array_interface__["data"][0]
+                - base.__array_interface__["data"][0]) // self._data.itemsize
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "torch." + _TYPE_NAMES[self.dtype.name]
+        return self.to(dtype)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self._data.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    # ----- autograd ----------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want "
+                    "to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+            self.grad_fn._out_tensor = _weakref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a
+        replacement. Returns a handle whose ``remove()`` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        if self.grad_fn is not None:
+            self.grad_fn._out_tensor = _weakref(self)
+        return _HookHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        grad = _initial_grad(self, gradient)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            from .autograd import grad as _grad
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            got = _grad([self], inputs, [grad], retain_graph=retain_graph,
+                        create_graph=create_graph, allow_unused=True)
+            from .autograd.engine import _accumulate
+            for t, g in zip(inputs, got):
+                if g is not None:
+                    _accumulate(t, g if create_graph else g._data, create_graph)
+            return
+        run_backward([self], [grad], retain_graph, create_graph)
+
+    @property
+    def data(self):
+        """The same storage, cut from the graph (changes to it are not tracked)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    def detach(self):
+        """A tensor sharing storage (and version counter) with self, outside the graph."""
+        return self._view_of(self._data)
+
+    def detach_(self):
+        if self._data is None:
+            return self
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ----- conversion to Python and NumPy ------------------------------------------------
+    def numpy(self, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        if not (self._requires_grad and _grad_enabled[0]):
+            # Rows of a tensor outside the graph: cheap views, no indexing op per row.
+            return iter([self._view_of(row) for row in self._data])
+        return iter([self[i] for i in range(self._data.shape[0])])
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        from ._tensor_str import tensor_format
+        return tensor_format(self, spec)
+
+    def __reduce_ex__(self, protocol):
+        # Pickling (DataLoader workers, deepcopy) carries the type, data and leaf flag only.
+        return (_rebuild, (type(self), self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment.")
+        import copy
+        new = _rebuild(type(self), self._data.copy(), self._requires_grad)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        if self.__dict__:
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
+
+    # ----- in-place bookkeeping ----------------------------------------------------------
+    def _check_inplace(self):
+        """Refuse to overwrite a leaf that autograd would need to differentiate."""
+        if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _rebuild(cls, data, requires_grad):
+    t = object.__new__(cls)
+    t._data = data
+    t._requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = None
+    t._vc = [0]
+    t._retains_grad = False
+    t._hooks = None
+    return t
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def _initial_grad(t, gradient):
+    """The gradient a backward starts from: ones for a scalar, else the one given."""
+    if gradient is None:
+        if t._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones_like(t._data)
+    g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t._data.dtype)
+    if g.shape != t._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {Size(g.shape)!r} and "
+            f"output[0] has a shape of {Size(t._data.shape)!r}.".replace("ember.", "torch."))
+    return g
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _weakref(t):
+    import weakref
+    return weakref.ref(t)
+
+
+_function._Tensor[0] = Tensor
