@@ -92,7 +92,9 @@ class _Formatter:
         mags = np.abs(vals).astype(np.float64)
         lo, hi = mags.min(), mags.max()
         if sci_option is None:
-            self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+            with np.errstate(over="ignore"):   # 1e300 / 1e-300 is inf: a huge ratio
+                ratio = hi / lo
+            self.sci_mode = bool(ratio > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
         else:
             self.sci_mode = bool(sci_option)
         values = vals.tolist()

@@ -55,7 +55,7 @@ def logits_to_probs(logits, is_binary=False):
 
 def softplus(x):
     """log(1 + exp(x)), stable for large |x|."""
-    return x.clamp(min=0) + (1 + (-x.abs()).exp()).log()
+    return x.clamp(min=0) + ember.log1p((-x.abs()).exp())
 
 
 class lazy_property:

@@ -74,16 +74,20 @@ class Index(Function):
         return index_grad(g, ctx.in_shape, ctx.idx, ctx.advanced), None, None
 
 
+def _index_add_array(g, shape, idx, advanced):
+    out = np.zeros(shape, dtype=g.dtype)
+    if advanced:
+        np.add.at(out, idx, g)
+    else:
+        out[idx] = g
+    return out
+
+
 def index_grad(g, shape, idx, advanced):
-    """Zeros of ``shape`` with ``g`` added at ``idx`` (differentiable in ``g``)."""
-    if isinstance(g, np.ndarray):
-        out = np.zeros(shape, dtype=g.dtype)
-        if advanced:
-            np.add.at(out, idx, g)
-        else:
-            out[idx] = g
-        return out
-    return IndexAddIntoZeros.apply(g, shape, idx, advanced)
+    """Zeros of ``shape`` with ``g`` added at ``idx`` (differentiable when g is a Tensor)."""
+    if isinstance(g, Tensor):
+        return IndexAddIntoZeros.apply(g, shape, idx, advanced)
+    return _index_add_array(np.asarray(g), shape, idx, advanced)
 
 
 class IndexAddIntoZeros(Function):
@@ -94,7 +98,7 @@ class IndexAddIntoZeros(Function):
     @staticmethod
     def forward(ctx, g, shape, idx, advanced):
         ctx.idx = idx
-        return index_grad(g, shape, idx, advanced)
+        return _index_add_array(g, shape, idx, advanced)
 
     @staticmethod
     def backward(ctx, gg):
