@@ -197,10 +197,13 @@ class Resize:
         if arr.dtype.kind == "f":
             return _wrap(resize_array(arr, size, mode, antialias))
         out = resize_array(arr.astype(np.float32), size, mode, antialias)
+        # Round half to even, as torch.round does, by the float32 trick of adding and
+        # subtracting 1.5 * 2**23 (exact for |x| < 2**22, and much faster than np.rint).
+        magic = np.float32(12582912.0)
+        out += magic
+        out -= magic
         if arr.dtype == np.uint8:
-            out = np.clip(np.rint(out), 0, 255)
-        elif arr.dtype.kind in "iu":
-            out = np.rint(out)
+            np.clip(out, 0, 255, out=out)
         return _wrap(out.astype(arr.dtype))
 
     batch = __call__  # works on the last two axes, whatever the leading ones

@@ -7,6 +7,7 @@ Large arrays do not go through the pipe: the worker writes them to a file in
 file back into a fresh array and deletes it. Everything a worker writes carries the
 iterator's prefix, so shutdown can remove whatever was left in flight.
 """
+import ctypes
 import glob
 import itertools
 import os
@@ -144,12 +145,35 @@ def remove_leftovers(prefix):
                 pass
 
 
+def _single_threaded_blas():
+    """Limit the BLAS library to one thread in this worker, as PyTorch's workers do with
+    ``torch.set_num_threads(1)``: N workers each running a BLAS thread per core would
+    oversubscribe the CPU N times over (OpenBLAS threads also spin while waiting)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line}
+    except OSError:
+        return
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("openblas_set_num_threads", "openblas_set_num_threads64_",
+                     "scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads"):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn(1)
+                break
+
+
 def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_id,
                 num_workers, dataset, prefix, parent_pid):
     global _worker_info
     # Exiting must not wait for the result pipe to drain: the main process may be gone or
     # shutting down; anything unsent then is discarded along with its files.
     result_queue.cancel_join_thread()
+    _single_threaded_blas()
     try:
         ember.manual_seed(seed)
         np.random.seed(seed % 2**32)
