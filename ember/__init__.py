@@ -43,6 +43,7 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
                            ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
                            randperm, scalar_tensor, tensor, zeros, zeros_like)
 from . import autograd, random
+from .serialization import load, save
 from ._tensor_str import set_printoptions, get_printoptions
 
 class cuda:
