@@ -3,7 +3,7 @@
 Resizing (..., H, W) to (..., h, w) with a separable filter is ``Wh @ x @ Ww.T`` where
 ``Wh`` (h x H) and ``Ww`` (w x W) hold, in each row, the weights one output pixel gives
 the input pixels. The matrices depend only on the sizes and the mode, so they are built
-once and cached; a whole batch is then resized by two BLAS matrix products.
+once and cached; a whole batch is then resized by two (stacked) BLAS matrix products.
 
 The weights reproduce PyTorch's ``F.interpolate(..., align_corners=False)``:
 
@@ -97,12 +97,12 @@ def resize_array(x, size, mode="bilinear", antialias=False):
     wh = weight_matrix(H, h, mode, antialias, dtype)
     ww = weight_matrix(W, w, mode, antialias, dtype)
     b = x.reshape(-1, H, W)
-    # Contract the axis that shrinks the intermediate most first (fewer flops), each as
-    # one large GEMM over the whole batch.
+    # Both products are stacked matmuls, one small GEMM per image, so every image goes
+    # through exactly the same arithmetic alone or in a batch of any size (bitwise equal
+    # results; a single GEMM over the whole batch lets BLAS block the sums differently).
+    # The axis whose contraction shrinks the intermediate most goes first.
     if H * w * (W + h) <= h * W * (H + w):
-        t = (b.reshape(-1, W) @ ww.T).reshape(-1, H, w)      # (B, H, w)
-        out = np.matmul(wh, t)                                # (B, h, w)
+        out = np.matmul(wh, np.matmul(b, ww.T))
     else:
-        t = np.matmul(wh, b)                                  # (B, h, W)
-        out = (t.reshape(-1, W) @ ww.T).reshape(-1, h, w)
+        out = np.matmul(np.matmul(wh, b), ww.T)
     return out.reshape(lead + (h, w))
