@@ -145,7 +145,10 @@ def _operand_kind(x):
     if isinstance(x, np.ndarray):
         return (0 if x.ndim else 1), x.dtype
     if isinstance(x, np.generic):
-        return 1, x.dtype
+        # PyTorch treats NumPy scalars as Python numbers of their kind ("wrapped numbers")
+        kind = x.dtype.kind
+        return 2, (_default_float[0] if kind == "f" else np.dtype(np.bool_) if kind == "b"
+                   else np.dtype(np.int64))
     if isinstance(x, _builtins.bool):
         return 2, np.dtype(np.bool_)
     if isinstance(x, _builtins.int):

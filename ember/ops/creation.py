@@ -27,11 +27,13 @@ def _infer_dtype(data):
 
 
 def _scan_kind(x):
-    if isinstance(x, bool) or isinstance(x, np.bool_):
+    if isinstance(x, np.generic):
+        return "a"  # a NumPy scalar keeps its dtype, as in PyTorch
+    if isinstance(x, bool):
         return "b"
-    if isinstance(x, (int, np.integer)):
+    if isinstance(x, int):
         return "i"
-    if isinstance(x, (float, np.floating)):
+    if isinstance(x, float):
         return "f"
     if isinstance(x, Tensor):
         return "t"

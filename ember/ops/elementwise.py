@@ -30,7 +30,19 @@ def _operands(a, b, floating=False):
         b = b.astype(dt)
     elif isinstance(b, np.generic):
         b = np.asarray(b, dtype=dt)
+    if dt.kind in "iu":
+        # A Python int outside the dtype's range wraps around in PyTorch (uint8 - 3);
+        # NumPy 2 refuses it, so convert it with C casting first.
+        if type(a) is int and not _fits(a, dt):
+            a = np.array(a).astype(dt)
+        if type(b) is int and not _fits(b, dt):
+            b = np.array(b).astype(dt)
     return a, b
+
+
+def _fits(value, dt):
+    info = np.iinfo(dt)
+    return info.min <= value <= info.max
 
 
 def _unwrap(x):
@@ -48,7 +60,11 @@ def _broadcast_error(a, b):
 
 
 def _binary_forward(ufunc, a, b, floating=False):
-    a, b = _operands(a, b, floating)
+    return _call(ufunc, *_operands(a, b, floating))
+
+
+def _call(ufunc, a, b):
+    """``ufunc(a, b)`` on promoted operands, with PyTorch's words for a broadcast error."""
     try:
         return ufunc(a, b)
     except ValueError:
@@ -166,7 +182,7 @@ class PowTensor(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.power(a, b)
+            out = _call(np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -189,7 +205,7 @@ class FloorDivide(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.floor_divide(a, b)
+            return _call(np.floor_divide, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -202,7 +218,7 @@ class Remainder(Function):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.remainder(a, b)
+            return _call(np.remainder, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -548,7 +564,7 @@ class Maximum(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return _call(np.maximum, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -564,7 +580,7 @@ class Minimum(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        return _call(np.minimum, a, b)
 
     @staticmethod
     def backward(ctx, g):
