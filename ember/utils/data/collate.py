@@ -56,12 +56,12 @@ def default_collate(batch):
         except TypeError:  # a mapping that can't be copied or updated
             return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [list(s) for s in zip(*batch)]
+        transposed = list(zip(*batch))  # strings stay tuples, as in PyTorch
         if isinstance(elem, tuple):
             return [default_collate(s) for s in transposed]
         try:
