@@ -210,6 +210,9 @@ class _BaseIter:
     def __init__(self, loader):
         self._loader = loader
         self._num_yielded = 0
+        # Drawn with or without workers (as PyTorch does), so that the shuffled order
+        # after a given manual_seed does not depend on num_workers.
+        self._base_seed = int(ember.random.numpy_generator(loader.generator).integers(0, 2**62))
 
     def __iter__(self):
         return self
@@ -243,12 +246,11 @@ class _MultiProcessIter(_BaseIter):
         self._result_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []
-        base_seed = int(ember.random.numpy_generator(loader.generator).integers(0, 2**62))
         make_fetcher = _FetcherFactory(loader)
         for wid in range(self._num_workers):
             iq = ctx.Queue()
             w = ctx.Process(target=_worker.worker_loop, daemon=True,
-                            args=(make_fetcher, iq, self._result_queue, base_seed + wid,
+                            args=(make_fetcher, iq, self._result_queue, self._base_seed + wid,
                                   loader.worker_init_fn, wid, self._num_workers,
                                   loader.dataset, self._prefix, os.getpid()))
             w.start()
