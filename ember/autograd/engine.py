@@ -117,6 +117,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             node = ready.pop()
             g = grads.pop(node, None)
             if g is not None:
+                if not tensor_mode and type(g) is not np.ndarray:
+                    g = np.asarray(g)  # a sum of 0-d arrays is a NumPy scalar
                 g = _node_output_hooks(node, g, tensor_mode, tensor_type)
                 if captured is not None and node in node_targets:
                     captured[id(node_targets[node])] = g

@@ -234,7 +234,7 @@ class ScatterAddIntoZeros(Function):
 
 def scatter_add_into_zeros(g, idx, dim, shape):
     """Differentiable in ``g`` when it is a Tensor (double backward of gather/max)."""
-    if isinstance(g, np.ndarray):
+    if not isinstance(g, Tensor):
         return _scatter_add_array(g, idx, dim, shape)
     return ScatterAddIntoZeros.apply(g, idx, dim, shape)
 

@@ -3,6 +3,7 @@
 All accept ``dim`` or ``axis`` (an int, a list or a tuple) and ``keepdim`` or ``keepdims``,
 as PyTorch does. Backwards re-expand the gradient over the reduced dimensions.
 """
+import builtins
 import collections
 
 import numpy as np
@@ -45,8 +46,10 @@ def dims_arg(dim, axis, ndim):
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-    return (_wrap_dim(int(dim), ndim),)
+        axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    else:
+        axes = (_wrap_dim(int(dim), ndim),)
+    return axes if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
 
 
 def _keep(keepdim, keepdims):
@@ -60,7 +63,7 @@ def expand_back(g, in_shape, axes, keepdim):
     if not keepdim:
         kshape = tuple(1 if i in axes else s for i, s in enumerate(in_shape))
         g = g.reshape(kshape)
-    if isinstance(g, np.ndarray):
+    if not isinstance(g, Tensor):
         return np.broadcast_to(g, in_shape)
     return g.expand(in_shape)
 
@@ -149,7 +152,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     axis = None if dim is None else _wrap_dim(dim, input._data.ndim)
-    return Prod.apply(input, axis, keepdim)
+    return Prod.apply(input, axis if input._data.ndim else None, keepdim)
 
 
 class Var(Function):
@@ -157,7 +160,7 @@ class Var(Function):
     def forward(ctx, a, axes, correction, keepdim):
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, builtins.max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
 
@@ -166,7 +169,7 @@ class Var(Function):
         (a,) = ctx.saved_tensors
         centered = a - a.mean(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        return g * centered * (2.0 / ctx.denom), None, None, None
+        return g * centered * (2.0 / ctx.denom if ctx.denom else np.nan), None, None, None
 
 
 def _correction(unbiased, correction):
@@ -246,7 +249,7 @@ class MaxDim(Function):
 
 def _put_along(g, idx, dim, shape):
     """Zeros of ``shape`` with ``g`` placed at ``idx`` along ``dim`` (differentiably)."""
-    if isinstance(g, np.ndarray):
+    if not isinstance(g, Tensor):
         out = np.zeros(shape, dtype=g.dtype)
         np.put_along_axis(out, idx, g, axis=dim)
         return out
@@ -265,6 +268,8 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
             out.grad_fn.backward_name = name + "Backward1"
         return out
     d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # as the max of a one-element vector
+        return _minmax(input.reshape(1), 0, False, None, full_cls, find, binary, name)
     idx = find(input._data, axis=d, keepdims=True)
     values = MaxDim.apply(input, idx, d, keepdim)
     if values.grad_fn is not None:
@@ -305,7 +310,8 @@ def _arg(find, input, dim, keepdim):
         if keepdim:
             out = np.reshape(out, (1,) * a.ndim)
     else:
-        out = find(a, axis=_wrap_dim(dim, a.ndim), keepdims=keepdim)
+        out = find(a.reshape(a.shape or (1,)), axis=_wrap_dim(dim, a.ndim), keepdims=keepdim)
+        out = out.reshape(()) if a.ndim == 0 else out
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 
@@ -356,7 +362,7 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx, g):
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
-        if isinstance(g, np.ndarray):
+        if not isinstance(g, Tensor):
             return np.cumsum(g[rev], axis=ctx.dim)[rev], None, None
         return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None, None
 
@@ -365,6 +371,8 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     d = axis if dim is None else dim
     if d is None:
         raise TypeError("cumsum() missing 1 required positional argument: 'dim'")
+    if input._data.ndim == 0:
+        return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
     return Cumsum.apply(input, _wrap_dim(d, input._data.ndim), _dtype.to_numpy(dtype))
 
 
@@ -382,7 +390,7 @@ class Cumprod(Function):
         a, out = ctx.saved_tensors
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
-        if isinstance(prod_g, np.ndarray):
+        if not isinstance(prod_g, Tensor):
             tail = np.cumsum(prod_g[rev], axis=ctx.dim)[rev]
         else:
             tail = prod_g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)

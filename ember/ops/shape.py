@@ -266,7 +266,7 @@ class SumToSize(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if isinstance(g, np.ndarray):
+        if not isinstance(g, Tensor):
             return np.broadcast_to(g, ctx.in_shape), None
         return g.expand(ctx.in_shape), None
 
@@ -478,7 +478,7 @@ class Flip(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if isinstance(g, np.ndarray):
+        if not isinstance(g, Tensor):
             return np.flip(g, ctx.axes), None
         return g.flip(ctx.axes), None
 
@@ -505,7 +505,7 @@ class Roll(Function):
     @staticmethod
     def backward(ctx, g):
         neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        if isinstance(g, np.ndarray):
+        if not isinstance(g, Tensor):
             return np.roll(g, neg, ctx.dims), None, None
         return g.roll(neg, ctx.dims), None, None
 
@@ -526,7 +526,7 @@ class Tri(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if isinstance(g, np.ndarray):
+        if not isinstance(g, Tensor):
             return (np.triu(g, ctx.k) if ctx.upper else np.tril(g, ctx.k)), None, None
         return (g.triu(ctx.k) if ctx.upper else g.tril(ctx.k)), None, None
 
