@@ -1,0 +1,204 @@
+"""2-D convolution as one matrix product: im2col through strided views, col2im by offsets.
+
+Layout. The input is padded once into a fresh buffer; a strided view of it enumerates every
+(channel, kernel row, kernel column) x (sample, output position) pair, and copying that view
+gives the column matrix ``cols`` of shape ``(C*kh*kw, N*L)``. The whole layer is then one
+(grouped) ``np.matmul`` of the weights ``(G, O/G, C/G*kh*kw)`` with ``cols``.
+
+Fast path for stride 1 ("padded-width rows"): instead of the exact output grid, each output
+row is computed over the full padded width ``Wp``. Then, for a fixed kernel offset, the
+inputs that one (channel, sample) pair needs form a single contiguous run of ``OH * Wp``
+numbers, so the im2col copy moves long runs instead of ``OW``-long pieces (several times
+faster for small images), at the cost of ``Wp - OW`` junk columns per row that are dropped
+from the output (and are zero in the gradient, so they add nothing in col2im). A few
+elements of slack after the padded buffer keep the last run in bounds.
+
+The input gradient of a stride-1 convolution with no more output than input channels is a
+convolution too (of the padded output gradient with the flipped, transposed kernel), which
+avoids the scatter of col2im; otherwise col2im adds the column gradient back with one
+strided addition per kernel offset.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd import Function
+
+
+def _out_size(size, pad_lo, pad_hi, kernel, stride, dilation):
+    return (size + pad_lo + pad_hi - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _pad_into(x, pads, slack, layout_cn=False):
+    """``x`` (N, C, H, W) zero-padded by ``pads`` = (top, bottom, left, right) into a new
+    C-contiguous buffer followed by ``slack`` spare elements; negative pads crop.
+
+    Returns the padded 4-D array (a view on the flat buffer)."""
+    N, C, H, W = x.shape
+    pt, pb, pl, pr = pads
+    Hp, Wp = H + pt + pb, W + pl + pr
+    flat = np.zeros(N * C * Hp * Wp + slack, dtype=x.dtype)
+    xp = flat[: N * C * Hp * Wp].reshape((C, N, Hp, Wp) if layout_cn else (N, C, Hp, Wp))
+    src = x[:, :, max(-pt, 0): H - max(-pb, 0), max(-pl, 0): W - max(-pr, 0)]
+    dst = xp[..., max(pt, 0): max(pt, 0) + src.shape[2], max(pl, 0): max(pl, 0) + src.shape[3]]
+    if layout_cn:
+        src = src.transpose(1, 0, 2, 3)
+    dst[...] = src
+    return xp
+
+
+def _use_row_runs(stride, Wp, OW):
+    # Padded-width rows pay Wp/OW in extra columns; worth it unless that ratio is large.
+    return stride == (1, 1) and 2 * OW >= Wp
+
+
+def _im2col(x, kernel, stride, pads, dilation):
+    """The column matrix of ``x`` and the geometry needed to undo it.
+
+    Returns (cols (C*kh*kw, N*OH*R), OH, OW, R) where R is the length of one output row in
+    ``cols`` (``Wp`` on the fast path, ``OW`` otherwise)."""
+    N, C, H, W = x.shape
+    kh, kw = kernel
+    sh, sw = stride
+    dh, dw = dilation
+    pt, pb, pl, pr = pads
+    Hp, Wp = H + pt + pb, W + pl + pr
+    OH = _out_size(H, pt, pb, kh, sh, dh)
+    OW = _out_size(W, pl, pr, kw, sw, dw)
+    isz = x.itemsize
+    if _use_row_runs(stride, Wp, OW):
+        xp = _pad_into(x, pads, slack=dw * (kw - 1))
+        base = xp.base if xp.base is not None else xp
+        sN, sC, sH = xp.strides[:3]
+        view = as_strided(base, (C, kh, kw, N, OH * Wp),
+                          (sC, dh * sH, dw * isz, sN, isz), writeable=False)
+        cols = view.reshape(C * kh * kw, N * OH * Wp)
+        return cols, OH, OW, Wp
+    if pads == (0, 0, 0, 0):
+        xp = x
+    else:
+        xp = _pad_into(x, pads, slack=0)
+    sN, sC, sH, sW = xp.strides
+    view = as_strided(xp, (C, kh, kw, N, OH, OW),
+                      (sC, dh * sH, dw * sW, sN, sh * sH, sw * sW), writeable=False)
+    cols = view.reshape(C * kh * kw, N * OH * OW)
+    return cols, OH, OW, OW
+
+
+def _conv_arrays(x, w, stride, pads, dilation, groups):
+    """Forward convolution on arrays: (out (N, O, OH, OW) as an (O, N, OH, R) product,
+    cols, OH, OW, R)."""
+    N = x.shape[0]
+    O, Cg, kh, kw = w.shape
+    G = groups
+    cols, OH, OW, R = _im2col(x, (kh, kw), stride, pads, dilation)
+    wg = w.reshape(G, O // G, Cg * kh * kw)
+    prod = np.matmul(wg, cols.reshape(G, Cg * kh * kw, -1))
+    return prod.reshape(O, N, OH, R), cols, OH, OW, R
+
+
+def _to_nchw(prod, OW, bias=None):
+    """(O, N, OH, R) product → C-contiguous (N, O, OH, OW), adding the bias on the way."""
+    O, N, OH, _ = prod.shape
+    src = prod[..., :OW].transpose(1, 0, 2, 3)
+    out = np.empty((N, O, OH, OW), dtype=prod.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        np.add(src, bias.reshape(1, O, 1, 1), out=out)
+    return out
+
+
+class Conv2d(Function):
+    """conv2d(x, weight, bias); ``pads`` is (top, bottom, left, right)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        prod, cols, OH, OW, R = _conv_arrays(x, w, stride, pads, dilation, groups)
+        out = _to_nchw(prod, OW, b)
+        if ctx.needs_input_grad[1]:
+            ctx.cols = cols
+        ctx.geometry = (x.shape, stride, pads, dilation, groups, OH, OW, R)
+        ctx.save_for_backward(w)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (w,) = ctx.saved_tensors
+        xshape, stride, pads, dilation, groups, OH, OW, R = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        N, C, H, W = xshape
+        O, Cg, kh, kw = w.shape
+        G = groups
+        # The output gradient in the product's layout (O, N, OH, R); junk columns are zero.
+        if R == OW:
+            gT = np.ascontiguousarray(g.transpose(1, 0, 2, 3))
+        else:
+            gT = np.zeros((O, N, OH, R), dtype=g.dtype)
+            gT[..., :OW] = g.transpose(1, 0, 2, 3)
+        gx = gw = gb = None
+        if need_b:
+            gb = gT.reshape(O, -1).sum(axis=1)
+        if need_w:
+            cols = ctx.cols
+            gw = np.matmul(gT.reshape(G, O // G, -1),
+                           cols.reshape(G, Cg * kh * kw, -1).transpose(0, 2, 1))
+            gw = gw.reshape(w.shape)
+        if need_x:
+            if stride == (1, 1) and O <= C:
+                gx = _grad_input_as_conv(g, w, xshape, pads, dilation, groups)
+            else:
+                gx = _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R)
+        return gx, gw, gb, None, None, None, None
+
+
+def _grad_input_as_conv(g, w, xshape, pads, dilation, groups):
+    """dL/dx of a stride-1 convolution: the output gradient, padded so that every input
+    position sees the full kernel, convolved with the flipped kernel, in/out swapped."""
+    N, C, H, W = xshape
+    O, Cg, kh, kw = w.shape
+    G = groups
+    dh, dw = dilation
+    pt, pb, pl, pr = pads
+    gpads = (dh * (kh - 1) - pt, dh * (kh - 1) - pb, dw * (kw - 1) - pl, dw * (kw - 1) - pr)
+    wt = w.reshape(G, O // G, Cg, kh, kw)[..., ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    wt = np.ascontiguousarray(wt).reshape(C, O // G, kh, kw)
+    prod, _, _, OW, _ = _conv_arrays(g, wt, (1, 1), gpads, dilation, groups)
+    return _to_nchw(prod, OW)
+
+
+def _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R):
+    """dL/dx by scattering the column gradient back, one strided add per kernel offset."""
+    N, C, H, W = xshape
+    O, Cg, kh, kw = w.shape
+    G = groups
+    sh, sw = stride
+    dh, dw = dilation
+    pt, pb, pl, pr = pads
+    Hp, Wp = H + pt + pb, W + pl + pr
+    wg = w.reshape(G, O // G, Cg * kh * kw)
+    gcols = np.matmul(wg.transpose(0, 2, 1), gT.reshape(G, O // G, -1))
+    gcols = gcols.reshape(C, kh, kw, N, OH, R)
+    isz = gT.itemsize
+    if R == Wp:
+        # Padded-width rows: each offset's gradient is one long run per (channel, sample).
+        slack = dw * (kw - 1)
+        flat = np.zeros(C * N * Hp * Wp + slack, dtype=gT.dtype)
+        plane = Hp * Wp * isz
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * Wp + j * dw
+                dst = as_strided(flat[start:], (C * N, OH * Wp), (plane, isz))
+                dst += gcols[:, i, j].reshape(C * N, OH * Wp)
+        dxp = flat[: C * N * Hp * Wp].reshape(C, N, Hp, Wp)
+    else:
+        dxp = np.zeros((C, N, Hp, Wp), dtype=gT.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                hi, wj = i * dh, j * dw
+                dxp[:, :, hi: hi + sh * (OH - 1) + 1: sh, wj: wj + sw * (OW - 1) + 1: sw] += \
+                    gcols[:, i, j]
+    out = np.empty((N, C, H, W), dtype=gT.dtype)
+    out[...] = dxp[:, :, pt: pt + H, pl: pl + W].transpose(1, 0, 2, 3)
+    return out

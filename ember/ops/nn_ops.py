@@ -1,0 +1,405 @@
+"""Fused operations for neural-network layers: softmax, batch / layer normalisation,
+activations whose gradient PyTorch defines piecewise, binary cross-entropy, padding.
+
+Softmax and log-softmax write their backward with operators, so second derivatives work;
+the others are array-only (``array_backward``): one pass over the data each way instead of
+a chain of small ops, with PyTorch's own choice of gradient at the kinks.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from .elementwise import erf_array
+
+
+# ----- softmax -----------------------------------------------------------------------------
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return gy - y * gy.sum(ctx.dim, keepdims=True), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - np.exp(y) * g.sum(ctx.dim, keepdims=True), None
+
+
+# ----- batch normalisation -----------------------------------------------------------------
+def _channel_view(a):
+    """(N, C, *) → (N, C, L) without copying when possible, so per-channel sums run along
+    the contiguous last axis."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _per_channel(v, ndim):
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _channel_sum(a3):
+    return a3.sum(axis=2).sum(axis=0)
+
+
+class BatchNormTrain(Function):
+    """Normalise with the batch's own statistics; ``mean``/``invstd`` come precomputed."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, invstd):
+        x3 = _channel_view(x)
+        xhat = x3 - mean[:, None]
+        xhat *= invstd[:, None]
+        if weight is not None:
+            y = xhat * weight[:, None]
+        else:
+            y = xhat.copy()
+        if bias is not None:
+            y += bias[:, None]
+        ctx.xhat = xhat
+        ctx.invstd = invstd
+        ctx.save_for_backward(weight)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (weight,) = ctx.saved_tensors
+        xhat, invstd = ctx.xhat, ctx.invstd
+        g3 = _channel_view(g)
+        M = g3.shape[0] * g3.shape[2]
+        sum_g = _channel_sum(g3)
+        sum_gx = np.einsum("ncl,ncl->c", g3, xhat)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            a = invstd if weight is None else invstd * weight
+            gx = g3 * a[:, None]
+            gx -= xhat * (a * sum_gx / M)[:, None]
+            gx -= (a * sum_g / M)[:, None]
+            gx = gx.reshape(g.shape)
+        return gx, (sum_gx if weight is not None else None), sum_g, None, None
+
+
+class BatchNormEval(Function):
+    """Normalise with given statistics (the running ones): a per-channel affine map."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, var, eps):
+        invstd = 1.0 / np.sqrt(var + eps)
+        scale = invstd if weight is None else invstd * weight
+        shift = -mean * scale if bias is None else bias - mean * scale
+        x3 = _channel_view(x)
+        y = x3 * scale[:, None]
+        y += shift[:, None]
+        ctx.scale, ctx.invstd = scale, invstd
+        ctx.save_for_backward(x, mean)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, mean = ctx.saved_tensors
+        g3 = _channel_view(g)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = (g3 * ctx.scale[:, None]).reshape(g.shape)
+        if ctx.needs_input_grad[1]:
+            xhat = (_channel_view(x) - mean[:, None]) * ctx.invstd[:, None]
+            gw = np.einsum("ncl,ncl->c", g3, xhat)
+        if ctx.needs_input_grad[2]:
+            gb = _channel_sum(g3)
+        return gx, gw, gb, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """Batch normalisation over dim 1; in training, updates the running statistics in
+    place as PyTorch does (``momentum=None``: cumulative average, given as the factor)."""
+    x = input._data
+    if not training:
+        return BatchNormEval.apply(input, weight, bias, running_mean._data, running_var._data, eps)
+    x3 = _channel_view(x)
+    M = x3.shape[0] * x3.shape[2]
+    mean = _channel_sum(x3) / M
+    xc = x3 - mean[:, None]
+    var = np.einsum("ncl,ncl->c", xc, xc) / M
+    del xc
+    if running_mean is not None:
+        running_mean._data *= 1 - momentum
+        running_mean._data += momentum * mean
+        running_mean._bump_version()
+    if running_var is not None:
+        unbiased = var * (M / (M - 1)) if M > 1 else np.full_like(var, np.nan)
+        running_var._data *= 1 - momentum
+        running_var._data += momentum * unbiased
+        running_var._bump_version()
+    invstd = 1.0 / np.sqrt(var + eps)
+    return BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
+                                invstd.astype(x.dtype, copy=False))
+
+
+# ----- layer normalisation -----------------------------------------------------------------
+class LayerNorm(Function):
+    """Normalise over the last ``k`` dims, then scale and shift elementwise."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        lead = x.shape[: x.ndim - k]
+        x2 = x.reshape(int(np.prod(lead, dtype=np.int64)), -1)
+        mean = x2.mean(axis=1, keepdims=True)
+        xc = x2 - mean
+        var = (xc * xc).mean(axis=1, keepdims=True)
+        invstd = 1.0 / np.sqrt(var + eps)
+        xhat = xc * invstd
+        y = xhat if weight is None else xhat * weight.reshape(1, -1)
+        if bias is not None:
+            y = y + bias.reshape(1, -1)
+        ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
+        ctx.save_for_backward(weight)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (weight,) = ctx.saved_tensors
+        xhat, invstd = ctx.xhat, ctx.invstd
+        g2 = g.reshape(xhat.shape)
+        gw = gb = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = (g2 * xhat).sum(axis=0).reshape(ctx.norm_shape)
+        if ctx.needs_input_grad[2]:
+            gb = g2.sum(axis=0).reshape(ctx.norm_shape)
+        if ctx.needs_input_grad[0]:
+            gxh = g2 if weight is None else g2 * weight.reshape(1, -1)
+            D = xhat.shape[1]
+            gx = gxh - gxh.mean(axis=1, keepdims=True)
+            gx -= xhat * ((gxh * xhat).sum(axis=1, keepdims=True) / D)
+            gx *= invstd
+            gx = gx.reshape(g.shape)
+        return gx, gw, gb, None, None
+
+
+# ----- activations -------------------------------------------------------------------------
+class LeakyReLU(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.slope), None
+
+
+class ELU(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return np.where(x > 0, g, g * (y + ctx.alpha)), None
+
+
+class GELU(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + np.tanh(inner))
+        return 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = np.tanh(k * (x + 0.044715 * x * x * x))
+            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            return g * d, None
+        cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
+        pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf), None
+
+
+class SiLU(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + np.exp(-x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        bx = x * beta
+        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        return np.where(bx > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
+        z = np.exp(-np.abs(bx))
+        sig = np.where(bx >= 0, 1 / (1 + z), z / (1 + z))
+        return np.where(bx > ctx.threshold, g, g * sig), None, None
+
+
+class PReLU(Function):
+    """x if x > 0 else w * x, with ``w`` one number or one per channel (dim 1)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, w):
+        wb = w if w.size == 1 or x.ndim < 2 else w.reshape((1, -1) + (1,) * (x.ndim - 2))
+        ctx.save_for_backward(x, w)
+        return np.where(x > 0, x, wb * x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        wb = w if w.size == 1 or x.ndim < 2 else w.reshape((1, -1) + (1,) * (x.ndim - 2))
+        gx = np.where(x > 0, g, g * wb)
+        contrib = np.where(x > 0, 0, g * x)
+        if w.size == 1:
+            gw = contrib.sum().reshape(w.shape)
+        else:
+            axes = (0,) + tuple(range(2, x.ndim))
+            gw = contrib.sum(axis=axes).reshape(w.shape)
+        return gx, gw
+
+
+# ----- losses ------------------------------------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """Elementwise -w (y log x + (1-y) log(1-x)), logs clamped at -100 as in PyTorch."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, y, w):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = -(y * log_x + (1 - y) * log_1mx)
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, y, w)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, w = ctx.saved_tensors
+        eps = 1e-12
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - y) / np.maximum((1 - x) * x, eps)
+            if w is not None:
+                gx = gx * w
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+            if w is not None:
+                gy = gy * w
+        return gx, gy, None
+
+
+# ----- padding -----------------------------------------------------------------------------
+def _pad_index(size, lo, hi, mode):
+    """Source index along one axis for each padded position (reflect/replicate/circular)."""
+    pos = np.arange(-lo, size + hi)
+    if mode == "replicate":
+        return np.clip(pos, 0, size - 1)
+    if mode == "circular":
+        return pos % size
+    period = 2 * (size - 1)
+    pos = np.abs(pos) % period if period else np.zeros_like(pos)
+    return np.where(pos >= size, period - pos, pos)
+
+
+class Pad(Function):
+    """``pads`` is ((dim, lo, hi), ...) over the padded dims; negative amounts crop."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, pads, mode, value):
+        ctx.pads, ctx.mode, ctx.shape = pads, mode, x.shape
+        if mode == "constant":
+            shape = list(x.shape)
+            src = [slice(None)] * x.ndim
+            dst = [slice(None)] * x.ndim
+            for d, lo, hi in pads:
+                shape[d] = x.shape[d] + lo + hi
+                src[d] = slice(max(-lo, 0), x.shape[d] - max(-hi, 0))
+                dst[d] = slice(max(lo, 0), max(lo, 0) + max(x.shape[d] - max(-lo, 0) - max(-hi, 0), 0))
+            out = np.full(shape, value, dtype=x.dtype)
+            out[tuple(dst)] = x[tuple(src)]
+            ctx.slices = (tuple(src), tuple(dst))
+            return out
+        out = x
+        for d, lo, hi in pads:
+            out = np.take(out, _pad_index(x.shape[d], lo, hi, mode), axis=d)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.mode == "constant":
+            src, dst = ctx.slices
+            gx = np.zeros(ctx.shape, dtype=g.dtype)
+            gx[src] = g[dst]
+            return gx, None, None, None
+        for d, lo, hi in reversed(ctx.pads):
+            size = ctx.shape[d]
+            acc = np.zeros(g.shape[:d] + (size,) + g.shape[d + 1:], dtype=g.dtype)
+            index = [slice(None)] * g.ndim
+            index[d] = _pad_index(size, lo, hi, ctx.mode)
+            np.add.at(acc, tuple(index), g)
+            g = acc
+        return g, None, None, None

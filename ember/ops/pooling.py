@@ -1,0 +1,225 @@
+"""2-D max / average pooling and their adaptive forms.
+
+Every pooling here is a loop over the kernel offsets (at most kh*kw strided slices of the
+padded input), never over output positions or samples. Max pooling keeps, per output, the
+offset of the first maximum in window order (a NaN wins, as in PyTorch), so ties send the
+gradient where PyTorch sends it. Adaptive average pooling is separable: two small averaging
+matrices, one per spatial axis, applied with ``np.matmul``.
+"""
+import numpy as np
+
+from ..autograd import Function
+
+
+def pool_out_size(size, kernel, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling output length (a window must start inside input or left pad)."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    if ceil_mode:
+        out = -(-span // stride) + 1
+        if (out - 1) * stride >= size + pad:
+            out -= 1
+    else:
+        out = span // stride + 1
+    return out
+
+
+def _padded(x, pads_h, pads_w, fill):
+    """``x`` padded with ``fill`` by (top, bottom), (left, right) into a new array."""
+    N, C, H, W = x.shape
+    (pt, pb), (pl, pr) = pads_h, pads_w
+    if pt == pb == pl == pr == 0:
+        return x
+    xp = np.full((N, C, H + pt + pb, W + pl + pr), fill, dtype=x.dtype)
+    xp[:, :, pt: pt + H, pl: pl + W] = x
+    return xp
+
+
+def _geometry(shape, kernel, stride, padding, dilation, ceil_mode):
+    N, C, H, W = shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    OH = pool_out_size(H, kh, sh, ph, dh, ceil_mode)
+    OW = pool_out_size(W, kw, sw, pw, dw, ceil_mode)
+    # Pad at the far end as far as the last window reaches (ceil_mode may go past `pad`).
+    ph_hi = max((OH - 1) * sh + dh * (kh - 1) + 1 - H - ph, 0)
+    pw_hi = max((OW - 1) * sw + dw * (kw - 1) + 1 - W - pw, 0)
+    return OH, OW, (ph, ph_hi), (pw, pw_hi)
+
+
+def _window(xp, i, j, OH, OW, stride, dilation):
+    """The (N, C, OH, OW) strided slice holding kernel offset (i, j) of every window."""
+    (sh, sw), (dh, dw) = stride, dilation
+    return xp[:, :, i * dh: i * dh + sh * (OH - 1) + 1: sh, j * dw: j * dw + sw * (OW - 1) + 1: sw]
+
+
+class MaxPool2d(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
+        OH, OW, pads_h, pads_w = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = _padded(x, pads_h, pads_w, fill)
+        kh, kw = kernel
+        out = _window(xp, 0, 0, OH, OW, stride, dilation).copy()
+        arg = np.zeros(out.shape, dtype=np.uint8 if kh * kw < 256 else np.int32)
+        for k in range(1, kh * kw):
+            v = _window(xp, k // kw, k % kw, OH, OW, stride, dilation)
+            take = v > out
+            if x.dtype.kind == "f":
+                take |= np.isnan(v)
+            np.copyto(out, v, where=take)
+            np.copyto(arg, k, where=take)
+        ctx.arg = arg
+        ctx.geometry = (x.shape, xp.shape, kernel, stride, pads_h, pads_w, dilation)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xshape, pshape, kernel, stride, pads_h, pads_w, dilation = ctx.geometry
+        arg = ctx.arg
+        kh, kw = kernel
+        OH, OW = g.shape[2:]
+        dxp = np.zeros(pshape, dtype=g.dtype)
+        # Windows that do not overlap let each offset assign instead of add.
+        disjoint = stride[0] >= dilation[0] * (kh - 1) + 1 and stride[1] >= dilation[1] * (kw - 1) + 1
+        for k in range(kh * kw):
+            hit = arg == k
+            dst = _window(dxp, k // kw, k % kw, OH, OW, stride, dilation)
+            if disjoint:
+                np.copyto(dst, g, where=hit)
+            else:
+                dst += np.where(hit, g, 0)
+        H, W = xshape[2:]
+        return np.ascontiguousarray(dxp[:, :, pads_h[0]: pads_h[0] + H, pads_w[0]: pads_w[0] + W]), \
+            None, None, None, None, None
+
+
+def max_pool2d_indices(arg, xshape, kernel, stride, padding, dilation):
+    """Flat (h * W + w) input positions of the maxima, as PyTorch's ``return_indices``."""
+    kh, kw = kernel
+    OH, OW = arg.shape[2:]
+    W = xshape[3]
+    oh = np.arange(OH).reshape(OH, 1) * stride[0] - padding[0]
+    ow = np.arange(OW).reshape(1, OW) * stride[1] - padding[1]
+    arg = arg.astype(np.int64)
+    h = oh + (arg // kw) * dilation[0]
+    w = ow + (arg % kw) * dilation[1]
+    return h * W + w
+
+
+def _avg_divisor(size, kernel, stride, pad, out, count_include_pad):
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + kernel, size + pad)
+    count = end - start
+    if not count_include_pad:
+        count = np.minimum(end, size) - np.maximum(start, 0)
+    return count
+
+
+class AvgPool2d(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        one = (1, 1)
+        OH, OW, pads_h, pads_w = _geometry(x.shape, kernel, stride, padding, one, ceil_mode)
+        xp = _padded(x, pads_h, pads_w, 0)
+        kh, kw = kernel
+        out = _window(xp, 0, 0, OH, OW, stride, one).copy()
+        for k in range(1, kh * kw):
+            out += _window(xp, k // kw, k % kw, OH, OW, stride, one)
+        if divisor_override:
+            div = np.asarray(divisor_override, dtype=x.dtype)
+        else:
+            H, W = x.shape[2:]
+            ch = _avg_divisor(H, kh, stride[0], padding[0], OH, count_include_pad)
+            cw = _avg_divisor(W, kw, stride[1], padding[1], OW, count_include_pad)
+            div = (ch.reshape(OH, 1) * cw.reshape(1, OW)).astype(x.dtype)
+        out /= div
+        ctx.div = div
+        ctx.geometry = (x.shape, xp.shape, kernel, stride, pads_h, pads_w)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xshape, pshape, kernel, stride, pads_h, pads_w = ctx.geometry
+        kh, kw = kernel
+        OH, OW = g.shape[2:]
+        gd = g / ctx.div
+        dxp = np.zeros(pshape, dtype=g.dtype)
+        for k in range(kh * kw):
+            _window(dxp, k // kw, k % kw, OH, OW, stride, (1, 1))[...] += gd
+        H, W = xshape[2:]
+        return np.ascontiguousarray(dxp[:, :, pads_h[0]: pads_h[0] + H, pads_w[0]: pads_w[0] + W]), \
+            None, None, None, None, None, None
+
+
+def adaptive_bounds(size, out):
+    """Start and end of each adaptive window, as PyTorch computes them."""
+    o = np.arange(out)
+    start = (o * size) // out
+    end = -((-(o + 1) * size) // out)
+    return start, end
+
+
+def _averaging_matrix(size, out, dtype):
+    start, end = adaptive_bounds(size, out)
+    idx = np.arange(size)
+    inside = (idx >= start[:, None]) & (idx < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPool2d(Function):
+    """Adaptive average pooling for output sizes that do not divide the input evenly
+    (even ones are plain average pools, exact like PyTorch's)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        H, W = x.shape[2:]
+        ah = _averaging_matrix(H, out_size[0], x.dtype)
+        aw = _averaging_matrix(W, out_size[1], x.dtype)
+        ctx.mats = (ah, aw)
+        return np.matmul(np.matmul(ah, x), aw.T)
+
+    @staticmethod
+    def backward(ctx, g):
+        ah, aw = ctx.mats
+        return np.matmul(np.matmul(ah.T, g), aw), None
+
+
+class AdaptiveMaxPool2d(Function):
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        N, C, H, W = x.shape
+        sh, eh = adaptive_bounds(H, out_size[0])
+        sw, ew = adaptive_bounds(W, out_size[1])
+        out = best = None
+        for a in range(int((eh - sh).max())):
+            # Offsets past a short window repeat its last row: never a new strict maximum.
+            ih = np.minimum(sh + a, eh - 1)
+            for b in range(int((ew - sw).max())):
+                iw = np.minimum(sw + b, ew - 1)
+                v = x[:, :, ih[:, None], iw[None, :]]
+                pos = ih[:, None] * W + iw[None, :]
+                if out is None:
+                    out, best = v, np.broadcast_to(pos, v.shape).copy()
+                    continue
+                take = v > out
+                if x.dtype.kind == "f":
+                    take |= np.isnan(v)
+                np.copyto(out, v, where=take)
+                np.copyto(best, np.broadcast_to(pos, v.shape), where=take)
+        ctx.best = best
+        ctx.xshape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        N, C, H, W = ctx.xshape
+        rows = (np.arange(N * C) * (H * W)).reshape(N, C, 1, 1)
+        dx = np.bincount((ctx.best + rows).ravel(), weights=g.ravel(), minlength=N * C * H * W)
+        return dx.astype(g.dtype).reshape(N, C, H, W), None
