@@ -150,6 +150,7 @@ def setitem(t, key, value):
     recorded = grad_mode._enabled[0] and (
         t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     if not recorded:
+        t._check_inplace()
         v = value._data if isinstance(value, Tensor) else value
         if isinstance(v, np.ndarray) and v.dtype.kind == "f" and t._data.dtype.kind in "iub":
             v = v.astype(t._data.dtype)
