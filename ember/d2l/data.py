@@ -1,0 +1,175 @@
+"""Data helpers of the book: synthetic regression data, array loaders, Fashion-MNIST, and
+the airfoil self-noise data of the optimization chapter (with the book's data hub)."""
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+
+import numpy as np
+
+import ember
+from ember.utils import data as _data
+from ember import vision as _vision
+
+DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
+
+# name -> (url, SHA-1 of the file): the book's data hub, for the data the notes use.
+DATA_HUB = {
+    "airfoil": (DATA_URL + "airfoil_self_noise.dat",
+                "76e5be1548fd8222e5074cf0faae75edff8cf93f"),
+}
+
+
+def synthetic_data(w, b, num_examples):
+    """Generate ``y = Xw + b + noise`` (noise with standard deviation 0.01); ``y`` is a
+    column ``(num_examples, 1)``."""
+    X = ember.normal(0, 1, (num_examples, len(w)))
+    y = ember.matmul(X, w) + b
+    y += ember.normal(0, 0.01, y.shape)
+    return X, y.reshape((-1, 1))
+
+
+def load_array(data_arrays, batch_size, is_train=True):
+    """A ``DataLoader`` over the rows of the given tensors (shuffled when ``is_train``)."""
+    dataset = _data.TensorDataset(*data_arrays)
+    return _data.DataLoader(dataset, batch_size, shuffle=is_train)
+
+
+_TEXT_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+                "sneaker", "bag", "ankle boot"]
+
+
+def get_fashion_mnist_labels(labels):
+    """The text labels of Fashion-MNIST class indices (ints or a tensor of them)."""
+    return [_TEXT_LABELS[int(i)] for i in labels]
+
+
+def get_dataloader_workers():
+    """The number of worker processes the book's loaders use.
+
+    The book asks for 4. ember's ``DataLoader`` gathers and transforms whole batches of
+    Fashion-MNIST with one NumPy operation in the main process (a full epoch in well under a
+    second), so worker processes would only add the cost of shipping batches between
+    processes: 0 is faster. ``num_workers`` still accepts any value.
+    """
+    return 0
+
+
+def user_cache_dir():
+    """ember's per-user data cache: ``$XDG_CACHE_HOME/ember`` or ``~/.cache/ember``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ember")
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None):
+    """Fashion-MNIST as ``(train_iter, test_iter)``: batches of float32 images
+    ``(batch, 1, H, W)`` in [0, 1] (``H = W = resize`` when given, else 28) and int64 labels.
+
+    The files are found as ``ember.vision.datasets.FashionMNIST`` finds them (``root``, then
+    ``$EMBER_DATA``, then the Debian package's ``/usr/share/datasets/fashion-mnist``), and
+    downloaded into ``root`` (default: the user cache) only when none has them.
+    """
+    transforms = _vision.transforms
+    trans = [transforms.ToTensor()]
+    if resize:
+        trans.insert(0, transforms.Resize(resize))
+    trans = transforms.Compose(trans)
+    root = user_cache_dir() if root is None else root
+    mnist_train = _vision.datasets.FashionMNIST(root=root, train=True, transform=trans,
+                                                download=True)
+    mnist_test = _vision.datasets.FashionMNIST(root=root, train=False, transform=trans,
+                                               download=True)
+    return (_data.DataLoader(mnist_train, batch_size, shuffle=True,
+                             num_workers=get_dataloader_workers()),
+            _data.DataLoader(mnist_test, batch_size, shuffle=False,
+                             num_workers=get_dataloader_workers()))
+
+
+def _sha1(path):
+    h = hashlib.sha1(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fetch(url, dest, sha1, timeout=30):
+    """Download ``url`` to ``dest`` atomically, verifying ``sha1``: the file appears whole
+    and correct, or not at all."""
+    folder = os.path.dirname(dest)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=os.path.basename(dest))
+    try:
+        h = hashlib.sha1(usedforsecurity=False)
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
+            for chunk in iter(lambda: r.read(1 << 20), b""):
+                h.update(chunk)
+                f.write(chunk)
+        if h.hexdigest() != sha1:
+            raise RuntimeError(f"checksum mismatch for {url}: got SHA-1 {h.hexdigest()}, "
+                               f"expected {sha1}")
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest
+
+
+def download(name, cache_dir=None, data_dir=None):
+    """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
+
+    Looked for, in order, in ``data_dir``, in ``$EMBER_DATA``, and in the cache directory
+    (``cache_dir``, default the user cache ``~/.cache/ember``) — in each both as
+    ``DIR/FILE`` and ``DIR/NAME/FILE``; only then downloaded from the hub into the cache
+    directory (atomically). A file whose checksum does not match is passed over, with a
+    warning.
+    """
+    if name not in DATA_HUB:
+        raise KeyError(f"{name!r} is not in DATA_HUB (known: {', '.join(sorted(DATA_HUB))})")
+    url, sha1 = DATA_HUB[name]
+    fname = url.rsplit("/", 1)[-1]
+    cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
+    dirs = [d for d in (data_dir, os.environ.get("EMBER_DATA"), cache) if d]
+    looked = []
+    for d in dirs:
+        d = os.path.expanduser(os.fspath(d))
+        for path in (os.path.join(d, fname), os.path.join(d, name, fname)):
+            looked.append(path)
+            if os.path.isfile(path):
+                if _sha1(path) == sha1:
+                    return path
+                warnings.warn(f"{path} does not match the SHA-1 of {name!r} "
+                              f"({sha1}); not using it")
+    dest = os.path.join(cache, fname)
+    try:
+        return _fetch(url, dest, sha1)
+    except (urllib.error.URLError, OSError, RuntimeError) as e:
+        raise RuntimeError(
+            f"{fname} ({name!r}) not found; looked in:\n  " + "\n  ".join(looked)
+            + f"\nand downloading {url} failed: {e}\nPut the file in one of these places, "
+            f"pass data_dir=, or set EMBER_DATA to its folder.") from e
+
+
+def _airfoil(data_dir=None):
+    """The airfoil self-noise data (1503 x 6), each column standardized to mean 0 and
+    standard deviation 1 over all rows, as float32."""
+    raw = np.genfromtxt(download("airfoil", data_dir=data_dir), dtype=np.float64,
+                        delimiter="\t")
+    return ((raw - raw.mean(axis=0)) / raw.std(axis=0)).astype(np.float32)
+
+
+def get_data_ch11(batch_size=10, n=1500, data_dir=None):
+    """The airfoil data as ``(data_iter, feature_dim)``: a shuffled loader over the first
+    ``n`` rows' 5 standardized features and standardized label (newer edition, ch. 11)."""
+    data = ember.from_numpy(_airfoil(data_dir))
+    data_iter = load_array((data[:n, :-1], data[:n, -1]), batch_size, is_train=True)
+    return data_iter, data.shape[1] - 1
+
+
+def get_data_ch7(data_dir=None):
+    """The airfoil data as ``(features, labels)``: the first 1500 rows' standardized
+    features ``(1500, 5)`` and labels ``(1500,)``, float32 (older edition, ch. 7)."""
+    data = _airfoil(data_dir)
+    return ember.tensor(data[:1500, :-1]), ember.tensor(data[:1500, -1])
