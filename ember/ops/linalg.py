@@ -35,13 +35,12 @@ class Matmul(Function):
                     f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
                     f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
                     f"and {b.shape[0]} elements respectively")
-            sa = a.shape if a.ndim > 1 else (1,) + a.shape
-            sb = b.shape if b.ndim > 1 else b.shape + (1,)
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa[-2:])} and "
-                f"{_shape_str(sb[-2:])})")
+            raise RuntimeError(_mismatch_message(a.shape, b.shape))
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:  # batch dimensions that do not broadcast
+            raise RuntimeError(_mismatch_message(a.shape, b.shape)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -67,6 +66,25 @@ class Matmul(Function):
         if need_b:
             gb = a.swapaxes(-1, -2) @ g
         return ga, gb
+
+
+def _mismatch_message(sa, sb):
+    """PyTorch's words for a matmul whose inner sizes differ (they depend on the ranks)."""
+    if len(sb) == 1:  # (..., m, k) @ (n,): folded to a matrix-vector product
+        rows = int(np.prod(sa[:-1]))
+        return f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})"
+    if len(sa) <= 2 and len(sb) <= 2:
+        sa = sa if len(sa) > 1 else (1,) + sa
+        return (f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
+                f"{_shape_str(sb)})")
+    batch_a, batch_b = sa[:-2], sb[:-2]
+    try:
+        batch = int(np.prod(np.broadcast_shapes(batch_a, batch_b)))
+    except ValueError:
+        from .elementwise import _broadcast_error
+        return str(_broadcast_error(np.empty(batch_a), np.empty(batch_b)))
+    return (f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
 
 
 def matmul(input, other):
