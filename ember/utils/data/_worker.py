@@ -1,15 +1,23 @@
 """Worker processes of the DataLoader: the loop each worker runs, and how batches travel.
 
 A worker receives ``(epoch, task, index)`` messages on its own index queue, fetches and
-collates the batch, and answers ``(epoch, task, payload)`` on the shared result queue.
-Large arrays do not go through the pipe: the worker writes them to a file in
-``/dev/shm`` (memory, not disk) and sends the file's name; the main process reads the
-file back into a fresh array and deletes it. Everything a worker writes carries the
-iterator's prefix, so shutdown can remove whatever was left in flight.
+collates the batch, and answers ``(worker, epoch, task, payload)`` on the shared result
+queue.
+
+Large arrays do not go through the pipe. Each worker owns a ring of ``slots``: files in
+``/dev/shm`` (memory, not disk) that it maps once and reuses, growing a file only when a
+batch needs more room; it copies an array into a slot and sends the slot's name. The main
+process keeps the slots mapped too and copies the array out as soon as the message
+arrives. Allocating and freeing fresh shared memory for every batch would cost more than
+the copies. A slot is reused only ``slots`` results later, and the DataLoader never has
+more than ``prefetch_factor * num_workers`` batches in flight, which is fewer than that:
+the main process has always copied a slot out before its worker can write it again.
+Every file carries the iterator's prefix, so shutdown removes them all.
 """
 import ctypes
 import glob
 import itertools
+import mmap
 import os
 import pickle
 import queue
@@ -65,75 +73,103 @@ class IterableEnd:
 
 
 class _Array:
-    """An array in transit: in-band, or as a file in SHM_DIR."""
-    __slots__ = ("array", "path", "shape", "dtype", "tensor")
+    """An array in transit: in-band, or in slot ``key`` of a worker, whose file is ``path``."""
+    __slots__ = ("array", "key", "path", "shape", "dtype", "tensor")
 
-    def __init__(self, array, path, shape, dtype, tensor):
-        self.array, self.path, self.shape, self.dtype, self.tensor = (
-            array, path, shape, dtype, tensor)
+    def __init__(self, array, key, path, shape, dtype, tensor):
+        self.array, self.key, self.path, self.shape, self.dtype, self.tensor = (
+            array, key, path, shape, dtype, tensor)
 
 
-def _write_file(path, arr):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _map_file(path, size, create):
+    fd = os.open(path, os.O_RDWR | (os.O_CREAT | os.O_EXCL if create else 0), 0o600)
     try:
-        view = memoryview(np.ascontiguousarray(arr)).cast("B")
-        while view:
-            view = view[os.write(fd, view):]
+        if create:
+            os.ftruncate(fd, size)
+        return mmap.mmap(fd, size)
     finally:
         os.close(fd)
 
 
-def pack(obj, prefix, counter):
-    """``obj`` with its tensors and arrays made ready to send (see the module docstring)."""
-    if isinstance(obj, (ember.Tensor, np.ndarray)):
-        is_tensor = isinstance(obj, ember.Tensor)
-        arr = obj.detach()._data if is_tensor else obj
-        if SHM_DIR is None or arr.nbytes <= INBAND_BYTES:
-            return _Array(arr, None, None, None, is_tensor)
-        path = os.path.join(SHM_DIR, f"{prefix}{next(counter)}")
-        _write_file(path, arr)
-        return _Array(None, path, arr.shape, arr.dtype.str, is_tensor)
-    if isinstance(obj, dict):
-        return type(obj)((k, pack(v, prefix, counter)) for k, v in obj.items())
-    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(pack(v, prefix, counter) for v in obj))
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(pack(v, prefix, counter) for v in obj)
-    return obj
+class SlotWriter:
+    """A worker's ring of reusable shared-memory files (see the module docstring)."""
+
+    def __init__(self, prefix, slots):
+        self.prefix = prefix
+        self.slots = slots
+        self.files = {}  # key -> (path, mmap)
+        self.names = itertools.count()
+        self.results = 0
+
+    def pack(self, obj):
+        """``obj`` ready to send: large arrays copied into this result's slots."""
+        position = itertools.count()
+        out = self._pack(obj, self.results % self.slots, position)
+        self.results += 1
+        return out
+
+    def _write(self, key, arr):
+        entry = self.files.get(key)
+        if entry is None or len(entry[1]) < arr.nbytes:
+            if entry is not None:
+                entry[1].close()
+                os.unlink(entry[0])
+            path = f"{self.prefix}{next(self.names)}"
+            entry = self.files[key] = (path, _map_file(path, arr.nbytes, create=True))
+        np.frombuffer(entry[1], dtype=arr.dtype, count=arr.size).reshape(arr.shape)[...] = arr
+        return entry[0]
+
+    def _pack(self, obj, ring, position):
+        if isinstance(obj, (ember.Tensor, np.ndarray)):
+            is_tensor = isinstance(obj, ember.Tensor)
+            arr = obj.detach()._data if is_tensor else obj
+            if SHM_DIR is None or arr.nbytes <= INBAND_BYTES or arr.dtype.hasobject:
+                return _Array(arr, None, None, None, None, is_tensor)
+            key = (ring, next(position))
+            path = self._write(key, arr)
+            return _Array(None, key, path, arr.shape, arr.dtype.str, is_tensor)
+        if isinstance(obj, dict):
+            return type(obj)((k, self._pack(v, ring, position)) for k, v in obj.items())
+        if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+            return type(obj)(*(self._pack(v, ring, position) for v in obj))
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(self._pack(v, ring, position) for v in obj)
+        return obj
 
 
-def unpack(obj):
-    """The inverse of ``pack``, in the main process; deletes the files it reads."""
-    if isinstance(obj, _Array):
-        arr = obj.array
-        if obj.path is not None:
-            arr = np.empty(obj.shape, dtype=np.dtype(obj.dtype))
-            try:
-                with open(obj.path, "rb", buffering=0) as f:
-                    f.readinto(memoryview(arr).cast("B"))
-            finally:
-                os.unlink(obj.path)
-        return ember.Tensor._wrap(arr) if obj.tensor else arr
-    if isinstance(obj, dict):
-        return type(obj)((k, unpack(v)) for k, v in obj.items())
-    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(unpack(v) for v in obj))
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(unpack(v) for v in obj)
-    return obj
+class SlotReader:
+    """The main process's mappings of the workers' slots."""
 
+    def __init__(self):
+        self.maps = {}  # (worker, key) -> (path, mmap)
 
-def discard(obj):
-    """Delete the files of a payload that will not be used."""
-    if isinstance(obj, _Array):
-        if obj.path is not None and os.path.exists(obj.path):
-            os.unlink(obj.path)
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            discard(v)
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            discard(v)
+    def unpack(self, worker, obj):
+        """The inverse of ``SlotWriter.pack``: arrays are copied out of their slots."""
+        if isinstance(obj, _Array):
+            arr = obj.array
+            if obj.path is not None:
+                entry = self.maps.get((worker, obj.key))
+                if entry is None or entry[0] != obj.path:  # new, or grown by the worker
+                    if entry is not None:
+                        entry[1].close()
+                    entry = (obj.path, _map_file(obj.path, 0, create=False))
+                    self.maps[(worker, obj.key)] = entry
+                dtype = np.dtype(obj.dtype)
+                count = int(np.prod(obj.shape, dtype=np.int64))
+                arr = np.frombuffer(entry[1], dtype=dtype, count=count).reshape(obj.shape).copy()
+            return ember.Tensor._wrap(arr) if obj.tensor else arr
+        if isinstance(obj, dict):
+            return type(obj)((k, self.unpack(worker, v)) for k, v in obj.items())
+        if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+            return type(obj)(*(self.unpack(worker, v) for v in obj))
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(self.unpack(worker, v) for v in obj)
+        return obj
+
+    def close(self):
+        for _, mm in self.maps.values():
+            mm.close()
+        self.maps.clear()
 
 
 def remove_leftovers(prefix):
@@ -168,7 +204,7 @@ def _single_threaded_blas():
 
 
 def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_id,
-                num_workers, dataset, prefix, parent_pid):
+                num_workers, dataset, prefix, slots, parent_pid):
     global _worker_info
     # Exiting must not wait for the result pipe to drain: the main process may be gone or
     # shutting down; anything unsent then is discarded along with its files.
@@ -187,7 +223,7 @@ def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_i
             except Exception:
                 init_error = ExceptionWrapper(where)
         fetcher = make_fetcher()
-        counter = itertools.count()
+        writer = SlotWriter(f"{os.path.join(SHM_DIR or '', prefix)}{worker_id}-", slots)
         while True:
             try:
                 msg = index_queue.get(timeout=1.0)
@@ -211,10 +247,9 @@ def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_i
                 except Exception:
                     data = ExceptionWrapper(where)
             try:
-                payload = pickle.dumps((epoch, task, pack(data, f"{prefix}{worker_id}-",
-                                                          counter)))
+                payload = pickle.dumps((worker_id, epoch, task, writer.pack(data)))
             except Exception:
-                payload = pickle.dumps((epoch, task, ExceptionWrapper(where)))
+                payload = pickle.dumps((worker_id, epoch, task, ExceptionWrapper(where)))
             result_queue.put(payload)
     except KeyboardInterrupt:
         pass  # the main process handles Ctrl-C and shuts the workers down

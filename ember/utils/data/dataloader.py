@@ -243,6 +243,8 @@ class _MultiProcessIter(_BaseIter):
         ctx = loader._context()
         self._num_workers = loader.num_workers
         self._prefix = f"ember-dl-{os.getpid()}-{secrets.token_hex(4)}-"
+        self._reader = _worker.SlotReader()
+        self._in_flight = 0  # tasks sent whose answer has not been received
         self._result_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []
@@ -252,14 +254,15 @@ class _MultiProcessIter(_BaseIter):
             w = ctx.Process(target=_worker.worker_loop, daemon=True,
                             args=(make_fetcher, iq, self._result_queue, self._base_seed + wid,
                                   loader.worker_init_fn, wid, self._num_workers,
-                                  loader.dataset, self._prefix, os.getpid()))
+                                  loader.dataset, self._prefix,
+                                  loader.prefetch_factor * self._num_workers + 1, os.getpid()))
             w.start()
             self._index_queues.append(iq)
             self._workers.append(w)
         self._closed = False
         # Runs at interpreter exit too, when __del__ may not: no worker or file outlives us.
         self._finalizer = weakref.finalize(self, _shutdown, self._workers, self._index_queues,
-                                           self._result_queue, self._prefix)
+                                           self._result_queue, self._reader, self._prefix)
         self._epoch = 0
         self._start_epoch(loader)
 
@@ -271,15 +274,18 @@ class _MultiProcessIter(_BaseIter):
         self._send_idx = 0   # next task number to hand out
         self._rcvd_idx = 0   # next task number to yield
         self._tasks = {}     # task number -> worker id, for tasks not yet yielded
-        self._results = {}   # task number -> payload that arrived early
+        self._results = {}   # task number -> batch that arrived early
         self._num_yielded = 0
         for _ in range(loader.prefetch_factor * self._num_workers):
             self._put_task()
 
     def _reset(self, loader):
-        """A new epoch on the same (persistent) workers; stale results are dropped."""
-        for task in self._results.values():
-            _worker.discard(task)
+        """A new epoch on the same (persistent) workers; stale results are dropped.
+
+        Waiting for every answer of the old epoch first keeps the bound on batches in
+        flight that makes the workers' slot reuse safe."""
+        while self._in_flight:
+            self._receive()
         self._epoch += 1
         for iq in self._index_queues:
             iq.put(("reset", self._epoch))
@@ -302,14 +308,16 @@ class _MultiProcessIter(_BaseIter):
         self._index_queues[wid].put((self._epoch, self._send_idx, index))
         self._tasks[self._send_idx] = wid
         self._send_idx += 1
+        self._in_flight += 1
 
     def _receive(self):
-        """The next (epoch, task, payload) from any worker; never hangs on a dead one."""
+        """The next (worker, epoch, task, payload) from any worker, its arrays copied out
+        of the worker's slots at once; never hangs on a dead worker."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
             try:
-                return pickle.loads(self._result_queue.get(timeout=wait))
+                msg = self._result_queue.get(timeout=wait)
             except queue.Empty:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
@@ -318,6 +326,10 @@ class _MultiProcessIter(_BaseIter):
                     self._shutdown()
                     raise RuntimeError(f"DataLoader worker (pid(s) "
                                        f"{', '.join(map(str, dead))}) exited unexpectedly")
+                continue
+            self._in_flight -= 1
+            worker, epoch, task, payload = pickle.loads(msg)
+            return worker, epoch, task, self._reader.unpack(worker, payload)
 
     def __next__(self):
         if self._closed:
@@ -334,31 +346,27 @@ class _MultiProcessIter(_BaseIter):
                     self._shutdown()
                 raise StopIteration
             if self._rcvd_idx in self._results:
-                payload = self._results.pop(self._rcvd_idx)
+                data = self._results.pop(self._rcvd_idx)
                 wid = self._tasks.pop(self._rcvd_idx)
                 self._rcvd_idx += 1
-                if isinstance(payload, _worker.IterableEnd):
+                if isinstance(data, _worker.IterableEnd):
                     self._active[wid] = False
                     continue
                 self._put_task()
-                data = _worker.unpack(payload)
                 if isinstance(data, _worker.ExceptionWrapper):
                     data.reraise()
                 self._num_yielded += 1
                 return data
-            epoch, task, payload = self._receive()
+            worker, epoch, task, data = self._receive()
             if epoch != self._epoch or task < self._rcvd_idx:
-                _worker.discard(payload)  # an answer for an epoch or task already left
-                continue
-            if isinstance(payload, _worker.IterableEnd):
-                self._active[self._tasks[task]] = False
-            self._results[task] = payload
+                continue  # an answer for an epoch or a task already left behind
+            if isinstance(data, _worker.IterableEnd):
+                self._active[worker] = False
+            self._results[task] = data
 
     def _shutdown(self):
         if not self._closed:
             self._closed = True
-            for payload in self._results.values():
-                _worker.discard(payload)
             self._results.clear()
             self._finalizer()
 
@@ -366,7 +374,7 @@ class _MultiProcessIter(_BaseIter):
         self._shutdown()
 
 
-def _shutdown(workers, index_queues, result_queue, prefix):
+def _shutdown(workers, index_queues, result_queue, reader, prefix):
     """Stop the workers (asking first, then terminating), and remove their files."""
     for iq in index_queues:
         try:
@@ -378,7 +386,7 @@ def _shutdown(workers, index_queues, result_queue, prefix):
         # Drain results while waiting, so no worker blocks on a full pipe.
         while w.is_alive() and time.monotonic() < deadline:
             try:
-                _worker.discard(pickle.loads(result_queue.get(timeout=0.01))[2])
+                result_queue.get(timeout=0.01)
             except (queue.Empty, OSError, EOFError, ValueError):
                 w.join(0.01)
         if w.is_alive():
@@ -387,4 +395,5 @@ def _shutdown(workers, index_queues, result_queue, prefix):
     for q in index_queues + [result_queue]:
         q.cancel_join_thread()
         q.close()
+    reader.close()
     _worker.remove_leftovers(prefix)
