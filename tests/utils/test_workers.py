@@ -177,3 +177,32 @@ def test_worker_init_fn_error_and_seeds():
     b = list(DataLoader(Draw(), batch_size=1, num_workers=2))
     assert [x[0].tolist() for x in a] == [x[0].tolist() for x in b]  # reproducible
     assert a[0][0].tolist() != a[1][0].tolist()                       # workers differ
+
+
+class Dies(Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if i == 3:
+            os._exit(3)  # a worker killed from under the loader (segfault, OOM killer, ...)
+        return i
+
+
+class Slow(Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        time.sleep(3)
+        return i
+
+
+def test_dead_worker_and_timeout_raise_instead_of_hanging():
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) .*\) exited "
+                                           "unexpectedly"):
+        list(DataLoader(Dies(), batch_size=1, num_workers=2))
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.3 seconds"):
+        next(iter(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.3)))
+    assert time.monotonic() - start < 2.9

@@ -315,7 +315,7 @@ class _MultiProcessIter(_BaseIter):
         of the worker's slots at once; never hangs on a dead worker."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+            wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
             try:
                 msg = self._result_queue.get(timeout=wait)
             except queue.Empty:
@@ -375,13 +375,17 @@ class _MultiProcessIter(_BaseIter):
 
 
 def _shutdown(workers, index_queues, result_queue, reader, prefix):
-    """Stop the workers (asking first, then terminating), and remove their files."""
+    """Stop the workers (asking first, then terminating), and remove their files.
+
+    An idle worker exits at once; one busy with a batch nobody will use gets a moment to
+    finish it, then is terminated: leaving a loop early must not wait for slow samples.
+    """
     for iq in index_queues:
         try:
             iq.put(None)
         except (OSError, ValueError):
             pass
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + 0.5
     for w in workers:
         # Drain results while waiting, so no worker blocks on a full pipe.
         while w.is_alive() and time.monotonic() < deadline:
