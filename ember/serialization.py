@@ -54,7 +54,8 @@ class _Encoder:
             "state_dict() for modules and optimizers)")
 
     def _array(self, arr):
-        self.arrays.append(np.ascontiguousarray(arr))
+        # not np.ascontiguousarray: it turns 0-d arrays (Adam's `step`) into shape (1,)
+        self.arrays.append(np.array(arr, order="C", copy=None))
         return len(self.arrays) - 1
 
 
