@@ -30,7 +30,7 @@ import ember
 from . import _worker
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, _fast_batch, _same_owner
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 class _MapFetcher:
@@ -315,7 +315,8 @@ class _MultiProcessIter(_BaseIter):
         of the worker's slots at once; never hangs on a dead worker."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            wait = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
+            left = 0.25 if deadline is None else deadline - time.monotonic()
+            wait = max(0.0, min(0.25, left))
             try:
                 msg = self._result_queue.get(timeout=wait)
             except queue.Empty:
