@@ -206,3 +206,14 @@ def test_dead_worker_and_timeout_raise_instead_of_hanging():
     with pytest.raises(RuntimeError, match="DataLoader timed out after 0.3 seconds"):
         next(iter(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.3)))
     assert time.monotonic() - start < 2.9
+
+
+class BrokenStream(IterableDataset):
+    def __iter__(self):
+        raise OSError("stream unavailable")
+
+
+def test_iterable_dataset_error_in_iter_is_reported():
+    with pytest.raises(OSError, match="stream unavailable") as e:
+        list(DataLoader(BrokenStream(), batch_size=2, num_workers=2))
+    assert "in DataLoader worker process 0" in str(e.value)

@@ -119,6 +119,15 @@ class SlotWriter:
         np.frombuffer(entry[1], dtype=arr.dtype, count=arr.size).reshape(arr.shape)[...] = arr
         return entry[0]
 
+    def close(self):
+        for path, mm in self.files.values():
+            mm.close()
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        self.files.clear()
+
     def _pack(self, obj, ring, position):
         if isinstance(obj, (ember.Tensor, np.ndarray)):
             is_tensor = isinstance(obj, ember.Tensor)
@@ -207,23 +216,23 @@ def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_i
                 num_workers, dataset, prefix, slots, parent_pid):
     global _worker_info
     # Exiting must not wait for the result pipe to drain: the main process may be gone or
-    # shutting down; anything unsent then is discarded along with its files.
+    # shutting down, and then nobody wants what is unsent.
     result_queue.cancel_join_thread()
     _single_threaded_blas()
+    ember.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+    _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
+    where = f"in DataLoader worker process {worker_id}"
+    writer = SlotWriter(f"{os.path.join(SHM_DIR or '', prefix)}{worker_id}-", slots)
     try:
-        ember.manual_seed(seed)
-        np.random.seed(seed % 2**32)
-        random.seed(seed)
-        _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
-        where = f"in DataLoader worker process {worker_id}"
-        init_error = None
+        init_error = None  # a failed worker_init_fn is reported in place of every batch
         if init_fn is not None:
             try:
                 init_fn(worker_id)
             except Exception:
                 init_error = ExceptionWrapper(where)
-        fetcher = make_fetcher()
-        writer = SlotWriter(f"{os.path.join(SHM_DIR or '', prefix)}{worker_id}-", slots)
+        fetcher = None  # made on the first task, so that iter(dataset) errors are reported
         while True:
             try:
                 msg = index_queue.get(timeout=1.0)
@@ -234,18 +243,20 @@ def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_i
             if msg is None:
                 return
             if msg[0] == "reset":  # a new epoch with persistent workers
-                fetcher = make_fetcher()
+                fetcher = None
                 continue
             epoch, task, index = msg
-            if init_error is not None:
-                data = init_error
-            else:
-                try:
+            try:
+                if init_error is not None:
+                    data = init_error
+                else:
+                    if fetcher is None:
+                        fetcher = make_fetcher()
                     data = fetcher(index)
-                except StopIteration:
-                    data = IterableEnd()
-                except Exception:
-                    data = ExceptionWrapper(where)
+            except StopIteration:
+                data = IterableEnd()
+            except Exception:
+                data = ExceptionWrapper(where)
             try:
                 payload = pickle.dumps((worker_id, epoch, task, writer.pack(data)))
             except Exception:
@@ -253,3 +264,5 @@ def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_i
             result_queue.put(payload)
     except KeyboardInterrupt:
         pass  # the main process handles Ctrl-C and shuts the workers down
+    finally:
+        writer.close()  # also when the main process died and cannot clean up
