@@ -314,6 +314,8 @@ def meshgrid(*tensors, indexing=None):
     indexing = indexing or "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    if len({t._data.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     shape = [t.numel() for t in tensors]
     if indexing == "xy" and len(shape) >= 2:
         shape[0], shape[1] = shape[1], shape[0]
