@@ -15,7 +15,9 @@ split wins; each file may be gzip-compressed ``NAME.gz`` or unpacked ``NAME``):
 
 Images without a transform are ``uint8`` H x W ember tensors (torchvision gives PIL
 images; ember has no PIL dependency). ``transforms.ToTensor()`` turns them into float32
-1 x H x W tensors in [0, 1], exactly as it does PIL images in torchvision.
+1 x H x W tensors in [0, 1], exactly as it does PIL images in torchvision. ``.data``
+(uint8 N x H x W) and ``.targets`` (int64 N) are read-only tensors: the decoded files are
+cached and shared by every dataset object made from them.
 """
 import hashlib
 import os
