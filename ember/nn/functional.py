@@ -324,7 +324,7 @@ def relu6(input, inplace=False):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    return _maybe_inplace(input, inplace, lambda a: _nn.Hardtanh.apply(a, min_val, max_val))
 
 
 def sigmoid(input):

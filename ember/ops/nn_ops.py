@@ -215,6 +215,24 @@ class LeakyReLU(Function):
         return np.where(x > 0, g, g * ctx.slope), None
 
 
+class Hardtanh(Function):
+    """clip(x, lo, hi); the gradient is zero at the bounds themselves, as in PyTorch."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return np.where((x > lo) & (x < hi), g, 0), None, None
+
+
 class ELU(Function):
     array_backward = True
 
