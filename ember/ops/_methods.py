@@ -449,7 +449,7 @@ _UFUNCS = {
     np.cos: cos, np.tan: tan, np.tanh: tanh, np.sinh: sinh, np.cosh: cosh, np.abs: abs,
     np.absolute: abs, np.sign: sign, np.square: square, np.maximum: maximum,
     np.minimum: minimum, np.log1p: log1p, np.expm1: expm1, np.floor: floor,
-    np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide,
+    np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide, np.remainder: remainder,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
     np.logical_and: ew.logical_and, np.logical_or: ew.logical_or,

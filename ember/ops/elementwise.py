@@ -155,13 +155,15 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, exponent):
+        if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
+            exponent = exponent.item()
         a, _ = _operands(a, exponent)
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a, exponent)
+            return np.power(a, exponent).astype(a.dtype, copy=False)  # bool ** bool is bool
 
     @staticmethod
     def backward(ctx, g):
