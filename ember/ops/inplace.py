@@ -179,6 +179,9 @@ def _unary_inplace(ufunc, op):
 
 def zero_(t):
     t._check_inplace()
+    if _recorded(t):  # the old value no longer matters: its gradient is zero
+        rebase(t, lambda old: old * 0)
+        return t
     t._data[...] = 0
     t._vc[0] += 1
     return t
