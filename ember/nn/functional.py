@@ -559,7 +559,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         kept = t[~ignored.numpy()]
         ret = smooth.sum() / float(weight.detach().numpy()[kept].sum())
     else:
-        ret = smooth.mean()
+        ret = smooth.sum() / float((~ignored.numpy()).sum())
     return (1 - label_smoothing) * nll + ret * (label_smoothing / C)
 
 
