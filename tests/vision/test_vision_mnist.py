@@ -203,3 +203,18 @@ def test_real_fashion_mnist(tmp_path, monkeypatch):
     assert label == 9  # the first training image is an ankle boot
     x, y = next(iter(DataLoader(train, batch_size=18)))
     assert x.shape == (18, 1, 28, 28) and y.shape == (18,) and y.dtype == ember.int64
+
+
+@pytest.mark.skipif(not os.path.isdir(SYSTEM), reason=f"{SYSTEM} is absent: install the "
+                    "Debian package dataset-fashion-mnist to test on the real data")
+def test_notes_load_data_fashion_mnist(tmp_path, monkeypatch):
+    # The notes' load_data_fashion_mnist(32, resize=64), with its four workers.
+    monkeypatch.delenv("EMBER_DATA", raising=False)
+    trans = transforms.Compose([transforms.Resize(64), transforms.ToTensor()])
+    mnist_test = FashionMNIST(root=tmp_path, train=False, transform=trans, download=True)
+    loader = DataLoader(mnist_test, 32, shuffle=True, num_workers=4)
+    assert len(loader) == 313
+    X, y = next(iter(loader))
+    assert X.shape == (32, 1, 64, 64) and X.dtype == ember.float32
+    assert y.shape == (32,) and y.dtype == ember.int64
+    assert 0.0 <= float(X.min()) and float(X.max()) <= 1.0
