@@ -63,28 +63,31 @@ class Function:
                 out = np.asarray(out)
             return tensor_type._wrap(out)
         ctx.needs_input_grad = tuple(needs)
-        out = cls.forward(ctx, *arrays)
+        raw = out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         ctx.inputs = tuple(a if n else None for a, n in zip(args, needs))
         result = tensor_type._from_op(out, ctx)
         if ctx._saved:
-            ctx._link_saved(args, out, result)
+            ctx._link_saved(args, raw, result)
         return result
 
     # ----- saving what backward needs -------------------------------------------------
     def save_for_backward(self, *items):
         self._saved = items
 
-    def _link_saved(self, args, out, result):
+    def _link_saved(self, args, raw, result):
         """Remember which saved arrays are inputs or the output, and their versions, so
-        that backward can detect in-place changes and hand out Tensors under create_graph."""
+        that backward can detect in-place changes and hand out Tensors under create_graph.
+        ``raw`` is what forward returned (a full reduction returns a NumPy scalar, which
+        the result wraps in a new array)."""
         tensor_type = _Tensor[0]
         refs = []
         versions = []  # (saved position, version counter, version when saved)
+        out = result._data
         for i, item in enumerate(self._saved):
             ref = None
-            if item is out:
+            if item is raw or item is out:
                 ref = _OUTPUT
                 self._out_ref = weakref.ref(result)  # weak: the result owns this node
                 versions.append((i, result._vc, result._vc[0]))

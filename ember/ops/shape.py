@@ -116,6 +116,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return g.permute(ctx.inverse), None
         return g.transpose(ctx.inverse), None
 
 
