@@ -431,6 +431,10 @@ class Tensor:
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
+        if self.grad_fn is not None and _grad_enabled[0] and "_view_of_leaf" in self.__dict__:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation.")
         if not self._data.flags.writeable:  # an expand()ed view: elements share memory
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers "

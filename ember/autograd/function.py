@@ -12,6 +12,7 @@ both (NumPy ufuncs applied to a Tensor dispatch to ember's ops). A backward that
 work on arrays (im2col and the like) sets ``array_backward = True``: under create_graph its
 result is a constant.
 """
+import re
 import weakref
 
 import numpy as np
@@ -115,17 +116,24 @@ class Function:
             )
         for i, counter, version in getattr(self, "_saved_versions", ()):
             if counter[0] != version:
-                item = saved[i]
-                kind = _dtype.from_numpy(item.dtype).name
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been "
-                    f"modified by an inplace operation: [{kind} {list(item.shape)}], which "
-                    f"is saved by {self.name()}, is at version {counter[0]}; expected "
-                    f"version {version} instead."
-                )
+                raise RuntimeError(self._modified_message(i, counter[0], version))
         if _tensor_mode[0] and not self.array_backward:
             return self._saved_as_tensors()
         return saved
+
+    def _modified_message(self, i, now, expected):
+        """PyTorch's words for a saved value changed in place since it was saved."""
+        from ..tensor import _TYPE_NAMES
+        item, ref = self._saved[i], self._saved_refs[i]
+        kind = _TYPE_NAMES[_dtype.from_numpy(item.dtype).name]
+        producer = self if ref is _OUTPUT else getattr(ref, "grad_fn", None)
+        origin = "" if producer is None else \
+            f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
+        return ("one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: [torch.{kind} {list(np.shape(item))}]{origin} is at "
+                f"version {now}; expected version {expected} instead. Hint: enable anomaly "
+                "detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
     def _saved_as_tensors(self):
         tensor_type = _Tensor[0]

@@ -109,7 +109,8 @@ def getitem(t, key):
     idx, advanced = convert_index(key)
     out = Index.apply(t, idx, advanced)
     if not advanced:
-        out._vc = t._vc  # a basic index is a view of the same storage
+        from .shape import _as_view
+        _as_view(out, t)  # a basic index is a view of the same storage
         node = out.grad_fn
         if node is not None:
             items = idx if isinstance(idx, tuple) else (idx,)
@@ -160,6 +161,10 @@ def setitem(t, key, value):
             raise RuntimeError(_assign_error(t._data, idx, v, e)) from None
         t._vc[0] += 1
         return
+    if t._requires_grad and t.grad_fn is None:  # x[i] = v writes through a view of x
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation.")
     t._check_inplace()
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx))

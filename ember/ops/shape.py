@@ -37,6 +37,14 @@ def _infer(shape, numel, old_shape):
 
 def _as_view(out, base):
     out._vc = base._vc
+    if out.grad_fn is not None:
+        # Remember a leaf that requires grad under the view: writing through the view in
+        # place would change the leaf behind autograd's back (PyTorch refuses it too).
+        leaf = base.__dict__.get("_view_of_leaf")
+        if leaf is None and base.grad_fn is None:
+            leaf = base
+        if leaf is not None:
+            out._view_of_leaf = leaf
     return out
 
 
