@@ -1,0 +1,1 @@
+"""Side-by-side timings of ember against PyTorch, printed as ratios."""
