@@ -92,8 +92,17 @@ def _conv_arrays(x, w, stride, pads, dilation, groups):
     G = groups
     cols, OH, OW, R = _im2col(x, (kh, kw), stride, pads, dilation)
     wg = w.reshape(G, O // G, Cg * kh * kw)
-    prod = np.matmul(wg, cols.reshape(G, Cg * kh * kw, -1))
+    prod = _grouped_matmul(wg, cols.reshape(G, Cg * kh * kw, -1))
     return prod.reshape(O, N, OH, R), cols, OH, OW, R
+
+
+def _grouped_matmul(a, b):
+    """(G, m, k) @ (G, k, n). NumPy's stacked matmul only calls BLAS when every operand is
+    laid out just so (a transposed view silently takes a loop ~20x slower), so each group
+    is one 2-D product; with one group (the usual case) that is the layer's one matmul."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return np.stack([x @ y for x, y in zip(a, b)])
 
 
 def _to_nchw(prod, OW, bias=None):
@@ -142,8 +151,8 @@ class Conv2d(Function):
             gb = gT.reshape(O, -1).sum(axis=1)
         if need_w:
             cols = ctx.cols
-            gw = np.matmul(gT.reshape(G, O // G, -1),
-                           cols.reshape(G, Cg * kh * kw, -1).transpose(0, 2, 1))
+            gw = _grouped_matmul(gT.reshape(G, O // G, -1),
+                                 cols.reshape(G, Cg * kh * kw, -1).transpose(0, 2, 1))
             gw = gw.reshape(w.shape)
         if need_x:
             if stride == (1, 1) and O <= C:
@@ -178,7 +187,7 @@ def _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R):
     pt, pb, pl, pr = pads
     Hp, Wp = H + pt + pb, W + pl + pr
     wg = w.reshape(G, O // G, Cg * kh * kw)
-    gcols = np.matmul(wg.transpose(0, 2, 1), gT.reshape(G, O // G, -1))
+    gcols = _grouped_matmul(wg.transpose(0, 2, 1), gT.reshape(G, O // G, -1))
     gcols = gcols.reshape(C, kh, kw, N, OH, R)
     isz = gT.itemsize
     if R == Wp:

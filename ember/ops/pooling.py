@@ -62,10 +62,13 @@ class MaxPool2d(Function):
         kh, kw = kernel
         out = _window(xp, 0, 0, OH, OW, stride, dilation).copy()
         arg = np.zeros(out.shape, dtype=np.uint8 if kh * kw < 256 else np.int32)
+        # One pass to learn whether NaNs need PyTorch's rule (a NaN always wins) at all.
+        nan_rule = x.dtype.kind == "f" and bool(np.isnan(x.sum()))
+        take = np.empty(out.shape, dtype=bool)
         for k in range(1, kh * kw):
             v = _window(xp, k // kw, k % kw, OH, OW, stride, dilation)
-            take = v > out
-            if x.dtype.kind == "f":
+            np.greater(v, out, out=take)
+            if nan_rule:
                 take |= np.isnan(v)
             np.copyto(out, v, where=take)
             np.copyto(arg, k, where=take)
@@ -82,8 +85,9 @@ class MaxPool2d(Function):
         dxp = np.zeros(pshape, dtype=g.dtype)
         # Windows that do not overlap let each offset assign instead of add.
         disjoint = stride[0] >= dilation[0] * (kh - 1) + 1 and stride[1] >= dilation[1] * (kw - 1) + 1
+        hit = np.empty(arg.shape, dtype=bool)
         for k in range(kh * kw):
-            hit = arg == k
+            np.equal(arg, k, out=hit)
             dst = _window(dxp, k // kw, k % kw, OH, OW, stride, dilation)
             if disjoint:
                 np.copyto(dst, g, where=hit)
