@@ -101,6 +101,7 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "_retains_grad",
                  "_hooks", "__weakref__", "__dict__")
     __array_priority__ = 1000  # NumPy defers ``ndarray + Tensor`` to the Tensor
+    __module__ = "ember"  # type(t) prints as <class 'ember.Tensor'>, like torch.Tensor
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
         """``Tensor(data)`` copies data as float32; ``Tensor(2, 3)`` is uninitialised."""

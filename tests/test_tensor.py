@@ -108,6 +108,10 @@ INPLACE = {
                  lambda t, torch: t.addcdiv_(torch.ones(4), torch.arange(1.0, 5.0), value=2)),
     "lerp_": (lambda t: t.lerp_(ember.ones(4), 0.25), lambda t, torch: t.lerp_(torch.ones(4), 0.25)),
     "iadd_int": (lambda t: t.__iadd__(1), lambda t, torch: t.__iadd__(1)),
+    "sigmoid_": (lambda t: t.sigmoid_(), lambda t, torch: t.sigmoid_()),
+    "exp_": (lambda t: t.exp_(), lambda t, torch: t.exp_()),
+    "tanh_": (lambda t: t.tanh_(), lambda t, torch: t.tanh_()),
+    "relu_": (lambda t: t.relu_(), lambda t, torch: t.relu_()),
 }
 
 

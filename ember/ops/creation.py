@@ -206,8 +206,9 @@ def _float_dtype(dtype):
     return np_dtype
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False, size=None):
     check_device(device)
+    size = shape if size is None else (size,)  # rand(2, 3) or rand(size=(2, 3))
     np_dtype = _float_dtype(dtype)
     g = numpy_generator(generator)
     arr = g.random(_size(size), dtype=np_dtype) if np_dtype in (np.float32, np.float64) else \
@@ -215,8 +216,9 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(arr, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False, size=None):
     check_device(device)
+    size = shape if size is None else (size,)  # randn(2, 3) or randn(size=(2, 3))
     np_dtype = _float_dtype(dtype)
     g = numpy_generator(generator)
     arr = g.standard_normal(_size(size), dtype=np_dtype) if np_dtype in (np.float32, np.float64) \

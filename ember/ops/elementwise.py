@@ -492,10 +492,13 @@ class Arctan(Function):
         return g / (1 + a * a)
 
 
-def _sigmoid_array(a):
-    # Evaluated so that neither branch overflows: exp of a non-positive number only.
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+def _sigmoid_array(a, out=None):
+    # 1 / (1 + exp(-a)) as PyTorch evaluates it: for very negative a, exp overflows to inf
+    # and the result is exactly 0 (PyTorch prints 0.0000e+00 there, not a subnormal).
+    with np.errstate(over="ignore"):
+        e = np.exp(-a)
+    e += 1
+    return np.divide(1, e, out=out)
 
 
 class Sigmoid(Function):
