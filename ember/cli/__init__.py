@@ -8,7 +8,7 @@ import argparse
 import re
 import sys
 
-from ._util import EXIT_INTERRUPTED, EXIT_USAGE, CLIError
+from ._util import EXIT_INTERRUPTED, EXIT_USAGE, CLIError, closest
 
 EPILOG = """\
 exit codes: 0 success, 1 a problem with files or data (unwritable --out, missing data set,
@@ -25,6 +25,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse's errors as one line (no usage block) through the same path as ours."""
 
     def error(self, message):
+        m = re.match(r"argument COMMAND: invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:  # a mistyped subcommand: name the closest one
+            choices = re.findall(r"'([^']*)'", m.group(2))
+            message = f"unknown command '{m.group(1)}'{closest(m.group(1), choices)}; " \
+                      f"commands: {', '.join(choices)}"
         raise CLIError(f"{message} (see '{self.prog} --help')")
 
 

@@ -4,12 +4,13 @@ The contract with an example script ``examples/NAME.py``:
 
 * it is run as ``python NAME.py --out DIR`` (plus ``--quick`` unless ``--full``), from the
   repository root, with ``MPLBACKEND=Agg``;
-* its module docstring's first line is the experiment's title (the rest, its description);
+* its module docstring's first paragraph summarizes the experiment (the rest describes it);
 * it saves its figures as PNG files in ``DIR`` (they are shown in file-name order);
-* it reports its key numbers on stdout as lines
-  ``RESULT name=value`` or ``RESULT name=value notes=value``
-  (``notes`` being the number the notes report for the same quantity), and/or writes
-  ``DIR/results.json`` as ``{"name": value}`` or ``{"name": {"value": v, "notes": n}}``;
+* it reports its key numbers in ``DIR/results.json``, an object in report order:
+  ``{"name": value, ...}`` or ``{"name": {"value": v, "notes": n}, ...}`` where ``notes``
+  is the number the notes report for the same quantity; and/or on stdout, one per line,
+  ``RESULT name=value`` or ``RESULT name=value notes=value`` (name and values without
+  spaces);
 * a non-zero exit status means it failed; the last line of its stderr is the error shown.
 
 A failing (or timed-out) experiment is reported as failed and the tour goes on. The report
@@ -56,21 +57,22 @@ def find_examples_dir(explicit=None):
 
 
 def read_title(path):
-    """The first line of the script's docstring, and the rest, read without running it."""
+    """The first paragraph of the script's docstring (its summary) and the rest, read
+    without running the script."""
     try:
         with open(path, encoding="utf-8") as f:
             doc = ast.get_docstring(ast.parse(f.read(), filename=path)) or ""
     except (SyntaxError, OSError, UnicodeDecodeError):
         doc = ""
-    first, _, rest = doc.strip().partition("\n")
-    return first.strip(), rest.strip()
+    first, _, rest = doc.strip().partition("\n\n")
+    return " ".join(first.split()), rest.strip()
 
 
 class Experiment:
     def __init__(self, name, script):
         self.name = name
         self.script = script
-        self.title, self.description = read_title(script)
+        self.summary, self.description = read_title(script)
         self.status = "pending"
         self.seconds = 0.0
         self.results = {}       # name -> (value, notes value or None)
@@ -233,11 +235,12 @@ def render_html(experiments, mode, total_seconds, started):
                      f"<td class='num'>{e(fmt_duration(x.seconds))}</td><td>{e(nums)}</td></tr>")
     parts.append("</table>")
     for x in experiments:
-        parts.append(f"<section id='{e(x.name)}'><h2>{e(x.title or x.name)}</h2>")
+        parts.append(f"<section id='{e(x.name)}'><h2>{e(x.name)}</h2>")
         parts.append(f"<div class='meta'>examples/{e(x.name)}.py · <span class='{x.status}'>"
                      f"{x.status}</span> · {e(fmt_duration(x.seconds))}</div>")
-        if x.description:
-            parts.append(f"<p>{e(x.description)}</p>")
+        for para in (x.summary, x.description):
+            if para:
+                parts.append(f"<p>{e(para)}</p>")
         if x.error:
             parts.append(f"<div class='error'>{e(x.error)}</div>")
         if x.results:
@@ -303,12 +306,14 @@ def main(args):
 
     def one(exp):
         with lock:
-            print(f"[{done[0]}/{n}] start  {exp.name}", file=sys.stderr, flush=True)
+            print(f"{'':>{2 * len(str(n)) + 3}}running {exp.name} ...", file=sys.stderr,
+                  flush=True)
         run_experiment(exp, out_root, quick, args.timeout, cwd)
         with lock:
             done[0] += 1
             extra = f"  {exp.error}" if exp.status == "failed" else ""
-            print(f"[{done[0]}/{n}] {exp.status:<6} {exp.name} ({fmt_duration(exp.seconds)})"
+            print(f"[{done[0]:>{len(str(n))}}/{n}] {exp.status:<6}  {exp.name} "
+                  f"({fmt_duration(exp.seconds)})"
                   f"{extra}", file=sys.stderr, flush=True)
 
     interrupted = False

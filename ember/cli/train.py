@@ -126,6 +126,7 @@ def validate(s):
             raise CLIError(f"bad --{key.replace('_', '-')} {v}: must be at least {low}")
     if not (isinstance(s["lr"], (int, float)) and math.isfinite(s["lr"])):
         raise CLIError(f"bad --lr {s['lr']}: must be a finite number")
+    probe(opt_cls, sched_cls, s)
     return factory, opt_cls, sched_cls
 
 
@@ -142,13 +143,15 @@ def load_data(s, input_size):
     try:
         train = cls(root=s["data_root"], train=True, transform=transform)
         test = cls(root=s["data_root"], train=False, transform=transform)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
+    except RuntimeError:
+        from .info import dataset_locations
+        _, rows, _ = dataset_locations(cls.__name__, s["data_root"])
         how = (f"install it with `apt-get install {cls.debian_package}`"
                if getattr(cls, "debian_package", None) else
                f"put its IDX files in DIR/{cls.__name__}/raw and pass --data-root DIR "
                "(or set EMBER_DATA)")
-        raise CLIError(f"{first.rstrip(':')}; {how} (see `ember info`)", EXIT_ENV) from None
+        raise CLIError(f"data set {s['dataset']} not found (looked in "
+                       f"{', '.join(d for d, _ in rows)}); {how}", EXIT_ENV) from None
     except (OSError, ValueError) as e:
         raise CLIError(f"cannot read the {s['dataset']} files: {e}", EXIT_ENV) from None
     if s["limit"]:
@@ -257,6 +260,48 @@ def plot_curves(out, history, title):
 
 # --- the run ---------------------------------------------------------------------------
 
+def make_scheduler(sched_cls, optimizer, s, steps_per_epoch):
+    sk = dict(s["sched"])
+    name = sched_cls.__name__
+    # defaults a user would otherwise have to compute: the run's length and lr
+    if name == "CosineAnnealingLR":
+        sk.setdefault("T_max", s["epochs"])
+    if name == "OneCycleLR":
+        sk.setdefault("max_lr", s["lr"])
+        if "epochs" not in sk and "steps_per_epoch" not in sk:
+            sk.setdefault("total_steps", s["epochs"] * steps_per_epoch)
+    if name in ("PolynomialLR", "LinearLR", "ConstantLR"):
+        sk.setdefault("total_iters", s["epochs"])
+    missing = [k for k in required_keywords(sched_cls) if k not in sk]
+    if missing:
+        raise CLIError(f"{name} needs {', '.join(missing)}: pass --sched "
+                       + " ".join(f"{k}=VALUE" for k in missing))
+    return construct(sched_cls, optimizer, sk, "scheduler argument")
+
+
+def probe(opt_cls, sched_cls, s):
+    """Build the optimizer and scheduler on a stand-in parameter and take a few steps: a
+    value the constructors accept but the arithmetic cannot use (``step_size=0``) must fail
+    now, not after the first epoch."""
+    param = ember.zeros(1, requires_grad=True)
+    optimizer = construct(opt_cls, [param], dict(s["opt"], lr=s["lr"]))
+    if sched_cls is None:
+        return
+    scheduler = make_scheduler(sched_cls, optimizer, s, steps_per_epoch=1)
+    try:
+        for _ in range(min(3, s["epochs"])):
+            param.grad = ember.zeros(1)
+            optimizer.step()
+            if sched_cls.__name__ == "ReduceLROnPlateau":
+                scheduler.step(1.0)
+            else:
+                scheduler.step()
+    except (ArithmeticError, ValueError, TypeError) as e:
+        shown = ", ".join(f"{k}={v!r}" for k, v in s["sched"].items())
+        raise CLIError(f"bad scheduler argument for {sched_cls.__name__}({shown}): "
+                       f"{type(e).__name__}: {e}") from None
+
+
 def build(s, factory, opt_cls, sched_cls, steps_per_epoch):
     """Model, optimizer, scheduler and loss, in that order (the order of RNG draws)."""
     from ember import nn
@@ -275,22 +320,7 @@ def build(s, factory, opt_cls, sched_cls, steps_per_epoch):
     optimizer = construct(opt_cls, model.parameters(), dict(s["opt"], lr=s["lr"]))
     scheduler = None
     if sched_cls is not None:
-        sk = dict(s["sched"])
-        name = sched_cls.__name__
-        # defaults a user would otherwise have to compute: the run's length and lr
-        if name == "CosineAnnealingLR":
-            sk.setdefault("T_max", s["epochs"])
-        if name == "OneCycleLR":
-            sk.setdefault("max_lr", s["lr"])
-            if "epochs" not in sk and "steps_per_epoch" not in sk:
-                sk.setdefault("total_steps", s["epochs"] * steps_per_epoch)
-        if name in ("PolynomialLR", "LinearLR", "ConstantLR"):
-            sk.setdefault("total_iters", s["epochs"])
-        missing = [k for k in required_keywords(sched_cls) if k not in sk]
-        if missing:
-            raise CLIError(f"{name} needs {', '.join(missing)}: pass --sched "
-                           + " ".join(f"{k}=VALUE" for k in missing))
-        scheduler = construct(sched_cls, optimizer, sk, "scheduler argument")
+        scheduler = make_scheduler(sched_cls, optimizer, s, steps_per_epoch)
     return model, optimizer, scheduler, nn.CrossEntropyLoss()
 
 
@@ -348,7 +378,6 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
     interrupts = _Interrupts()
     interrupts.install()
     per_batch = scheduler is not None and type(scheduler).__name__ in PER_BATCH
-    epoch = start_epoch
     try:
         for epoch in range(start_epoch, s["epochs"]):
             model.train()
@@ -396,11 +425,15 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
                   f"{row['seconds']:.1f}s  ({row['samples_per_s'] or 0:,.0f} samples/s)",
                   flush=True)
             plot_curves(out, history, f"{s['model']} on {s['dataset']}")
+            if not math.isfinite(row["train_loss"]):
+                print(f"stopping: the training loss is {row['train_loss']} (diverged); try a "
+                      f"smaller --lr than {s['lr']}", file=sys.stderr)
+                return EXIT_ENV
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         done = len(history)
         if done:
-            print(f"interrupted during epoch {epoch + 1}; the checkpoint of epoch {done} in "
+            print(f"interrupted during epoch {done + 1}; the checkpoint of epoch {done} in "
                   f"{out} is intact. Resume with:\n  {resume_command(out)}", file=sys.stderr)
         else:
             print("interrupted before the first epoch finished: nothing was saved",
