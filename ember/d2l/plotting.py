@@ -130,6 +130,12 @@ def _is_scalar(v):
     return np.ndim(v.detach().numpy() if ember.is_tensor(v) else v) == 0
 
 
+def _is_point(v):
+    """A single value: a number, None, or a 0-d tensor or array (which have ``__len__``
+    but no length)."""
+    return v is None or not hasattr(v, "__len__") or _is_scalar(v)
+
+
 def _series(X):
     """The list of 1-D series in ``X``: one array, a 2-D array (its rows), or a list of
     series; a flat list of numbers is one series (the book's ``has_one_axis``)."""
@@ -228,11 +234,9 @@ class Animator:
     def add(self, x, y):
         """Add one point per line: ``add(epoch, (train_loss, train_acc, test_acc))``; a
         ``None`` in ``y`` skips that line for this ``x``."""
-        if not hasattr(y, "__len__"):
-            y = [y]
+        y = [y] if _is_point(y) else list(y)
         n = len(y)
-        if not hasattr(x, "__len__"):
-            x = [x] * n
+        x = [x] * n if _is_point(x) else list(x)
         if not self.X:
             self.X = [[] for _ in range(n)]
         if not self.Y:
