@@ -3,7 +3,7 @@ from ember import nn
 
 
 def _init_normal(m):
-    # The book initializes every Linear weight from N(0, 0.01^2) (biases stay at zero).
+    # The book draws every Linear weight from N(0, 0.01^2); biases keep nn.Linear's default.
     if type(m) == nn.Linear:
         nn.init.normal_(m.weight, std=0.01)
 
