@@ -8,7 +8,6 @@ from _common import report, save, setup
 
 def main():
     args = setup(__doc__)
-    import ember as torch
     from ember import vision as torchvision
     from ember.utils import data
     from ember.vision import transforms

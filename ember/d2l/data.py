@@ -110,6 +110,7 @@ def _fetch(url, dest, sha1, timeout=30):
         if h.hexdigest() != sha1:
             raise RuntimeError(f"checksum mismatch for {url}: got SHA-1 {h.hexdigest()}, "
                                f"expected {sha1}")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the data is not
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):

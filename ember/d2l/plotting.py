@@ -82,6 +82,7 @@ def savefig(path, fig=None, **kwargs):
     try:
         with os.fdopen(fd, "wb") as f:
             fig.savefig(f, format=fmt, **kwargs)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a figure is for anyone to view
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

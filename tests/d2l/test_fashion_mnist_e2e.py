@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-import ember
 from ember import d2l, models, nn, optim
 
 from conftest import FASHION_MNIST_DIR
