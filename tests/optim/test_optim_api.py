@@ -373,3 +373,28 @@ def test_threaded_slices_give_the_serial_result(monkeypatch, name):
     for a, b in zip(serial, threaded):
         assert np.array_equal(a, b)
     assert not np.array_equal(serial[0], inits[0])
+
+
+def test_a_user_defined_optimizer_on_the_base_class():
+    """The pattern of a hand-written torch.optim.Optimizer subclass works unchanged."""
+    class PlainSGD(ember.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        @ember.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+    params, loss_fn = _net()
+    twins, twin_loss = _net()
+    mine = PlainSGD(params, lr=0.2)
+    builtin = ember.optim.SGD(twins, lr=0.2)
+    _train(mine, loss_fn, 5)
+    _train(builtin, twin_loss, 5)
+    for a, b in zip(_snapshot(params), _snapshot(twins)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    sd = mine.state_dict()
+    assert sd["state"] == {} and sd["param_groups"][0]["lr"] == 0.2
