@@ -223,8 +223,9 @@ class Optimizer:
         self.param_groups = new_groups
 
     def _cast_state(self, param, index, value, key=None):
-        """Copy a saved state value for ``param``: floating tensors take the parameter's
-        dtype (except the step counter, kept as saved, as PyTorch does)."""
+        """Copy a saved state value for ``param``: floating buffers take the parameter's
+        dtype. Scalar tensors (the step counter, NAdam's momentum product) keep the dtype
+        they were saved with, so that a resumed run continues bit for bit."""
         if isinstance(value, Tensor):
             arr = value._data
             if self._state_matches_param_shape and arr.ndim > 0 \
@@ -232,7 +233,7 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has a tensor of shape {tuple(arr.shape)} "
                                  f"under '{key}' for parameter {index}, whose shape is "
                                  f"{tuple(param._data.shape)}")
-            if key != "step" and np.issubdtype(arr.dtype, np.floating):
+            if arr.ndim > 0 and np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(param._data.dtype, copy=False)
             return Tensor._wrap(np.array(arr, copy=True, order="C"))
         if isinstance(value, dict):

@@ -184,11 +184,12 @@ def test_repr_lists_groups():
 
 
 # ----- checkpoints --------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", ALL)
-def test_checkpoint_round_trip_continues_bit_identically(name):
+def test_checkpoint_round_trip_continues_bit_identically(name, dtype):
     """Optimizer + scheduler saved mid-training, loaded into fresh objects over a fresh
     copy of the weights: the continuation is bit-for-bit the uninterrupted run."""
-    params, loss_fn = _net()
+    params, loss_fn = _net(dtype=dtype)
     opt = getattr(ember.optim, name)(params, **OPTIONS[name])
     sched = lr_scheduler.StepLR(opt, step_size=4, gamma=0.7)
     _train(opt, loss_fn, 10, sched)
@@ -199,7 +200,7 @@ def test_checkpoint_round_trip_continues_bit_identically(name):
     for k, v in frozen.items():  # the saved dict did not move with the training
         assert np.array_equal(_value(saved[0]["state"][0][k]), _value(v))
 
-    params2, loss_fn2 = _net()
+    params2, loss_fn2 = _net(dtype=dtype)
     for p, w in zip(params2, saved[2]):
         p.detach().numpy()[...] = w
     opt2 = getattr(ember.optim, name)(params2, **OPTIONS[name])
