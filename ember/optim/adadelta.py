@@ -11,7 +11,8 @@ Per parameter, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _ema_square, _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _adadelta_kernel(arrays, scratch, lr, rho, eps, wd, maximize):
@@ -63,6 +64,6 @@ class Adadelta(Optimizer):
                 rows.append(((p._data, g, state["square_avg"]._data, state["acc_delta"]._data),
                              const))
                 touched.append(p)
-            foreach(_adadelta_kernel, rows, 3)
-        finish(touched)
+            _elementwise(_adadelta_kernel, rows, 3)
+        _bump_versions(touched)
         return loss

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, finish, foreach
+from .optimizer import Optimizer, _advance, _step_counter, _bump_versions, _elementwise
 
 
 def _adagrad_kernel(arrays, scratch, clr, eps, wd, maximize):
@@ -77,6 +77,6 @@ class Adagrad(Optimizer):
                 clr = lr / (1 + (step - 1) * lr_decay)
                 rows.append(((p._data, g, state["sum"]._data), (clr,) + const))
                 touched.append(p)
-            foreach(_adagrad_kernel, rows, 2)
-        finish(touched)
+            _elementwise(_adagrad_kernel, rows, 2)
+        _bump_versions(touched)
         return loss

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _prepare_grad(p, g, gbuf, wd, maximize, decoupled, lr):
@@ -128,8 +129,8 @@ class Adam(Optimizer):
                     arrays.append(state["max_exp_avg_sq"]._data)
                 rows.append((arrays, const + (step,)))
                 touched.append(p)
-            foreach(_adam_kernel, rows, 2)
-        finish(touched)
+            _elementwise(_adam_kernel, rows, 2)
+        _bump_versions(touched)
         return loss
 
 

@@ -10,7 +10,8 @@ Per parameter, at step t, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _check_adam_args, _lerp, _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _adamax_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, step):
@@ -56,6 +57,6 @@ class Adamax(Optimizer):
                 rows.append(((p._data, g, state["exp_avg"]._data, state["exp_inf"]._data),
                              const + (step,)))
                 touched.append(p)
-            foreach(_adamax_kernel, rows, 2)
-        finish(touched)
+            _elementwise(_adamax_kernel, rows, 2)
+        _bump_versions(touched)
         return loss

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, finish
+from .optimizer import Optimizer, _bump_versions
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -175,7 +175,7 @@ class LBFGS(Optimizer):
             piece = update[offset:offset + n].reshape(p._data.shape)
             p._data += step_size * piece
             offset += n
-        finish(self._params)
+        _bump_versions(self._params)
 
     def _clone_param(self):
         return [p._data.copy() for p in self._params]
@@ -183,7 +183,7 @@ class LBFGS(Optimizer):
     def _set_param(self, params_data):
         for p, data in zip(self._params, params_data):
             np.copyto(p._data, data)
-        finish(self._params)
+        _bump_versions(self._params)
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _nadam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled,
@@ -77,6 +78,6 @@ class NAdam(Optimizer):
                 rows.append(((p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data),
                              const + (1 - beta2 ** step, coef_grad, coef_avg)))
                 touched.append(p)
-            foreach(_nadam_kernel, rows, 3)
-        finish(touched)
+            _elementwise(_nadam_kernel, rows, 3)
+        _bump_versions(touched)
         return loss

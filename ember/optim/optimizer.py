@@ -310,7 +310,7 @@ def _run_rows(kernel, rows, n_scratch):
         kernel(arrays, scratch, *args)
 
 
-def foreach(kernel, rows, n_scratch):
+def _elementwise(kernel, rows, n_scratch):
     """Apply ``kernel(arrays, scratch, *args)`` to every ``(arrays, args)`` row.
 
     A row's arrays all have one shape (parameter, gradient, state buffers); the kernel
@@ -350,7 +350,7 @@ def foreach(kernel, rows, n_scratch):
         f.result()
 
 
-def finish(params):
+def _bump_versions(params):
     """Tell autograd that the parameters' storage changed under it."""
     for p in params:
         p._bump_version()

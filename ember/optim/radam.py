@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled, step):
@@ -71,6 +72,6 @@ class RAdam(Optimizer):
                 rows.append(((p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data),
                              const + (step,)))
                 touched.append(p)
-            foreach(_radam_kernel, rows, 2)
-        finish(touched)
+            _elementwise(_radam_kernel, rows, 2)
+        _bump_versions(touched)
         return loss

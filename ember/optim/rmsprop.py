@@ -12,7 +12,8 @@ Per parameter, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _ema_square, _lerp, _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _zeros_state, finish, foreach
+from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
+                        _elementwise)
 
 
 def _rmsprop_kernel(arrays, scratch, lr, alpha, eps, wd, momentum, centered, maximize):
@@ -88,6 +89,6 @@ class RMSprop(Optimizer):
                     arrays.append(state["grad_avg"]._data)
                 rows.append((arrays, const))
                 touched.append(p)
-            foreach(_rmsprop_kernel, rows, 3)
-        finish(touched)
+            _elementwise(_rmsprop_kernel, rows, 3)
+        _bump_versions(touched)
         return loss

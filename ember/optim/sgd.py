@@ -10,7 +10,7 @@ Per parameter, with g its gradient (negated when ``maximize``):
 """
 import numpy as np
 
-from .optimizer import Optimizer, _zeros_state, finish, foreach
+from .optimizer import Optimizer, _zeros_state, _bump_versions, _elementwise
 
 
 def _sgd_kernel(arrays, scratch, lr, wd, momentum, dampening, nesterov, maximize, first):
@@ -92,7 +92,7 @@ class SGD(Optimizer):
                                       float(group["dampening"]), bool(group["nesterov"]),
                                       bool(group["maximize"]), first)))
                 touched.append(p)
-            foreach(_sgd_kernel, rows, 2)
-        finish(touched)
+            _elementwise(_sgd_kernel, rows, 2)
+        _bump_versions(touched)
         return loss
 
