@@ -9,8 +9,8 @@ The contract with an example script ``examples/NAME.py``:
 * it reports its key numbers in ``DIR/results.json``, an object in report order:
   ``{"name": value, ...}`` or ``{"name": {"value": v, "notes": n}, ...}`` where ``notes``
   is the number the notes report for the same quantity; and/or on stdout, one per line,
-  ``RESULT name=value`` or ``RESULT name=value notes=value`` (name and values without
-  spaces);
+  ``RESULT name = value`` or ``RESULT name = value notes = value`` (the name may have
+  spaces, the value may not contain " notes=");
 * a non-zero exit status means it failed; the last line of its stderr is the error shown.
 
 A failing (or timed-out) experiment is reported as failed and the tour goes on. The report
@@ -37,7 +37,7 @@ import ember
 
 from ._util import EXIT_ENV, EXIT_INTERRUPTED, CLIError, closest, fmt_duration, writable_dir
 
-RESULT_LINE = re.compile(r"^RESULT\s+([\w.\-/]+)\s*=\s*(\S+)(?:\s+notes\s*=\s*(\S+))?\s*$")
+RESULT_LINE = re.compile(r"^RESULT\s+(.+?)\s*=\s*(.+?)(?:\s+notes\s*=\s*(.+?))?\s*$")
 _TAIL = 4000  # characters of an experiment's output kept in the report
 
 

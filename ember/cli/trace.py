@@ -127,7 +127,8 @@ def optimizer_table():
     table = {}
     for name in optim.__all__:
         cls = getattr(optim, name)
-        if isinstance(cls, type) and issubclass(cls, optim.Optimizer) and cls is not optim.Optimizer:
+        if isinstance(cls, type) and issubclass(cls, optim.Optimizer) and \
+                cls is not optim.Optimizer:
             table[name.lower()] = (cls, {})
     table.update(ALIASES)
     return table
@@ -194,10 +195,11 @@ def build_runs(args, objective):
             shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
             raise CLIError(f"bad hyperparameter for {cls.__name__}({shown}): {e}") from None
         runs.append(Run(label, cls, kwargs))
+    taken = sorted({k for r in runs for k in accepted_keywords(r.cls)})
     for key in shared:
-        if not any(key in accepted_keywords(r.cls) for r in runs):
-            raise CLIError(f"no chosen optimizer takes '{key}'"
-                           f"{closest(key, sorted({k for r in runs for k in accepted_keywords(r.cls)}))}")
+        if key not in taken:
+            raise CLIError(f"no chosen optimizer takes '{key}'{closest(key, taken)}; they "
+                           f"take: {', '.join(taken)}")
     return runs
 
 
@@ -358,20 +360,21 @@ def main(args):
     def f(*values):
         return fn(*values, c=c)
 
-    print(f"f({', '.join(fn.variables)}) = {fn.text}" + (f"  with c = {c:.6g}" if fn.uses_c else "")
-          + f", from {tuple(start) if fn.dim > 1 else start[0]}, {steps} steps")
+    with_c = f"  with c = {c:.6g}" if fn.uses_c else ""
+    print(f"f({', '.join(fn.variables)}) = {fn.text}{with_c}, from "
+          f"{tuple(start) if fn.dim > 1 else start[0]}, {steps} steps")
     width = max(len(r.label) for r in runs)
     for run in runs:
         run_optimizer(run, f, start, steps)
-        point = run.path[-1]
-        shown = ", ".join(_fmt(v) for v in point)
+        shown = ", ".join(_fmt(v) for v in run.path[-1])
         note = f"  ({run.error} after {len(run.path) - 1} steps)" if run.error else ""
         shown_kwargs = dict(run.kwargs)
         if "lr" not in shown_kwargs:  # the optimizer's own default: say what it was
             shown_kwargs["lr"] = inspect.signature(run.cls).parameters["lr"].default
         hp = ", ".join(f"{k}={v}" for k, v in shown_kwargs.items())
-        print(f"  {run.label:<{width}}  final {'x' if fn.dim == 1 else '(' + ', '.join(fn.variables) + ')'}"
-              f" = {shown if fn.dim == 1 else '(' + shown + ')'}  f = {_fmt(run.values[-1])}"
+        names = "x" if fn.dim == 1 else f"({', '.join(fn.variables)})"
+        point = shown if fn.dim == 1 else f"({shown})"
+        print(f"  {run.label:<{width}}  final {names} = {point}  f = {_fmt(run.values[-1])}"
               f"  [{hp}]{note}")
     try:
         plot(objective, runs, c, out)

@@ -440,7 +440,8 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
                   file=sys.stderr)
         return EXIT_INTERRUPTED
     last = history[-1]
-    print(f"done: test acc {last['test_acc']:.3f} after {last['epoch']} epochs; checkpoint, "
+    epochs = f"{last['epoch']} epoch" + ("s" if last["epoch"] != 1 else "")
+    print(f"done: test acc {last['test_acc']:.3f} after {epochs}; checkpoint, "
           f"{METRICS} and {CURVES} in {out}")
     return 0
 

@@ -55,3 +55,14 @@ def assert_one_line_error(proc, code, *fragments):
     for fragment in fragments:
         assert fragment in err, (fragment, err)
     return err
+
+
+def run_main(capsys, *args):
+    """The command line in this process (``ember.cli.main``): for the many variants of a
+    user error whose representative cases already go through a real subprocess."""
+    from ember.cli import main
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(["ember", *map(str, args)], code, captured.out,
+                                       captured.err)

@@ -10,7 +10,8 @@ import textwrap
 import pytest
 
 import ember
-from _cli import REPO, assert_one_line_error, cli_env, run_cli, skip_without_fashion_mnist
+from _cli import (REPO, assert_one_line_error, cli_env, run_cli, run_main,
+                  skip_without_fashion_mnist)
 
 # Two tiny experiments that follow the contract (figures in --out, RESULT lines and
 # results.json), and one that fails: the tour's behaviour without depending on how long
@@ -49,14 +50,22 @@ EXAMPLES = {
 }
 
 
-@pytest.fixture
-def examples(tmp_path):
-    d = tmp_path / "examples"
-    d.mkdir()
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    d = tmp_path_factory.mktemp("examples")
     for name, src in EXAMPLES.items():
         (d / f"{name}.py").write_text(textwrap.dedent(src).lstrip())
     (d / "_helpers.py").write_text("raise SystemExit('helpers are not experiments')\n")
     return d
+
+
+@pytest.fixture(scope="module")
+def two_tour(tmp_path_factory, examples):
+    """``ember tour --only alpha beta``: its output directory and the finished process."""
+    out = tmp_path_factory.mktemp("tour")
+    proc = run_cli(out, "tour", "--examples", examples, "--only", "alpha", "beta",
+                   "--out", out, timeout=120)
+    return out, proc
 
 
 def _images(report):
@@ -64,10 +73,8 @@ def _images(report):
                       report)
 
 
-def test_tour_only_two_experiments(tmp_path, examples):
-    out = tmp_path / "tour"
-    proc = run_cli(tmp_path, "tour", "--examples", examples, "--only", "alpha", "beta",
-                   "--out", out, timeout=120)
+def test_tour_only_two_experiments(two_tour):
+    out, proc = two_tour
     assert proc.returncode == 0, proc.stderr
     report = (out / "report.html").read_text()
     images = _images(report)
@@ -103,15 +110,14 @@ def test_a_failing_experiment_is_reported_and_the_tour_goes_on(tmp_path, example
     assert len(_images(report)) == 2
 
 
-def test_tour_user_errors(tmp_path, examples):
+def test_tour_user_errors(tmp_path, capsys, examples):
     proc = run_cli(tmp_path, "tour", "--examples", examples, "--only", "alpah", timeout=60)
     assert_one_line_error(proc, 2, "unknown experiment 'alpah'", "did you mean 'alpha'",
                           "beta")
     (tmp_path / "f").write_text("")
-    proc = run_cli(tmp_path, "tour", "--examples", examples, "--out", tmp_path / "f" / "x",
-                   timeout=60)
+    proc = run_main(capsys, "tour", "--examples", examples, "--out", tmp_path / "f" / "x")
     assert_one_line_error(proc, 1, "cannot write to --out directory")
-    proc = run_cli(tmp_path, "tour", "--examples", tmp_path / "none", timeout=60)
+    proc = run_main(capsys, "tour", "--examples", tmp_path / "none")
     assert_one_line_error(proc, 1, "no such directory")
 
 
@@ -159,14 +165,12 @@ def _chromium():
     return None
 
 
-def test_report_renders_every_figure_in_headless_chromium(tmp_path, examples):
+def test_report_renders_every_figure_in_headless_chromium(tmp_path, two_tour):
     chromium = _chromium()
     if chromium is None:
         pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium): "
                     "the report's rendering in a browser was not checked")
-    out = tmp_path / "tour"
-    proc = run_cli(tmp_path, "tour", "--examples", examples, "--only", "alpha", "beta",
-                   "--out", out, timeout=120)
+    out, proc = two_tour
     assert proc.returncode == 0, proc.stderr
     # The report itself stays script-free; a copy gets the check, which writes its verdict
     # into the DOM that --dump-dom prints.

@@ -5,7 +5,7 @@ import re
 import pytest
 
 import ember
-from _cli import assert_one_line_error, run_cli
+from _cli import assert_one_line_error, run_cli, run_main
 from ember.cli.expr import Expression, ExpressionError
 from ember.cli.trace import resolve_function
 
@@ -85,19 +85,27 @@ def test_expression_with_c_and_negative_start(tmp_path):
 
 @pytest.mark.parametrize("args, fragments", [
     (["himmelblau", "-O", "adma"], ["unknown optimizer 'adma'", "did you mean 'adam", "newton"]),
+    (["__import__('os').system('true')"], ["bad expression", "not allowed"]),
+])
+def test_user_errors(tmp_path, args, fragments):
+    proc = run_cli(tmp_path, "trace", *args, "--out", "t.png", timeout=60)
+    assert_one_line_error(proc, 2, *fragments)
+    assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize("args, fragments", [
     (["himmelblau", "-O", "adam:lr=-1"], ["bad hyperparameter for Adam", "Invalid learning"]),
     (["himmelblau", "-O", "adam:bogus=1"], ["Adam has no hyperparameter 'bogus'"]),
     (["himmelblau", "--opt", "momentum=0.9", "-O", "adam"], ["no chosen optimizer takes"]),
     (["himmelblaw"], ["unknown function 'himmelblaw'", "did you mean 'himmelblau'"]),
-    (["__import__('os').system('true')"], ["bad expression", "not allowed"]),
     (["x.__class__"], ["bad expression", "Attribute is not allowed"]),
     (["x1 + y"], ["mixes variables"]),
     (["c*x"], ["uses the constant c", "--c"]),
     (["himmelblau", "--start", "1,2,3"], ["bad --start", "2 variable"]),
     (["himmelblau", "--steps", "-1"], ["bad --steps"]),
 ])
-def test_user_errors(tmp_path, args, fragments):
-    proc = run_cli(tmp_path, "trace", *args, "--out", "t.png", timeout=60)
+def test_more_user_errors(tmp_path, capsys, args, fragments):
+    proc = run_main(capsys, "trace", *args, "--out", tmp_path / "t.png")
     assert_one_line_error(proc, 2, *fragments)
     assert not (tmp_path / "t.png").exists()
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ember
-from _cli import (assert_one_line_error, cli_env, ember_command, run_cli,
+from _cli import (assert_one_line_error, cli_env, ember_command, run_cli, run_main,
                   skip_without_fashion_mnist)
 
 # Dropout (RNG draws inside each epoch), Adam (0-d `step` state) and a scheduler: every
@@ -166,6 +166,14 @@ def test_resume_of_a_finished_run_does_nothing_and_can_extend(tmp_path, referenc
     (["mlp", "--optimizer", "adamm"], 2, ["unknown optimizer 'adamm'", "did you mean 'Adam'",
                                           "SGD"]),
     (["mlp", "--lr", "-1"], 2, ["bad hyperparameter for SGD", "Invalid learning rate"]),
+])
+def test_user_errors(tmp_path, args, code, fragments):
+    proc = run_cli(tmp_path, "train", *args, "--out", tmp_path / "out", timeout=60)
+    assert_one_line_error(proc, code, *fragments)
+    assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+@pytest.mark.parametrize("args, code, fragments", [
     (["mlp", "--opt", "betas=0.9,0.99"], 2, ["SGD has no hyperparameter 'betas'"]),
     (["mlp", "--optimizer", "adam", "--opt", "betas=2,0.9"], 2, ["bad hyperparameter for Adam",
                                                                   "beta"]),
@@ -178,8 +186,8 @@ def test_resume_of_a_finished_run_does_nothing_and_can_extend(tmp_path, referenc
     (["mlp", "--epochs", "two"], 2, ["invalid int value: 'two'"]),
     ([], 2, ["MODEL is required", "lenet"]),
 ])
-def test_user_errors(tmp_path, args, code, fragments):
-    proc = run_cli(tmp_path, "train", *args, "--out", tmp_path / "out", timeout=60)
+def test_more_user_errors(tmp_path, capsys, args, code, fragments):
+    proc = run_main(capsys, "train", *args, "--out", tmp_path / "out")
     assert_one_line_error(proc, code, *fragments)
 
 
@@ -209,27 +217,27 @@ def test_missing_datasets(tmp_path):
 def test_resume_errors(tmp_path):
     proc = run_cli(tmp_path, "train", "--resume", tmp_path / "nowhere", timeout=60)
     assert_one_line_error(proc, 1, "cannot resume", "not a directory")
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    proc = run_cli(tmp_path, "train", "--resume", empty, timeout=60)
-    assert_one_line_error(proc, 1, "cannot resume: no checkpoint in")
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     (corrupt / "checkpoint.ember").write_bytes(b"PK\x03\x04 this is not a zip archive")
     proc = run_cli(tmp_path, "train", "--resume", corrupt, timeout=60)
     assert_one_line_error(proc, 1, "cannot resume", "corrupt")
+
+
+def test_more_resume_errors(tmp_path, capsys, reference):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_main(capsys, "train", "--resume", empty)
+    assert_one_line_error(proc, 1, "cannot resume: no checkpoint in")
     other = tmp_path / "other"
     other.mkdir()
     ember.save({"weights": ember.ones(3)}, other / "checkpoint.ember")
-    proc = run_cli(tmp_path, "train", "--resume", other, timeout=60)
+    proc = run_main(capsys, "train", "--resume", other)
     assert_one_line_error(proc, 1, "not a checkpoint of `ember train`")
-
-
-def test_truncated_checkpoint_is_reported_as_corrupt(tmp_path, reference):
     ref_out, _ = reference
     bad = tmp_path / "bad"
     bad.mkdir()
     data = open(os.path.join(ref_out, "checkpoint.ember"), "rb").read()
     (bad / "checkpoint.ember").write_bytes(data[: len(data) // 2])
-    proc = run_cli(tmp_path, "train", "--resume", bad, timeout=60)
+    proc = run_main(capsys, "train", "--resume", bad)
     assert_one_line_error(proc, 1, "cannot resume", "corrupt")
