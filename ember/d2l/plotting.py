@@ -105,7 +105,10 @@ def set_figsize(figsize=(3.5, 2.5)):
 
 
 def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
-    """Set the axes for matplotlib."""
+    """Set the axes for matplotlib. A limit with equal ends (``xlim=[1, num_epochs]`` for a
+    single epoch) is left to matplotlib instead of making a singular axis."""
+    xlim = None if xlim is not None and xlim[0] == xlim[1] else xlim
+    ylim = None if ylim is not None and ylim[0] == ylim[1] else ylim
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)

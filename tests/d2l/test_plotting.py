@@ -128,3 +128,29 @@ def test_figure_dir_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("EMBER_FIGURE_DIR", str(tmp_path / "figs"))
     assert d2l.figure_dir() == str(tmp_path / "figs")
     assert os.path.isdir(tmp_path / "figs")
+
+
+def test_animator_in_a_notebook_redraws_the_cell_output(figure_dir, monkeypatch):
+    display = pytest.importorskip("IPython.display")
+    from ember.d2l import plotting
+    calls = []
+    monkeypatch.setattr(plotting, "in_notebook", lambda: True)
+    monkeypatch.setattr(display, "display", lambda fig: calls.append(("display", fig)))
+    monkeypatch.setattr(display, "clear_output",
+                        lambda wait=False: calls.append(("clear", wait)))
+    animator = d2l.Animator(legend=["loss"])
+    animator.add(1, 0.5)
+    animator.add(2, 0.25)
+    assert calls == [("display", animator.fig), ("clear", True)] * 2
+    assert not list(figure_dir.glob("*.png"))  # no file in a notebook
+
+
+def test_set_axes_leaves_a_degenerate_limit_alone(figure_dir):
+    import warnings
+    fig, ax = d2l.plt.subplots()
+    ax.plot([1, 1], [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d2l.set_axes(ax, None, None, [1, 1], [0, 1], "linear", "linear", [])
+    lo, hi = ax.get_xlim()
+    assert lo < 1 < hi
