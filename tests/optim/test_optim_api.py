@@ -10,7 +10,7 @@ import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ im
 from ember.optim import optimizer as optimizer_module
 from ember.optim import lr_scheduler
 
-from _problems import PROBLEMS
+from optim_problems import PROBLEMS
 
 ALL = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam", "RAdam", "Adamax"]
 OPTIONS = {  # options that give every optimizer its fullest state

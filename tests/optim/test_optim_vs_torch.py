@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
-from _problems import run
+from optim_problems import run
 
 # lr per problem (quadratic, himmelblau, net), chosen so that every variant converges and
 # none reaches the regime where an adaptive method's sign-like steps hop around a minimum:
