@@ -398,7 +398,7 @@ class SequentialLR(LRScheduler):
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
         for scheduler in self._schedulers:
-            _undo_initial_step(scheduler)
+            scheduler.last_epoch -= 1
         self._schedulers[0]._initial_step()
         self._last_lr = self._schedulers[0].get_last_lr()
 
@@ -412,14 +412,6 @@ class SequentialLR(LRScheduler):
             scheduler._step_to(None)
         self._last_lr = scheduler.get_last_lr()
 
-    def _initial_step(self):
-        # Undone by an enclosing SequentialLR, then redone: restart the first scheduler.
-        self._schedulers[0]._initial_step()
-        self._last_lr = self._schedulers[0].get_last_lr()
-
-    def _step_to(self, epoch):
-        self.step()
-
     def state_dict(self):
         state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
                  if k not in ("optimizer", "_schedulers")}
@@ -432,14 +424,6 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(copy.deepcopy(state))
         for scheduler, s in zip(self._schedulers, saved):
             scheduler.load_state_dict(s)
-
-
-def _undo_initial_step(scheduler):
-    if isinstance(scheduler, SequentialLR):
-        for inner in scheduler._schedulers:
-            _undo_initial_step(inner)
-    else:
-        scheduler.last_epoch -= 1
 
 
 class OneCycleLR(LRScheduler):
