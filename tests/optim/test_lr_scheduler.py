@@ -53,6 +53,9 @@ SCHEDULERS = {
     "SequentialLR-lambda": lambda S, o: S.SequentialLR(
         o, [S.LambdaLR(o, _lambda_b), S.MultiStepLR(o, milestones=[40, 70])],
         milestones=[25]),
+    "SequentialLR-restarts": lambda S, o: S.SequentialLR(
+        o, [S.ConstantLR(o, factor=0.5, total_iters=3),
+            S.CosineAnnealingWarmRestarts(o, T_0=7, T_mult=2)], milestones=[12]),
     "OneCycleLR-cos": lambda S, o: S.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=101),
     "OneCycleLR-linear-three-phase": lambda S, o: S.OneCycleLR(
         o, max_lr=0.8, epochs=10, steps_per_epoch=11, anneal_strategy="linear",
