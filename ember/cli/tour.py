@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -133,8 +134,19 @@ def parse_results(stdout, out_dir):
 
 
 def _error_line(stderr, returncode):
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    return lines[-1] if lines else f"exit status {returncode}"
+    """The exception a failed script died of: the lines after its last traceback's frames
+    (a message may span lines), else its last line of stderr."""
+    lines = stderr.rstrip().splitlines()
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("Traceback (most recent call")]
+    if starts:
+        i = starts[-1] + 1
+        while i < len(lines) and (lines[i].startswith(" ") or not lines[i].strip()):
+            i += 1
+        message = " ".join(ln.strip() for ln in lines[i:] if ln.strip())
+        if message:
+            return message if len(message) <= 300 else message[:299] + "…"
+    rest = [ln.strip() for ln in lines if ln.strip()]
+    return rest[-1] if rest else f"exit status {returncode}"
 
 
 def run_experiment(exp, out_root, quick, timeout, cwd):
@@ -278,9 +290,15 @@ def summary_table(experiments):
             nums = x.error if not nums else f"{nums}; {x.error}"
         rows.append((x.name, x.status, fmt_duration(x.seconds), nums))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    # on a terminal, one line per experiment (the report has every number); in a file or
+    # a pipe, everything
+    room = None
+    if sys.stdout.isatty():
+        room = max(20, shutil.get_terminal_size().columns - sum(widths) - 6)
     lines = []
     for i, r in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])
+        nums = r[3] if room is None or len(r[3]) <= room else r[3][:room - 1] + "…"
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + nums)
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(r[3]))
     return "\n".join(lines)
@@ -317,16 +335,20 @@ def main(args):
                   f"{extra}", file=sys.stderr, flush=True)
 
     interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for _ in pool.map(one, experiments):
-                pass
+        for _ in pool.map(one, experiments):
+            pass
     except KeyboardInterrupt:
-        # the children got the same Ctrl-C; report what finished
+        # The running children got the same Ctrl-C and stop; the queued ones never start.
+        # The report still shows what finished.
         interrupted = True
+        pool.shutdown(wait=True, cancel_futures=True)
         for exp in experiments:
             if exp.status == "pending":
                 exp.status, exp.error = "failed", "interrupted"
+    finally:
+        pool.shutdown(wait=True)
     total = time.perf_counter() - t0
     try:
         write_atomic(report, render_html(experiments, mode, total, started))

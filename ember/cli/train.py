@@ -210,6 +210,9 @@ class _Interrupts:
         raise KeyboardInterrupt
 
     def install(self):
+        # SIGINT ignored (a background job of a script, nohup) stays ignored
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return
         with contextlib.suppress(ValueError):  # not in the main thread: keep the default
             signal.signal(signal.SIGINT, self._handler)
 
