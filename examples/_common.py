@@ -2,8 +2,9 @@
 its figures go, and how it reports its key numbers.
 
 An example starts with ``args = setup(__doc__)`` and saves each figure with
-``save("name")``; ``report("final loss", 0.123)`` prints one ``name: value`` line, the
-lines the README's table quotes.
+``save("name")``; ``report("final loss", 0.123)`` prints one ``name: value`` line (the
+lines the README's table quotes) and records it in ``<out>/results.json`` (what ``ember
+tour`` reads).
 """
 import argparse
 import os
@@ -57,13 +58,36 @@ def save(name, fig=None):
     return path
 
 
-def report(name, value, fmt=None):
-    """Print one of the example's key numbers as ``name: value``."""
-    if fmt is not None:
-        value = format(value, fmt)
-    elif isinstance(value, float):
-        value = f"{value:.6g}"
-    print(f"{name}: {value}")
+def report(name, value, fmt=None, notes=None):
+    """Print one of the example's key numbers as ``name: value``, and record it (with the
+    value the notes print for it, when given) in ``<out>/results.json`` for ``ember tour``."""
+    shown = format(value, fmt) if fmt is not None else (
+        f"{value:.6g}" if isinstance(value, float) else value)
+    print(f"{name}: {shown}")
+    _state.setdefault("results", {})[name] = (
+        {"value": _jsonable(value), "notes": _jsonable(notes)} if notes is not None
+        else _jsonable(value))
+    _write_results()
+
+
+def _jsonable(value):
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def _write_results():
+    """Rewrite ``results.json`` whole after every report (temporary file, then rename), so
+    it is complete and valid even if the example fails later."""
+    import json
+    import tempfile
+    folder = _state["out"]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(_state["results"], f, ensure_ascii=False, indent=1)
+    os.replace(tmp, os.path.join(folder, "results.json"))
 
 
 def fashion_mnist(batch_size, quick, resize=None, n_train=2000, n_test=1000):

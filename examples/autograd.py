@@ -71,12 +71,12 @@ def main():
     dy1_dw1 = torch.autograd.grad(y1, [w1], retain_graph=True)[0]
     dy2_dw1 = torch.autograd.grad(y2, [w1], retain_graph=True)[0]
     report("dy2/dy1 * dy1/dw1", (dy2_dy1 * dy1_dw1).item())
-    report("dy2/dw1", dy2_dw1.item())
+    report("dy2/dw1", dy2_dw1.item(), notes=2.0)
 
     w = torch.full([1], 2., requires_grad=True)
     mse = F.mse_loss(torch.ones(1), torch.ones(1) * w)
-    report("mse", mse.item())
-    report("d mse / dw", torch.autograd.grad(mse, [w])[0].item())
+    report("mse", mse.item(), notes=1.0)
+    report("d mse / dw", torch.autograd.grad(mse, [w])[0].item(), notes=2.0)
 
     a = torch.tensor([0.8659, 0.0540, 0.4153], requires_grad=True)
     p = F.softmax(a, dim=0)

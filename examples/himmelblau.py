@@ -39,7 +39,7 @@ def main():
         adam.step()
         if step % 2000 == 0:
             print(f"step {step}: x = {x.tolist()}, f(x) = {pred.item()}")
-    report("minimum found x", [round(v, 4) for v in x.tolist()])
+    report("minimum found x", [round(v, 4) for v in x.tolist()], notes=[3.0, 2.0])
     report("f at the minimum", himmelblau(x).item())
 
 

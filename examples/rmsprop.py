@@ -29,7 +29,8 @@ def main():
     res = d2l.train_2d(rmsprop_2d)
     d2l.show_trace_2d(f_2d, res, eta)
     save("rmsprop_2d")
-    report("rmsprop eta=0.4 gamma=0.9 final (x1, x2)", tuple(round(v, 6) for v in res[-1]))
+    report("rmsprop eta=0.4 gamma=0.9 final (x1, x2)", tuple(round(v, 6) for v in res[-1]),
+           notes=(-0.010599, 0.0))
 
     features, labels = d2l.get_data_ch7()
 
