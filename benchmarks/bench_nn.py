@@ -1,20 +1,28 @@
 """Forward + backward of conv / pooling / batch-norm layers, ember vs PyTorch in one run.
 
-    python benchmarks/bench_nn.py [--repeat N]
+    python -m benchmarks --only nn [--quick]      or    python -m benchmarks.bench_nn
 
 Each case builds the same layer in both libraries (weights copied), runs forward and
-backward on the same float32 input, and reports the median wall time of each and the
-ratio ember / torch (the target is at most 1.5). The first layer of a network gets data
+backward on the same float32 input, and reports the best (interleaved) time of each and
+the ratio ember / torch (the target is at most 1.5). The first layer of a network gets data
 that needs no gradient; later layers get inputs that do, as in training.
 """
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
 
-import ember
-from ember import nn
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    __package__ = "benchmarks"
+
+import ember  # noqa: E402
+from ember import nn  # noqa: E402
+
+from . import _harness as H  # noqa: E402
+
+TARGET = 1.5
 
 CASES = [
     # name, constructor(lib.nn), input shape, input needs grad
@@ -29,49 +37,48 @@ CASES = [
 ]
 
 
-def _timed(step, repeat):
-    step()  # warm-up: allocations, BLAS threads
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def run(repeat):
-    import torch
-
+def run(quick=False, info=None, repeat=None):
+    """Table rows, one per layer: forward+backward, interleaved best of ``repeat``."""
+    torch = H.import_torch()
+    repeat = repeat or (2 if quick else 5)
     rng = np.random.default_rng(0)
-    print(f"{'case':48s} {'ember ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
+    rows = []
     for name, make, shape, needs_grad in CASES:
-        tm = make(torch.nn)
+        if quick:
+            shape = (max(2, shape[0] // 16),) + shape[1:]
+            name = name.split(",")[0] + f", {'x'.join(map(str, shape))}"
         em = make(nn)
-        if list(tm.state_dict()):
-            em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
-        x = rng.standard_normal(shape).astype(np.float32)
-        xe = ember.tensor(x, requires_grad=needs_grad)
-        xt = torch.tensor(x, requires_grad=needs_grad)
-        with torch.no_grad():
-            g = rng.standard_normal(tuple(tm(xt).shape)).astype(np.float32)
-        ge, gt = ember.tensor(g), torch.tensor(g)
+        xe = ember.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=needs_grad)
+        with ember.no_grad():
+            g = rng.standard_normal(tuple(em(xe).shape)).astype(np.float32)
+        runs = {"ember": _stepper(em, xe, ember.tensor(g), repeat)}
+        if torch is not None:
+            tm = make(torch.nn)
+            if list(tm.state_dict()):
+                tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in em.state_dict().items()})
+            xt = torch.tensor(xe.detach().numpy(), requires_grad=needs_grad)
+            runs["torch"] = _stepper(tm, xt, torch.tensor(g), repeat)
+        best = H.race(runs, repeat=3)
+        r = H.row(f"nn: {name}", best["ember"] / repeat,
+                  best["torch"] / repeat if "torch" in best else None, TARGET)
+        rows.append(r)
+        print(f"  {r['name']:56s} {1e3 * r['ember_s']:9.2f} ms "
+              f"{'' if r['torch_s'] is None else format(1e3 * r['torch_s'], '9.2f') + ' ms'} "
+              f"{'' if r['ratio'] is None else format(r['ratio'], '.2f')}", flush=True)
+    return rows
 
-        def step_e():
-            em(xe).backward(ge)
 
-        def step_t():
-            tm(xt).backward(gt)
-
-        # Interleave the two libraries so that machine noise hits both alike.
-        te, tt = [], []
-        for _ in range(3):
-            te.append(_timed(step_e, repeat))
-            tt.append(_timed(step_t, repeat))
-        e_ms, t_ms = 1e3 * min(te), 1e3 * min(tt)
-        print(f"{name:48s} {e_ms:10.2f} {t_ms:10.2f} {e_ms / t_ms:7.2f}", flush=True)
+def _stepper(module, x, g, repeat):
+    def steps():
+        for _ in range(repeat):
+            module(x).backward(g)
+            yield
+    return steps
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
-    run(parser.parse_args().repeat)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    run(args.quick, repeat=args.repeat)

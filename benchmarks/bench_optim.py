@@ -7,30 +7,28 @@ divided by the bandwidth of a large copy (NumPy ``copyto`` of 256 MiB, counting 
 and its write). Timings interleave ember and PyTorch and report the median of many steps
 (the minimum in brackets).
 
-    python benchmarks/bench_optim.py [--repeat N]
+    python -m benchmarks --only optim      or    python -m benchmarks.bench_optim [--repeat N]
 """
 import argparse
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
 
-import ember
-import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    __package__ = "benchmarks"
+
+import ember  # noqa: E402
+import ember.optim  # noqa: F401,E402  (registers ember.optim until ember/__init__ imports it)
+
+from . import _harness as H  # noqa: E402
+from ._harness import copy_bandwidth  # noqa: E402
 
 N_TENSORS = 10
 N_PARAMS = 1_000_000
-
-
-def copy_bandwidth(nbytes=256 * 2 ** 20, repeat=10):
-    src = np.ones(nbytes // 4, dtype=np.float32)
-    dst = np.empty_like(src)
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t)
-    return 2 * nbytes / best
 
 
 def _make(lib, name, rng):
@@ -57,6 +55,25 @@ def time_steps(opts, repeat):
             opt.step()
             times[i].append(time.perf_counter() - t)
     return times
+
+
+def run(quick=False, info=None):
+    """Table rows (best of interleaved steps), with the bandwidth floor as the ceiling."""
+    torch = H.import_torch()
+    rows = []
+    for name, accesses in (("SGD-momentum", 5), ("Adam", 7)):
+        opts = {"ember": _make(ember, name, np.random.default_rng(0))}
+        if torch is not None:
+            opts["torch"] = _make(torch, name, np.random.default_rng(0))
+        times = time_steps(list(opts.values()), 10 if quick else 50)
+        best = dict(zip(opts, (min(t) for t in times)))
+        r = H.row(f"optim: {name} step, 1M params", best["ember"], best.get("torch"))
+        if info is not None:
+            H.add_ceiling(r, info, nbytes=accesses * 4 * N_PARAMS)
+        rows.append(r)
+        print(f"  {r['name']:40s} ember {best['ember'] * 1e3:.2f} ms"
+              + (f"  torch {best['torch'] * 1e3:.2f} ms" if "torch" in best else ""), flush=True)
+    return rows
 
 
 def main():

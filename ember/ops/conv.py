@@ -21,6 +21,7 @@ strided addition per kernel offset.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import _threads
 from ..autograd import Function
 
 
@@ -99,10 +100,12 @@ def _conv_arrays(x, w, stride, pads, dilation, groups):
 def _grouped_matmul(a, b):
     """(G, m, k) @ (G, k, n). NumPy's stacked matmul only calls BLAS when every operand is
     laid out just so (a transposed view silently takes a loop ~20x slower), so each group
-    is one 2-D product; with one group (the usual case) that is the layer's one matmul."""
-    if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.stack([x @ y for x, y in zip(a, b)])
+    is one 2-D product; with one group (the usual case) that is the layer's one matmul.
+    BLAS runs with ember's thread count (see ``ember._threads``)."""
+    with _threads.blas_threads():
+        if a.shape[0] == 1:
+            return (a[0] @ b[0])[None]
+        return np.stack([x @ y for x, y in zip(a, b)])
 
 
 def _to_nchw(prod, OW, bias=None):

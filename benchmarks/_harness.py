@@ -1,0 +1,248 @@
+"""What every benchmark here shares: the machine's ceilings, interleaved best-of-N timing of
+ember against PyTorch, peak memory in a child process, the table and the JSON record.
+
+Timing rule: the machine is shared and noisy, so ember and PyTorch are always timed in the
+same process, alternating (step by step for long runs, run by run for short ones), and the
+best of N is kept for each; the ratio ember / PyTorch is what is reported.
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def import_torch():
+    """PyTorch with as many threads as this process may use, or None when absent."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count())
+    return torch
+
+
+def copy_bandwidth(nbytes=256 * 2 ** 20, repeat=8):
+    """Bytes per second of a large float32 copy, counting its read and its write."""
+    src = np.ones(nbytes // 4, dtype=np.float32)
+    dst = np.empty_like(src)
+    np.copyto(dst, src)  # fault the pages in before timing
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t)
+    return 2 * nbytes / best
+
+
+def matmul_flops(n=1024, repeat=8):
+    """Float32 FLOP/s of one large NumPy (BLAS) matrix product, best of ``repeat`` with
+    one BLAS thread and with all of them (on a loaded machine one thread can be faster)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return _matmul_flops(n, repeat)
+    best = 0.0
+    for threads in (1, None):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            best = max(best, _matmul_flops(n, repeat))
+    return best
+
+
+def _matmul_flops(n, repeat):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), dtype=np.float32)
+    np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best
+
+
+def machine(torch=None, quick=False):
+    """The machine and its two ceilings, measured now."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       platform.processor())
+    except OSError:
+        cpu = platform.processor()
+    info = {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch is not None else None,
+        "torch_threads": torch.get_num_threads() if torch is not None else None,
+        "blas_threads": blas_threads(),
+        "matmul_gflops": matmul_flops(512 if quick else 1024, 3 if quick else 8) / 1e9,
+        "copy_gbps": copy_bandwidth(64 * 2 ** 20 if quick else 256 * 2 ** 20,
+                                    3 if quick else 8) / 1e9,
+    }
+    return info
+
+
+def blas_threads():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return {d.get("internal_api", "?"): d.get("num_threads") for d in threadpool_info()}
+
+
+def race(factories, repeat=1, warmup=1):
+    """Time several runs against each other, alternating step by step.
+
+    ``factories`` maps a name to a function returning a fresh iterator whose every ``next``
+    does one step of that run. One round advances all runs in lock step (one step of each
+    in turn) until every iterator is exhausted, timing each step; the round's time for a
+    run is the sum of its steps. Returns ``{name: best round time in seconds}`` over
+    ``repeat`` rounds, after ``warmup`` untimed steps of each run."""
+    for make in factories.values():
+        it = make()
+        for _ in range(warmup):
+            if next(it, StopIteration) is StopIteration:
+                break
+    best = {name: float("inf") for name in factories}
+    clock = time.perf_counter
+    for _ in range(repeat):
+        iters = {name: make() for name, make in factories.items()}
+        totals = dict.fromkeys(factories, 0.0)
+        while iters:
+            for name in list(iters):
+                t = clock()
+                done = next(iters[name], StopIteration) is StopIteration
+                dt = clock() - t
+                if done:
+                    del iters[name]
+                else:
+                    totals[name] += dt
+        for name, total in totals.items():
+            best[name] = min(best[name], total)
+    return best
+
+
+def peak_rss_delta(module, workload, lib, quick, timeout=600):
+    """Peak resident memory a workload adds, in bytes, measured in a fresh child process:
+    ``ru_maxrss`` after the run minus ``ru_maxrss`` once the model and data are set up
+    (``module.memory_probe`` does the measuring). None when the child fails."""
+    cmd = [sys.executable, "-m", module, "--memory-probe", workload, lib]
+    if quick:
+        cmd.append("--quick")
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
+                             env=env)
+    except subprocess.TimeoutExpired:
+        return None
+    for line in out.stdout.splitlines()[::-1]:
+        if line.startswith("PEAK_RSS_DELTA "):
+            return int(line.split()[1])
+    sys.stderr.write(f"memory probe {workload} {lib} failed:\n{out.stderr[-2000:]}\n")
+    return None
+
+
+def maxrss_bytes():
+    import resource
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb * (1 if sys.platform == "darwin" else 1024)
+
+
+def row(name, ember_s, torch_s, target=None, **extra):
+    """One table row; ``extra`` holds flops, bytes, memory and notes."""
+    ratio = ember_s / torch_s if torch_s else None
+    r = {"name": name, "ember_s": ember_s, "torch_s": torch_s, "ratio": ratio,
+         "target": target}
+    if target is not None and ratio is not None:
+        r["met"] = ratio <= target
+        r["miss_by"] = None if r["met"] else ratio / target
+    r.update(extra)
+    return r
+
+
+def _fmt_time(s):
+    if s is None:
+        return "-"
+    return f"{s * 1e3:.1f} ms" if s < 10 else f"{s:.2f} s"
+
+
+def _fmt_bytes(b):
+    return "-" if b is None else f"{b / 2 ** 20:.0f} MiB"
+
+
+def format_table(rows, info):
+    """The table as GitHub markdown (also readable in a terminal)."""
+    lines = [f"ceilings: float32 matmul {info['matmul_gflops']:.1f} GFLOP/s, "
+             f"large copy {info['copy_gbps']:.1f} GB/s ({info['cores']} cores: {info['cpu']}; "
+             f"load average at start {info['load_average_at_start'][0]:.1f})"
+             if info.get("load_average_at_start") else "",
+             "",
+             "| workload | ember | torch | ember/torch | target | met | ember % of ceiling "
+             "| torch % of ceiling | ember peak mem | torch peak mem | mem ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}"
+        target = "-" if r.get("target") is None else f"≤ {r['target']:g}"
+        if "met" not in r:
+            met = "-"
+        elif r["met"]:
+            met = "yes"
+        else:
+            met = f"no ({r['miss_by']:.2f}x over)"
+        ceil_e = "-" if r.get("ember_ceiling_pct") is None else f"{r['ember_ceiling_pct']:.1f}%"
+        ceil_t = "-" if r.get("torch_ceiling_pct") is None else f"{r['torch_ceiling_pct']:.1f}%"
+        me, mt = r.get("ember_peak_bytes"), r.get("torch_peak_bytes")
+        mratio = f"{me / mt:.2f}" if me and mt else "-"
+        lines.append(f"| {r['name']} | {_fmt_time(r.get('ember_s'))} | "
+                     f"{_fmt_time(r.get('torch_s'))} | {ratio} | {target} | {met} | {ceil_e} | "
+                     f"{ceil_t} | {_fmt_bytes(me)} | {_fmt_bytes(mt)} | {mratio} |")
+    return "\n".join(lines)
+
+
+def add_ceiling(r, info, flops=None, nbytes=None):
+    """Fill in how far each library ran from the machine's ceiling for this work: the time
+    the ceiling allows (FLOPs / matmul rate, or bytes / copy bandwidth) over the time taken."""
+    if flops:
+        floor = flops / (info["matmul_gflops"] * 1e9)
+        r["flops"] = flops
+        r["ceiling"] = "matmul"
+    elif nbytes:
+        floor = nbytes / (info["copy_gbps"] * 1e9)
+        r["bytes"] = nbytes
+        r["ceiling"] = "copy"
+    else:
+        return r
+    r["floor_s"] = floor
+    if r.get("ember_s"):
+        r["ember_ceiling_pct"] = 100 * floor / r["ember_s"]
+    if r.get("torch_s"):
+        r["torch_ceiling_pct"] = 100 * floor / r["torch_s"]
+    return r
+
+
+def write_results(record, out_dir=RESULTS_DIR):
+    """``record`` as ``latest.json`` and a timestamped copy; returns the latest's path."""
+    os.makedirs(out_dir, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(record, indent=1, default=float)
+    for name in ("latest.json", f"{stamp}.json"):
+        path = os.path.join(out_dir, name)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return os.path.join(out_dir, "latest.json")

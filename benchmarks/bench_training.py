@@ -1,0 +1,456 @@
+"""The notes' training runs, ember vs PyTorch in one run (issue 8's table).
+
+    python -m benchmarks --only training [--quick]
+    python -m benchmarks.bench_training [--quick] [--only linreg,ch11,...]
+
+Each workload is written once against the PyTorch API and run with ``lib`` = ember and
+``lib`` = torch on the same data with the same initial weights; the two runs are timed
+step by step in alternation (see ``_harness.race``). Peak memory is ``ru_maxrss`` in a
+fresh child process: its peak during the run minus its peak after setup (model and data
+loaded), so it counts what the training itself allocates, for NumPy and PyTorch alike.
+"""
+import argparse
+import gzip
+import os
+import random
+import sys
+
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    __package__ = "benchmarks"
+
+from . import _harness as H  # noqa: E402
+from . import _twins  # noqa: E402
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+AIRFOIL = os.environ.get("EMBER_DATA", "/work/shared/data/airfoil")
+
+
+def _libs():
+    import ember
+    import ember.optim  # noqa: F401  (not imported by ember/__init__ yet)
+    torch = H.import_torch()
+    return {"ember": ember} if torch is None else {"ember": ember, "torch": torch}
+
+
+# --------------------------------------------------------------------------- linear regression
+
+def linreg(lib, quick):
+    """The notes' linear regression from scratch: 1000 x 2 synthetic data, the notes' own
+    ``data_iter`` (Python ``random.shuffle`` and ``torch.tensor(indices)``), batch 10,
+    3 epochs of SGD at lr 0.03."""
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((1000, 2)).astype(np.float32)
+    labs = (feats @ np.array([2, -3.4], np.float32) + 4.2
+            + rng.normal(0, 0.01, 1000).astype(np.float32)).reshape(-1, 1)
+    features, labels = lib.tensor(feats), lib.tensor(labs)
+    w0 = rng.normal(0, 0.01, (2, 1)).astype(np.float32)
+    batch_size, lr, num_epochs = 10, 0.03, 1 if quick else 3
+
+    def data_iter(batch_size, features, labels):
+        num_examples = len(features)
+        indices = list(range(num_examples))
+        random.shuffle(indices)
+        for i in range(0, num_examples, batch_size):
+            batch_indices = lib.tensor(indices[i: min(i + batch_size, num_examples)])
+            yield features[batch_indices], labels[batch_indices]
+
+    def linereg(X, w, b):
+        return lib.matmul(X, w) + b
+
+    def squared_loss(y_pre, y):
+        return (y_pre - y) ** 2 / 2
+
+    def sgd(params, lr, batch_size):
+        with lib.no_grad():
+            for param in params:
+                param -= lr * param.grad / batch_size
+                param.grad.zero_()
+
+    def run():
+        random.seed(0)
+        w = lib.tensor(w0, requires_grad=True)
+        b = lib.zeros(1, requires_grad=True)
+        for epoch in range(num_epochs):
+            for X, y in data_iter(batch_size, features, labels):
+                l = squared_loss(linereg(X, w, b), y)
+                l.sum().backward()
+                sgd([w, b], lr, batch_size)
+                yield
+            with lib.no_grad():
+                float(squared_loss(linereg(features, w, b), labels).mean())
+
+    return {"run": run, "steps": num_epochs * 100}
+
+
+# --------------------------------------------------------------------------- train_ch7 / ch11
+
+def _airfoil():
+    raw = np.genfromtxt(os.path.join(AIRFOIL, "airfoil_self_noise.dat"), dtype=np.float64,
+                        delimiter="\t")
+    data = ((raw - raw.mean(axis=0)) / raw.std(axis=0)).astype(np.float32)
+    return data[:1500, :-1], data[:1500, -1]
+
+
+def _optimizers(lib):
+    """The book's from-scratch optimizers (older edition, as the notes write them: through
+    ``p.data`` and ``p.grad.data``, state tensors per parameter)."""
+    def sgd(params, states, hp):
+        for p in params:
+            p.data -= hp["lr"] * p.grad.data
+
+    def sgd_momentum(params, states, hp):
+        for p, v in zip(params, states):
+            v.data = hp["momentum"] * v.data + hp["lr"] * p.grad.data
+            p.data -= v.data
+
+    def adagrad(params, states, hp):
+        eps = 1e-6
+        for p, s in zip(params, states):
+            s.data += (p.grad.data ** 2)
+            p.data -= hp["lr"] * p.grad.data / lib.sqrt(s + eps)
+
+    def rmsprop(params, states, hp):
+        gamma, eps = hp["gamma"], 1e-6
+        for p, s in zip(params, states):
+            s.data = gamma * s.data + (1 - gamma) * (p.grad.data) ** 2
+            p.data -= hp["lr"] * p.grad.data / lib.sqrt(s + eps)
+
+    def adadelta(params, states, hp):
+        rho, eps = hp["rho"], 1e-5
+        for p, (s, delta) in zip(params, states):
+            s[:] = rho * s + (1 - rho) * (p.grad.data ** 2)
+            g = p.grad.data * lib.sqrt((delta + eps) / (s + eps))
+            p.data -= g
+            delta[:] = rho * delta + (1 - rho) * g * g
+
+    def adam(params, states, hp):
+        beta1, beta2, eps = 0.9, 0.999, 1e-6
+        for p, (v, s) in zip(params, states):
+            v[:] = beta1 * v + (1 - beta1) * p.grad.data
+            s[:] = beta2 * s + (1 - beta2) * p.grad.data ** 2
+            v_bias_corr = v / (1 - beta1 ** hp["t"])
+            s_bias_corr = s / (1 - beta2 ** hp["t"])
+            p.data -= hp["lr"] * v_bias_corr / (lib.sqrt(s_bias_corr) + eps)
+        hp["t"] += 1
+
+    def one():
+        return (lib.zeros((5, 1)), lib.zeros(1))
+
+    def two():
+        return ((lib.zeros((5, 1)), lib.zeros((5, 1))), (lib.zeros(1), lib.zeros(1)))
+
+    return {
+        "sgd": (sgd, lambda: None, {"lr": 0.05}),
+        "momentum": (sgd_momentum, one, {"lr": 0.02, "momentum": 0.5}),
+        "adagrad": (adagrad, one, {"lr": 0.1}),
+        "rmsprop": (rmsprop, one, {"lr": 0.01, "gamma": 0.9}),
+        "adadelta": (adadelta, two, {"rho": 0.9}),
+        "adam": (adam, two, {"lr": 0.01, "t": 1}),
+    }
+
+
+CH11_OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam")
+CH11_BATCHES = (1, 10, 100, 1500)
+
+
+def ch11(lib, quick, optimizer, batch_size):
+    """``train_ch7``/``train_ch11``'s inner loop (the loss curve and plot left out) with a
+    hand-written optimizer on the airfoil data: one epoch, capped at 300 steps (batch 1)."""
+    feats, labs = _airfoil()
+    features, labels = lib.tensor(feats), lib.tensor(labs)
+    fn, init_states, hyper = _optimizers(lib)[optimizer]
+    w0 = np.random.default_rng(0).normal(0, 0.01, (5, 1)).astype(np.float32)
+    max_steps = 30 if quick else 300
+    data = lib.utils.data
+
+    def linreg(X, w, b):
+        return lib.mm(X, w) + b
+
+    def squared_loss(y_hat, y):
+        return (y_hat - y.view(y_hat.size())) ** 2 / 2
+
+    def run():
+        lib.manual_seed(0)
+        w = lib.nn.Parameter(lib.tensor(w0))
+        b = lib.nn.Parameter(lib.zeros(1))
+        states, hp = init_states(), dict(hyper)
+        loader = data.DataLoader(data.TensorDataset(features, labels), batch_size,
+                                 shuffle=True)
+        for step, (X, y) in enumerate(loader):
+            if step == max_steps:
+                break
+            l = squared_loss(linreg(X, w, b), y).mean()
+            if w.grad is not None:
+                w.grad.data.zero_()
+                b.grad.data.zero_()
+            l.backward()
+            fn([w, b], states, hp)
+            yield
+
+    return {"run": run, "steps": min(max_steps, -(-1500 // batch_size))}
+
+
+# --------------------------------------------------------------------------- Fashion-MNIST
+
+_fashion_cache = {}
+
+
+def _fashion(train):
+    if train not in _fashion_cache:
+        kind = "train" if train else "t10k"
+        with gzip.open(os.path.join(FASHION, f"{kind}-images-idx3-ubyte.gz")) as f:
+            images = np.frombuffer(f.read(), np.uint8, offset=16)
+        with gzip.open(os.path.join(FASHION, f"{kind}-labels-idx1-ubyte.gz")) as f:
+            labels = np.frombuffer(f.read(), np.uint8, offset=8)
+        images = (images.reshape(-1, 1, 28, 28).astype(np.float32) / np.float32(255))
+        _fashion_cache[train] = images, labels.astype(np.int64)
+    return _fashion_cache[train]
+
+
+def _loader(lib, train, batch_size, limit):
+    images, labels = _fashion(train)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    ds = lib.utils.data.TensorDataset(lib.from_numpy(images), lib.from_numpy(labels))
+    return lib.utils.data.DataLoader(ds, batch_size, shuffle=train)
+
+
+def _accuracy(lib, y_hat, y):
+    return float((y_hat.argmax(axis=1) == y).int().sum())
+
+
+def softmax_scratch(lib):
+    """The notes' softmax regression from scratch: W ~ N(0, 0.01), softmax, the
+    ``-log(y_hat[range(n), y])`` loss, ``d2l.sgd`` at lr 0.1 on the summed loss."""
+    W = lib.tensor(np.random.default_rng(0).normal(0, 0.01, (784, 10)).astype(np.float32),
+                   requires_grad=True)
+    b = lib.zeros(10, requires_grad=True)
+
+    def softmax(X):
+        X_exp = lib.exp(X)
+        return X_exp / X_exp.sum(1, keepdim=True)
+
+    def net(X):
+        return softmax(lib.matmul(X.reshape((-1, W.shape[0])), W) + b)
+
+    def cross_entropy(y_pre, y):
+        return -lib.log(y_pre[range(len(y_pre)), y])
+
+    def updater(batch_size):
+        with lib.no_grad():
+            for param in (W, b):
+                param -= 0.1 * param.grad / batch_size
+                param.grad.zero_()
+
+    return net, cross_entropy, updater
+
+
+def _ch3_epoch(lib, net, loss, updater, loader):
+    """The notes' ``train_epoch_ch3``, one yield per batch."""
+    if isinstance(net, lib.nn.Module):
+        net.train()
+    metric = [0.0, 0.0, 0.0]
+    for X, y in loader:
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, lib.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric[0] += float(l.sum())
+        metric[1] += _accuracy(lib, y_hat, y)
+        metric[2] += y.numel()
+        yield
+
+
+def _ch6_epoch(lib, net, optimizer, loader):
+    """``train_ch5``/``train_ch6``'s batch loop (mean cross-entropy, ``l.item()``)."""
+    net.train()
+    loss = lib.nn.CrossEntropyLoss()
+    for X, y in loader:
+        optimizer.zero_grad()
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        l.backward()
+        optimizer.step()
+        l.item()
+        _accuracy(lib, y_hat, y)
+        yield
+
+
+def _evaluate(lib, net, loader):
+    """The notes' ``evaluate_accuracy``: eval mode, no gradients, one yield per batch."""
+    if isinstance(net, lib.nn.Module):
+        net.eval()
+    with lib.no_grad():
+        for X, y in loader:
+            _accuracy(lib, net(X), y)
+            yield
+
+
+def fashion(lib, quick, model, phase):
+    """One Fashion-MNIST epoch at batch 256 (``phase`` "train": the 60,000 training images;
+    "eval": the 10,000 test images)."""
+    limit = 2560 if quick else None
+    loader = _loader(lib, phase == "train", 256, limit)
+    if model == "softmax":
+        net, loss, updater = softmax_scratch(lib)
+        if phase == "train":
+            return {"run": lambda: _ch3_epoch(lib, net, loss, updater, loader)}
+        return {"run": lambda: _evaluate(lib, net, loader)}
+    net = _twins.build(lib, model)
+    lr = {"mlp": 0.1, "lenet_bn": 1.0}[model]
+    optimizer = lib.optim.SGD(net.parameters(), lr=lr)
+    if phase == "train":
+        if model == "mlp":
+            loss = lib.nn.CrossEntropyLoss(reduction="none")
+            return {"run": lambda: _ch3_epoch(lib, net, loss, optimizer, loader), "net": net}
+        return {"run": lambda: _ch6_epoch(lib, net, optimizer, loader), "net": net}
+    return {"run": lambda: _evaluate(lib, net, loader), "net": net}
+
+
+def conv_steps(lib, quick, model):
+    """20 training steps (SGD lr 0.05, cross-entropy) at batch 64 on Fashion-MNIST images
+    (ResNet-18 at 28 x 28; DenseNet at the notes' 96 x 96, nearest-neighbour upscaled)."""
+    steps, batch = (2, 16) if quick else (20, 64)
+    images, labels = _fashion(True)
+    images, labels = images[: steps * batch], labels[: steps * batch]
+    if model == "densenet":
+        images = np.ascontiguousarray(images.repeat(4, axis=2).repeat(4, axis=3)[:, :, :96, :96])
+    net = _twins.build(lib, model)
+    optimizer = lib.optim.SGD(net.parameters(), lr=0.05)
+    X_all, y_all = lib.from_numpy(images), lib.from_numpy(labels)
+
+    def run():
+        net.train()
+        loss = lib.nn.CrossEntropyLoss()
+        for i in range(steps):
+            X, y = X_all[i * batch: (i + 1) * batch], y_all[i * batch: (i + 1) * batch]
+            optimizer.zero_grad()
+            l = loss(net(X), y)
+            l.backward()
+            optimizer.step()
+            l.item()
+            yield
+
+    return {"run": run, "net": net, "input": images.shape[1:], "samples": steps * batch}
+
+
+# --------------------------------------------------------------------------- the table
+
+def _workloads(quick):
+    """(name, builder(lib) -> spec, repeat, target, group) in table order."""
+    w = [("linreg scratch (1000x2, b10, 3 ep)", lambda lib: linreg(lib, quick),
+          2 if quick else 5, 0.5, "linreg")]
+    for opt in CH11_OPTIMIZERS:
+        for bs in CH11_BATCHES:
+            target = 0.5 if bs == 10 else None
+            w.append((f"train_ch11 {opt} b{bs}",
+                      lambda lib, o=opt, b=bs: ch11(lib, quick, o, b),
+                      2 if quick else 3, target, "ch11"))
+    for model, target in (("softmax", 1.0), ("mlp", 1.0), ("lenet_bn", 1.0)):
+        for phase in ("train", "eval"):
+            w.append((f"{model} epoch {phase} (b256)",
+                      lambda lib, m=model, p=phase: fashion(lib, quick, m, p),
+                      1, target if phase == "train" else None, "fashion"))
+    for model in ("resnet18", "densenet"):
+        w.append((f"{model} 20 steps (b64)" if not quick else f"{model} 2 steps (b16)",
+                  lambda lib, m=model: conv_steps(lib, quick, m), 1, 1.5, "conv"))
+    return w
+
+
+# Which workloads get a peak-memory probe (one child process per library).
+MEMORY_PROBES = {
+    "linreg": lambda lib, quick: linreg(lib, quick),
+    "ch11_adam_b10": lambda lib, quick: ch11(lib, quick, "adam", 10),
+    "softmax_train": lambda lib, quick: fashion(lib, quick, "softmax", "train"),
+    "mlp_train": lambda lib, quick: fashion(lib, quick, "mlp", "train"),
+    "lenet_bn_train": lambda lib, quick: fashion(lib, quick, "lenet_bn", "train"),
+    "resnet18": lambda lib, quick: conv_steps(lib, quick, "resnet18"),
+    "densenet": lambda lib, quick: conv_steps(lib, quick, "densenet"),
+}
+MEMORY_ROW = {"linreg": "linreg", "ch11_adam_b10": "train_ch11 adam b10",
+              "softmax_train": "softmax epoch train", "mlp_train": "mlp epoch train",
+              "lenet_bn_train": "lenet_bn epoch train", "resnet18": "resnet18",
+              "densenet": "densenet"}
+
+
+def memory_probe(workload, lib_name, quick):
+    """Run in a child process: set the workload up, then run it; print the peak growth."""
+    libs = _libs()
+    spec = MEMORY_PROBES[workload](libs[lib_name], quick)
+    before = H.maxrss_bytes()
+    for _ in spec["run"]():
+        pass
+    print(f"PEAK_RSS_DELTA {H.maxrss_bytes() - before}")
+
+
+def run(quick=False, only=None, memory=True, info=None):
+    """Every workload (or those whose group or name contains one of ``only``); returns the
+    table rows."""
+    libs = _libs()
+    rows = []
+    for name, build, repeat, target, group in _workloads(quick):
+        if only and not any(o in (group, name) or o in name for o in only):
+            continue
+        specs = {ln: build(lib) for ln, lib in libs.items()}
+        best = H.race({ln: spec["run"] for ln, spec in specs.items()}, repeat=repeat)
+        r = H.row(name, best["ember"], best.get("torch"), target)
+        if info is not None and "torch" in libs:
+            samples = None
+            if group == "fashion":
+                samples = 2560 if quick else (60000 if "train" in name else 10000)
+                mult = 1 if "eval" in name else 3
+            elif group == "conv":
+                samples, mult = specs["torch"]["samples"], 3
+            if samples and "net" in specs["torch"]:
+                fwd = _twins.forward_flops(libs["torch"], specs["torch"]["net"],
+                                           specs["torch"].get("input", (1, 28, 28)))
+                H.add_ceiling(r, info, flops=mult * fwd * samples)
+        rows.append(r)
+        print(f"  {name:42s} ember {H._fmt_time(r['ember_s']):>10s}  torch "
+              f"{H._fmt_time(r['torch_s']):>10s}  ratio "
+              f"{'-' if r['ratio'] is None else format(r['ratio'], '.2f')}", flush=True)
+    if memory:
+        for probe, prefix in MEMORY_ROW.items():
+            matching = [r for r in rows if r["name"].startswith(prefix)]
+            if not matching:
+                continue
+            for ln in libs:
+                matching[0][f"{ln}_peak_bytes"] = H.peak_rss_delta(
+                    "benchmarks.bench_training", probe, ln, quick)
+            me, mt = matching[0].get("ember_peak_bytes"), matching[0].get("torch_peak_bytes")
+            if me and mt:
+                matching[0]["mem_ratio"] = me / mt
+                if probe == "lenet_bn_train":
+                    matching[0]["mem_target"] = 1.5
+                    matching[0]["mem_met"] = me / mt <= 1.5
+            print(f"  peak memory {probe:16s} ember {H._fmt_bytes(me):>9s} torch "
+                  f"{H._fmt_bytes(mt):>9s}", flush=True)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=None, help="comma-separated groups or names")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--memory-probe", nargs=2, metavar=("WORKLOAD", "LIB"))
+    args = parser.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(*args.memory_probe, args.quick)
+        return
+    info = H.machine(H.import_torch(), args.quick)
+    rows = run(args.quick, args.only.split(",") if args.only else None,
+               memory=not args.no_memory, info=info)
+    print(H.format_table(rows, info))
+
+
+if __name__ == "__main__":
+    main()
