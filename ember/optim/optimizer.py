@@ -21,6 +21,7 @@ from itertools import chain
 
 import numpy as np
 
+from .. import _threads
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -265,7 +266,7 @@ def _advance(step_tensor):
 _MAX_PIECE = 1 << 18
 # Below this many elements per thread, handing work to the pool costs more than it saves.
 _MIN_PER_THREAD = 1 << 16
-_workers = max(1, min(os.cpu_count() or 1, 8))
+_MAX_THREADS = 8
 _pool = [None]
 _pool_lock = threading.Lock()
 _local = threading.local()
@@ -284,7 +285,7 @@ def _get_pool():
     if _pool[0] is None:
         with _pool_lock:
             if _pool[0] is None:
-                _pool[0] = ThreadPoolExecutor(max_workers=_workers - 1,
+                _pool[0] = ThreadPoolExecutor(max_workers=_MAX_THREADS - 1,
                                               thread_name_prefix="ember-optim")
     return _pool[0]
 
@@ -319,7 +320,10 @@ def _elementwise(kernel, rows, n_scratch):
     slices and the slices shared among threads; the result does not depend on the cut.
     """
     total = sum(r[0][0].size for r in rows)
-    if _workers == 1 or total < 2 * _MIN_PER_THREAD:
+    # ember's thread policy: every core while some are idle, one on a busy machine (where
+    # a second thread mostly waits to be scheduled), or what set_num_threads chose.
+    n_threads = min(_threads.get_num_threads(), _MAX_THREADS, total // _MIN_PER_THREAD)
+    if n_threads <= 1:
         _run_rows(kernel, rows, n_scratch)
         return
     pieces = []
@@ -331,7 +335,6 @@ def _elementwise(kernel, rows, n_scratch):
                 pieces.append(([f[s:s + _MAX_PIECE] for f in flat], args))
         else:
             pieces.append((arrays, args))
-    n_threads = min(_workers, max(1, total // _MIN_PER_THREAD))
     # Contiguous runs of pieces of about equal size, one run per thread.
     target = total / n_threads
     runs, current, acc = [], [], 0

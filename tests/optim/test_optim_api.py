@@ -7,7 +7,7 @@ import pytest
 
 import ember
 import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
-from ember.optim import optimizer as optimizer_module
+from ember import _threads
 from ember.optim import lr_scheduler
 
 from optim_problems import PROBLEMS
@@ -360,7 +360,7 @@ def test_threaded_slices_give_the_serial_result(monkeypatch, name):
     grads = [rng.normal(size=s).astype(np.float32) for s in shapes]
 
     def run(workers):
-        monkeypatch.setattr(optimizer_module, "_workers", workers)
+        monkeypatch.setattr(_threads, "_user", workers)
         params = [ember.tensor(a.copy(), requires_grad=True) for a in inits]
         params.append(ember.Tensor._wrap(inits[0].copy().T).requires_grad_())
         opt = getattr(ember.optim, name)(params, **OPTIONS[name])
