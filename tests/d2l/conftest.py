@@ -9,7 +9,6 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 AIRFOIL_SHA1 = "76e5be1548fd8222e5074cf0faae75edff8cf93f"
-FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def pytest_configure(config):
@@ -52,16 +51,3 @@ def figure_dir(tmp_path):
     yield tmp_path
     d2l.set_figure_dir(None)
     d2l.plt.close("all")
-
-
-def assert_png(path, min_bytes=2000):
-    """``path`` is a PNG file with something drawn in it (not one flat color)."""
-    import numpy as np
-    from matplotlib import image
-    path = Path(path)
-    assert path.is_file(), f"{path} was not written"
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    assert len(data) >= min_bytes, f"{path} is only {len(data)} bytes"
-    pixels = image.imread(str(path))
-    assert np.asarray(pixels).std() > 0.01, f"{path} is blank"

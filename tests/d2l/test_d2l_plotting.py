@@ -6,7 +6,7 @@ import pytest
 import ember
 from ember import d2l
 
-from conftest import assert_png
+from d2l_test_helpers import assert_png
 
 
 def test_plt_is_pyplot_on_a_non_interactive_backend(figure_dir):

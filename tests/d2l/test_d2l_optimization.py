@@ -6,7 +6,7 @@ import pytest
 
 from ember import d2l
 
-from conftest import assert_png
+from d2l_test_helpers import assert_png
 
 
 def f_2d(x1, x2):

@@ -6,7 +6,7 @@ import pytest
 
 from ember import d2l, models, nn, optim
 
-from conftest import FASHION_MNIST_DIR
+from d2l_test_helpers import FASHION_MNIST_DIR
 
 pytestmark = [
     pytest.mark.slow,
