@@ -44,7 +44,7 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
                            randperm, scalar_tensor, tensor, zeros, zeros_like)
 from . import autograd, random
 from .serialization import load, save
-from . import distributions, nn, utils, vision
+from . import distributions, nn, optim, utils, vision
 from ._tensor_str import set_printoptions, get_printoptions
 
 class cuda:
