@@ -287,7 +287,7 @@ def summary_table(experiments):
         nums = "; ".join(f"{k}={_fmt_value(v)}" + (f"/{_fmt_value(n)}" if n is not None else "")
                          for k, (v, n) in x.results.items())
         if x.status == "failed":
-            nums = x.error if not nums else f"{nums}; {x.error}"
+            nums = x.error if not nums else f"{x.error} | {nums}"
         rows.append((x.name, x.status, fmt_duration(x.seconds), nums))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     # on a terminal, one line per experiment (the report has every number); in a file or
