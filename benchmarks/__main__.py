@@ -30,7 +30,15 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="comma-separated selection")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
     parser.add_argument("--out", default=H.RESULTS_DIR, help="where the JSON goes")
+    parser.add_argument("--no-torch", action="store_true", help="time ember alone")
+    parser.add_argument("--full", action="store_true",
+                        help="whole 60,000-image training epochs (default: the first 60 batches)")
     args = parser.parse_args(argv)
+    if args.full:
+        os.environ["EMBER_BENCH_FULL_EPOCH"] = "1"
+        bench_training.FULL_EPOCH = True
+    if args.no_torch:
+        os.environ["EMBER_BENCH_NO_TORCH"] = "1"  # also seen by the memory-probe children
     only = [o.strip() for o in args.only.split(",")] if args.only else None
 
     start = time.time()

@@ -20,7 +20,10 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def import_torch():
-    """PyTorch with as many threads as this process may use, or None when absent."""
+    """PyTorch with as many threads as this process may use, or None when absent (or when
+    ``EMBER_BENCH_NO_TORCH`` is set: ember alone, no ratios)."""
+    if os.environ.get("EMBER_BENCH_NO_TORCH"):
+        return None
     try:
         import torch
     except ImportError:
@@ -89,8 +92,8 @@ def machine(torch=None, quick=False):
         "torch": torch.__version__ if torch is not None else None,
         "torch_threads": torch.get_num_threads() if torch is not None else None,
         "blas_threads": blas_threads(),
-        "matmul_gflops": matmul_flops(512 if quick else 1024, 3 if quick else 8) / 1e9,
-        "copy_gbps": copy_bandwidth(64 * 2 ** 20 if quick else 256 * 2 ** 20,
+        "matmul_gflops": matmul_flops(256 if quick else 1024, 3 if quick else 8) / 1e9,
+        "copy_gbps": copy_bandwidth(16 * 2 ** 20 if quick else 256 * 2 ** 20,
                                     3 if quick else 8) / 1e9,
     }
     return info

@@ -195,6 +195,10 @@ def ch11(lib, quick, optimizer, batch_size):
 
 # --------------------------------------------------------------------------- Fashion-MNIST
 
+# The training "epoch" covers the first TRAIN_LIMIT shuffled-from images (60 batches) unless
+# --full asks for all 60,000: the ratio is the same, the run a quarter as long.
+TRAIN_LIMIT = 60 * 256
+FULL_EPOCH = bool(os.environ.get("EMBER_BENCH_FULL_EPOCH"))
 _fashion_cache = {}
 
 
@@ -297,7 +301,7 @@ def _evaluate(lib, net, loader):
 def fashion(lib, quick, model, phase):
     """One Fashion-MNIST epoch at batch 256 (``phase`` "train": the 60,000 training images;
     "eval": the 10,000 test images)."""
-    limit = 2560 if quick else None
+    limit = 2560 if quick else (None if FULL_EPOCH or phase == "eval" else TRAIN_LIMIT)
     loader = _loader(lib, phase == "train", 256, limit)
     if model == "softmax":
         net, loss, updater = softmax_scratch(lib)
@@ -346,8 +350,9 @@ def conv_steps(lib, quick, model):
 
 def _workloads(quick):
     """(name, builder(lib) -> spec, repeat, target, group) in table order."""
-    w = [("linreg scratch (1000x2, b10, 3 ep)", lambda lib: linreg(lib, quick),
-          2 if quick else 5, 0.5, "linreg")]
+    w = [("linreg scratch (1000x2, b10, 3 ep)" if not quick else
+          "linreg scratch (1000x2, b10, 1 ep)", lambda lib: linreg(lib, quick),
+          1 if quick else 5, 0.5, "linreg")]
     for opt in CH11_OPTIMIZERS:
         for bs in CH11_BATCHES:
             target = 0.5 if bs == 10 else None
@@ -356,7 +361,9 @@ def _workloads(quick):
                       2 if quick else 3, target, "ch11"))
     for model, target in (("softmax", 1.0), ("mlp", 1.0), ("lenet_bn", 1.0)):
         for phase in ("train", "eval"):
-            w.append((f"{model} epoch {phase} (b256)",
+            images = ("2560" if quick else "10k test" if phase == "eval" else
+                      "60k" if FULL_EPOCH else f"{TRAIN_LIMIT // 1000}k of 60k")
+            w.append((f"{model} epoch {phase} (b256, {images} images)",
                       lambda lib, m=model, p=phase: fashion(lib, quick, m, p),
                       1, target if phase == "train" else None, "fashion"))
     for model in ("resnet18", "densenet"):
@@ -405,7 +412,8 @@ def run(quick=False, only=None, memory=True, info=None):
         if info is not None and "torch" in libs:
             samples = None
             if group == "fashion":
-                samples = 2560 if quick else (60000 if "train" in name else 10000)
+                samples = 2560 if quick else (10000 if "eval" in name else
+                                              60000 if FULL_EPOCH else TRAIN_LIMIT)
                 mult = 1 if "eval" in name else 3
             elif group == "conv":
                 samples, mult = specs["torch"]["samples"], 3
