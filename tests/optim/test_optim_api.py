@@ -399,3 +399,24 @@ def test_a_user_defined_optimizer_on_the_base_class():
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     sd = mine.state_dict()
     assert sd["state"] == {} and sd["param_groups"][0]["lr"] == 0.2
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_stays_float32(line_search_fn):
+    params, loss_fn = _net()
+    opt = ember.optim.LBFGS(params, lr=0.1 if line_search_fn is None else 1,
+                            line_search_fn=line_search_fn)
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        return loss
+
+    first = float(opt.step(closure))
+    last = float(opt.step(closure))
+    assert last < first
+    state = opt.state[params[0]]
+    assert state["d"].dtype == ember.float32 and state["prev_flat_grad"].dtype == ember.float32
+    assert all(v.dtype == ember.float32 for v in state["old_dirs"])
+    assert all(p.dtype == ember.float32 for p in params)
