@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import ember
-import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
 
 
 def _optimizer(lib, kind="SGD"):

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import ember
-import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
 from ember import _threads
 from ember.optim import lr_scheduler
 

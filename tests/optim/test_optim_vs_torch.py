@@ -5,7 +5,6 @@ import itertools
 import numpy as np
 import pytest
 
-import ember.optim  # noqa: F401  (registers ember.optim until ember/__init__ imports it)
 from optim_problems import run
 
 # lr per problem (quadratic, himmelblau, net), chosen so that every variant converges and
