@@ -238,129 +238,64 @@ def _float_input(a):
     return a
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.exp(_float_input(a))
-        ctx.save_for_backward(out)
-        return out
+class _SlopeOfInput(Function):
+    """A unary math function whose derivative is a function of its input: f'(a) = slope(a).
 
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * out
+    Integer inputs give the default float dtype, as in PyTorch."""
 
+    fn = slope = None
 
-class Expm1(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.expm1(_float_input(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (out + 1)
-
-
-class Log(Function):
-    @staticmethod
-    def forward(ctx, a):
+    @classmethod
+    def forward(cls, ctx, a):
         a = _float_input(a)
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return cls.fn(a)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         (a,) = ctx.saved_tensors
-        return g / a
-
-
-class Log2(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log2(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / (a * np.log(2.0))
+            return g * cls.slope(a)
 
 
-class Log10(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(a)
+class _SlopeOfOutput(_SlopeOfInput):
+    """Same, for functions whose derivative is cheapest from their output: f'(a) = slope(f(a))."""
 
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / (a * np.log(10.0))
-
-
-class Log1p(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / (a + 1)
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(_float_input(a))
+    @classmethod
+    def forward(cls, ctx, a):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = cls.fn(_float_input(a))
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (2 * out)
+
+def _unary(name, base, fn, slope, backward_name=None):
+    attrs = {"fn": staticmethod(fn), "slope": staticmethod(slope)}
+    if backward_name:
+        attrs["backward_name"] = backward_name
+    return type(name, (base,), attrs)
 
 
-class Rsqrt(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = 1 / np.sqrt(_float_input(a))
-        ctx.save_for_backward(out)
-        return out
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
 
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * -0.5 * out * out * out
-
-
-class Reciprocal(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(divide="ignore"):
-            out = 1 / _float_input(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return -g * out * out
+Exp = _unary("Exp", _SlopeOfOutput, np.exp, lambda out: out)
+Expm1 = _unary("Expm1", _SlopeOfOutput, np.expm1, lambda out: out + 1)
+Log = _unary("Log", _SlopeOfInput, np.log, lambda a: 1 / a)
+Log2 = _unary("Log2", _SlopeOfInput, np.log2, lambda a: 1 / (a * _LN2))
+Log10 = _unary("Log10", _SlopeOfInput, np.log10, lambda a: 1 / (a * _LN10))
+Log1p = _unary("Log1p", _SlopeOfInput, np.log1p, lambda a: 1 / (a + 1))
+Sqrt = _unary("Sqrt", _SlopeOfOutput, np.sqrt, lambda out: 0.5 / out)
+Rsqrt = _unary("Rsqrt", _SlopeOfOutput, lambda a: 1 / np.sqrt(a),
+               lambda out: -0.5 * out * out * out)
+Reciprocal = _unary("Reciprocal", _SlopeOfOutput, lambda a: 1 / a, lambda out: -out * out)
+Sin = _unary("Sin", _SlopeOfInput, np.sin, np.cos)
+Cos = _unary("Cos", _SlopeOfInput, np.cos, lambda a: -np.sin(a))
+Tan = _unary("Tan", _SlopeOfOutput, np.tan, lambda out: 1 + out * out)
+Tanh = _unary("Tanh", _SlopeOfOutput, np.tanh, lambda out: 1 - out * out)
+Sinh = _unary("Sinh", _SlopeOfInput, np.sinh, np.cosh)
+Cosh = _unary("Cosh", _SlopeOfInput, np.cosh, np.sinh)
+Arctan = _unary("Arctan", _SlopeOfInput, np.arctan, lambda a: 1 / (1 + a * a), "AtanBackward0")
 
 
 class Square(Function):
@@ -399,99 +334,6 @@ class Sign(Function):
         return g * 0
 
 
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return np.sin(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * np.cos(a)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return np.cos(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return -g * np.sin(a)
-
-
-class Tan(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.tan(_float_input(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (1 + out * out)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.tanh(_float_input(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
-
-
-class Sinh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return np.sinh(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * np.cosh(a)
-
-
-class Cosh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return np.cosh(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * np.sinh(a)
-
-
-class Arctan(Function):
-    backward_name = "AtanBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return np.arctan(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / (1 + a * a)
-
-
 def _sigmoid_array(a, out=None):
     # 1 / (1 + exp(-a)) as PyTorch evaluates it: for very negative a, exp overflows to inf
     # and the result is exactly 0 (PyTorch prints 0.0000e+00 there, not a subnormal).
@@ -501,17 +343,7 @@ def _sigmoid_array(a, out=None):
     return np.divide(1, e, out=out)
 
 
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = _sigmoid_array(_float_input(a)).astype(_float_input(a).dtype, copy=False)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array, lambda out: out * (1 - out))
 
 
 class Relu(Function):
@@ -615,17 +447,8 @@ class Where(Function):
                 np.where(cond, zero, g) if need_b else None)
 
 
-class Erf(Function):
-    @staticmethod
-    def forward(ctx, a):
-        a = _float_input(a)
-        ctx.save_for_backward(a)
-        return erf_array(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * (2 / np.sqrt(np.pi)) * np.exp(-a * a)
+Erf = _unary("Erf", _SlopeOfInput, lambda a: erf_array(a),
+             lambda a: (2 / np.sqrt(np.pi)) * np.exp(-a * a))
 
 
 def erf_array(x):

@@ -1,5 +1,5 @@
 """Shared set-up of the d2l tests: plots render with Agg into files, never to a window;
-the airfoil test copy; the ``slow`` marker for the end-to-end runs on real data."""
+the airfoil test copy."""
 import hashlib
 import os
 from pathlib import Path
@@ -9,10 +9,6 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 AIRFOIL_SHA1 = "76e5be1548fd8222e5074cf0faae75edff8cf93f"
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: end-to-end runs on real data (minutes)")
 
 
 def _airfoil_folder():
