@@ -129,28 +129,12 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr):
         """A tensor around ``arr`` without copying; no gradient."""
-        t = object.__new__(Tensor)
-        t._data = arr
-        t._requires_grad = False
-        t.grad = None
-        t.grad_fn = None
-        t._vc = [0]
-        t._retains_grad = False
-        t._hooks = None
-        return t
+        return _new(Tensor, arr, False, None)
 
     @classmethod
     def _from_op(cls, arr, node):
         """The result of a recorded operation: ``node`` is its grad_fn."""
-        t = object.__new__(Tensor)
-        t._data = arr
-        t._requires_grad = True
-        t.grad = None
-        t.grad_fn = node
-        t._vc = [0]
-        t._retains_grad = False
-        t._hooks = None
-        return t
+        return _new(Tensor, arr, True, node)
 
     def _view_of(self, arr):
         """A tensor sharing storage and version counter with self (``detach``)."""
@@ -410,7 +394,7 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         # Pickling (DataLoader workers, deepcopy) carries the type, data and leaf flag only.
-        return (_rebuild, (type(self), self._data, self._requires_grad))
+        return (_new, (type(self), self._data, self._requires_grad, None))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
@@ -418,7 +402,7 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the "
                 "deepcopy protocol at the moment.")
         import copy
-        new = _rebuild(type(self), self._data.copy(), self._requires_grad)
+        new = _new(type(self), self._data.copy(), self._requires_grad, None)
         memo[id(self)] = new
         if self.grad is not None:
             new.grad = copy.deepcopy(self.grad, memo)
@@ -443,12 +427,13 @@ class Tensor:
                 "operation.")
 
 
-def _rebuild(cls, data, requires_grad):
+def _new(cls, data, requires_grad, grad_fn):
+    """Every tensor is born here: storage, flags, and a fresh version counter."""
     t = object.__new__(cls)
     t._data = data
     t._requires_grad = requires_grad
     t.grad = None
-    t.grad_fn = None
+    t.grad_fn = grad_fn
     t._vc = [0]
     t._retains_grad = False
     t._hooks = None
