@@ -141,8 +141,9 @@ def race(factories, repeat=1, warmup=1):
 
 def peak_rss_delta(module, workload, lib, quick, timeout=600):
     """Peak resident memory a workload adds, in bytes, measured in a fresh child process:
-    ``ru_maxrss`` after the run minus ``ru_maxrss`` once the model and data are set up
-    (``module.memory_probe`` does the measuring). None when the child fails."""
+    its peak RSS (VmHWM) during the run minus its RSS once the model and data are set up
+    and the peak is reset (``module.memory_probe`` does the measuring). None when the
+    child fails."""
     cmd = [sys.executable, "-m", module, "--memory-probe", workload, lib]
     if quick:
         cmd.append("--quick")
@@ -159,10 +160,25 @@ def peak_rss_delta(module, workload, lib, quick, timeout=600):
     return None
 
 
-def maxrss_bytes():
-    import resource
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb * (1 if sys.platform == "darwin" else 1024)
+def _status_bytes(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise OSError(field)
+
+
+def reset_peak_rss():
+    """Start a fresh peak: Linux's VmHWM is reset to the current RSS by writing 5 to
+    clear_refs. (``ru_maxrss`` cannot serve: a child inherits its parent's at fork.)
+    Returns the RSS the new peak starts from."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return _status_bytes("VmRSS")
+
+
+def peak_rss_bytes():
+    return _status_bytes("VmHWM")
 
 
 def row(name, ember_s, torch_s, target=None, **extra):

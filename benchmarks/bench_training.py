@@ -5,9 +5,9 @@
 
 Each workload is written once against the PyTorch API and run with ``lib`` = ember and
 ``lib`` = torch on the same data with the same initial weights; the two runs are timed
-step by step in alternation (see ``_harness.race``). Peak memory is ``ru_maxrss`` in a
-fresh child process: its peak during the run minus its peak after setup (model and data
-loaded), so it counts what the training itself allocates, for NumPy and PyTorch alike.
+step by step in alternation (see ``_harness.race``). Peak memory is measured in a
+fresh child process: its peak RSS during the first steps minus its RSS after setup (model
+and data loaded, peak reset), so it counts what training allocates, NumPy and PyTorch alike.
 """
 import argparse
 import gzip
@@ -399,11 +399,11 @@ def memory_probe(workload, lib_name, quick):
     (every step allocates alike, so the peak is reached by then); print the peak growth."""
     libs = _libs()
     spec = MEMORY_PROBES[workload](libs[lib_name], quick)
-    before = H.maxrss_bytes()
+    before = H.reset_peak_rss()
     for step, _ in enumerate(spec["run"]()):
         if step + 1 == PROBE_STEPS:
             break
-    print(f"PEAK_RSS_DELTA {H.maxrss_bytes() - before}")
+    print(f"PEAK_RSS_DELTA {H.peak_rss_bytes() - before}")
 
 
 def run(quick=False, only=None, memory=True, info=None):
