@@ -45,6 +45,7 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
 from . import autograd, random
 from .serialization import load, save
 from . import distributions, nn, optim, utils, vision
+from ._threads import get_num_threads, set_num_threads
 from ._tensor_str import set_printoptions, get_printoptions
 
 class cuda:
@@ -71,12 +72,3 @@ class cuda:
 
 def is_floating_point(t):
     return t.is_floating_point()
-
-
-def get_num_threads():
-    import os
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-def set_num_threads(n):
-    """Accepted for compatibility: NumPy's BLAS picks its thread count at start-up."""
