@@ -126,13 +126,13 @@ class Tensor:
             self.requires_grad_(True)
 
     # ----- construction used by the ops ------------------------------------------------
-    @classmethod
-    def _wrap(cls, arr):
+    @staticmethod
+    def _wrap(arr):
         """A tensor around ``arr`` without copying; no gradient."""
         return _new(Tensor, arr, False, None)
 
-    @classmethod
-    def _from_op(cls, arr, node):
+    @staticmethod
+    def _from_op(arr, node):
         """The result of a recorded operation: ``node`` is its grad_fn."""
         return _new(Tensor, arr, True, node)
 

@@ -64,16 +64,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
     def deliver_leaf(leaf, g):
-        if captured is not None:
-            if id(leaf) in leaf_targets:
-                prev = captured.get(id(leaf))
-                captured[id(leaf)] = g if prev is None else prev + g
-            return
-        for hook in leaf._hooks or ():
-            out = hook(g if tensor_mode else tensor_type._wrap(g))
-            if out is not None:
-                g = out if tensor_mode else out._data
-        _accumulate(leaf, g, tensor_mode)
+        if captured is None:
+            _deliver_to_leaf(leaf, g, tensor_mode)
+        elif id(leaf) in leaf_targets:
+            prev = captured.get(id(leaf))
+            captured[id(leaf)] = g if prev is None else prev + g
 
     # 1. Count how many consumers each node has among the reachable part of the graph.
     pending = {}
@@ -147,6 +142,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
     return captured
+
+
+def _deliver_to_leaf(leaf, g, tensor_mode):
+    """A leaf's gradient, through its hooks, into ``.grad``."""
+    if leaf._hooks:
+        tensor_type = _function._Tensor[0]
+        for hook in leaf._hooks:
+            out = hook(g if tensor_mode else tensor_type._wrap(g))
+            if out is not None:
+                g = out if tensor_mode else out._data
+    _accumulate(leaf, g, tensor_mode)
 
 
 def _call_backward(node, g, tensor_mode, tensor_type):

@@ -43,32 +43,28 @@ class Function:
     @classmethod
     def apply(cls, *args):
         tensor_type = _Tensor[0]
-        arrays = []
-        needs = []
-        any_needs = False
-        for a in args:
-            if isinstance(a, tensor_type):
-                arrays.append(a._data)
-                r = a._requires_grad
-                needs.append(r)
-                any_needs = any_needs or r
-            else:
-                arrays.append(a)
-                needs.append(False)
+        arrays = [a._data if isinstance(a, tensor_type) else a for a in args]
         ctx = object.__new__(cls)
         ctx._saved = ()
-        if not (any_needs and _grad_enabled[0]):
-            ctx.needs_input_grad = (False,) * len(args)
-            out = cls.forward(ctx, *arrays)
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
-            return tensor_type._wrap(out)
-        ctx.needs_input_grad = tuple(needs)
+        if _grad_enabled[0]:
+            needs = tuple([isinstance(a, tensor_type) and a._requires_grad for a in args])
+            if True in needs:
+                return cls._apply_recorded(ctx, args, arrays, needs)
+        ctx.needs_input_grad = (False,) * len(args)
+        out = cls.forward(ctx, *arrays)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        return tensor_type._wrap(out)
+
+    @classmethod
+    def _apply_recorded(cls, ctx, args, arrays, needs):
+        """``apply`` when the result needs a gradient: ``ctx`` becomes its grad_fn."""
+        ctx.needs_input_grad = needs
         raw = out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        ctx.inputs = tuple(a if n else None for a, n in zip(args, needs))
-        result = tensor_type._from_op(out, ctx)
+        ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
+        result = _Tensor[0]._from_op(out, ctx)
         if ctx._saved:
             ctx._link_saved(args, raw, result)
         return result

@@ -69,6 +69,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if np_dtype is None:
             _dtype.from_numpy(data.dtype)  # refuses object arrays and other foreign types
         arr = np.array(data, dtype=np_dtype, copy=True)
+    elif np_dtype is None and type(data) is list and data and type(data[0]) is int and \
+            (arr := _int_list(data)) is not None:
+        pass
     else:
         kind = _scan_kind(data)
         if kind in ("t", "a"):
@@ -78,6 +81,16 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         else:
             arr = np.array(data, dtype=np_dtype or _infer_dtype(data))
     return _finish(arr, requires_grad)
+
+
+def _int_list(data):
+    """A flat list of Python ints (index lists, labels) as int64 without a Python-level scan;
+    None when it holds anything else (then the general path decides the dtype)."""
+    try:
+        arr = np.array(data)
+    except (ValueError, TypeError):
+        return None
+    return arr if arr.dtype == np.int64 else None
 
 
 def _to_nested(x):

@@ -19,6 +19,15 @@ def _operands(a, b, floating=False):
     ``floating``: the op always gives a float (true division), so integers promote to the
     default float dtype, as in PyTorch.
     """
+    if type(a) is np.ndarray:
+        # Fast paths: same dtypes, or a float tensor with a Python number (NumPy 2 keeps
+        # the tensor's dtype there, as PyTorch does).
+        tb = type(b)
+        if tb is np.ndarray:
+            if a.dtype == b.dtype and (not floating or a.dtype.kind == "f"):
+                return a, b
+        elif (tb is float or tb is int) and a.dtype.kind == "f":
+            return a, b
     dt = result_type(a, b)
     if floating and dt.kind != "f":
         dt = _dtype.default_float()
