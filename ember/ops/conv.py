@@ -127,17 +127,17 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
-        prod, cols, OH, OW, R = _conv_arrays(x, w, stride, pads, dilation, groups)
+        prod, _, OH, OW, R = _conv_arrays(x, w, stride, pads, dilation, groups)
         out = _to_nchw(prod, OW, b)
-        if ctx.needs_input_grad[1]:
-            ctx.cols = cols
         ctx.geometry = (x.shape, stride, pads, dilation, groups, OH, OW, R)
-        ctx.save_for_backward(w)
+        # The weight gradient needs the column matrix, kh*kw times the input's size: keep
+        # the input (alive anyway as the previous layer's output) and rebuild it in backward.
+        ctx.save_for_backward(w, x if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (w,) = ctx.saved_tensors
+        w, x = ctx.saved_tensors
         xshape, stride, pads, dilation, groups, OH, OW, R = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         N, C, H, W = xshape
@@ -153,7 +153,7 @@ class Conv2d(Function):
         if need_b:
             gb = gT.reshape(O, -1).sum(axis=1)
         if need_w:
-            cols = ctx.cols
+            cols = _im2col(x, (kh, kw), stride, pads, dilation)[0]
             gw = _grouped_matmul(gT.reshape(G, O // G, -1),
                                  cols.reshape(G, Cg * kh * kw, -1).transpose(0, 2, 1))
             gw = gw.reshape(w.shape)
