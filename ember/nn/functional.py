@@ -1,5 +1,6 @@
 """``ember.nn.functional``: the stateless form of every layer and loss (``F.relu``,
 ``F.conv2d``, ``F.cross_entropy`` ...), with PyTorch's signatures and error messages."""
+import functools
 import math
 import warnings
 
@@ -60,6 +61,21 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _grad_fn_named(name, when=None):
+    """Give a composite loss's result PyTorch's grad_fn name (``MseLossBackward0`` ...), so
+    that printing the loss shows what PyTorch shows; ``when(*args, **kwargs)`` limits it to
+    the calls where PyTorch uses that one node."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def loss(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            if out.grad_fn is not None and (when is None or when(*args, **kwargs)):
+                out.grad_fn.backward_name = name
+            return out
+        return loss
+    return decorate
 
 
 def _check_reduction(reduction):
@@ -412,6 +428,7 @@ def _warn_size(input, target):
             "to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
+@_grad_fn_named("MseLossBackward0")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -420,6 +437,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce(d * d, reduction)
 
 
+@_grad_fn_named("L1LossBackward0")
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -427,6 +445,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce((input - target).abs(), reduction)
 
 
+@_grad_fn_named("SmoothL1LossBackward0")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -440,6 +459,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
+@_grad_fn_named("HuberLossBackward0")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_reduction(reduction)
     if delta <= 0:
@@ -497,6 +517,7 @@ def _check_nll_shapes(input, target):
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
 
 
+@_grad_fn_named("NllLossBackward0")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``
@@ -514,6 +535,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return total / wt.sum(dtype=np.float64).astype(wt.dtype)
 
 
+@_grad_fn_named("NllLossBackward0", when=lambda input, target, *a, label_smoothing=0.0, **k:
+                (target._data.dtype.kind in "iu" and label_smoothing == 0.0))
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits ``input`` against class indices or class probabilities."""
@@ -563,6 +586,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return (1 - label_smoothing) * nll + ret * (label_smoothing / C)
 
 
+@_grad_fn_named("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -580,6 +604,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(_nn.BinaryCrossEntropy.apply(input, target, weight), reduction)
 
 
+@_grad_fn_named("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """BCE on logits, computed stably: (1 - y) x + (1 + (pw - 1) y) softplus(-x)."""
