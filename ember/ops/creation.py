@@ -69,23 +69,29 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if np_dtype is None:
             _dtype.from_numpy(data.dtype)  # refuses object arrays and other foreign types
         arr = np.array(data, dtype=np_dtype, copy=True)
-    elif np_dtype is None and type(data) is list and data and type(data[0]) is int and \
-            (arr := _int_list(data)) is not None:
-        pass
     else:
-        kind = _scan_kind(data)
-        if kind in ("t", "a"):
-            arr = np.array(_to_nested(data), dtype=np_dtype)
-            if np_dtype is None and arr.dtype == np.float64 and kind == "t":
-                arr = arr.astype(_dtype.default_float())
-        else:
-            arr = np.array(data, dtype=np_dtype or _infer_dtype(data))
+        arr = _int_list(data) if np_dtype is None else None
+        if arr is None:
+            arr = _from_nested(data, np_dtype)
     return _finish(arr, requires_grad)
+
+
+def _from_nested(data, np_dtype):
+    """Nested Python data (possibly holding tensors or arrays) as an array of PyTorch's dtype."""
+    kind = _scan_kind(data)
+    if kind in ("t", "a"):
+        arr = np.array(_to_nested(data), dtype=np_dtype)
+        if np_dtype is None and arr.dtype == np.float64 and kind == "t":
+            arr = arr.astype(_dtype.default_float())
+        return arr
+    return np.array(data, dtype=np_dtype or _infer_dtype(data))
 
 
 def _int_list(data):
     """A flat list of Python ints (index lists, labels) as int64 without a Python-level scan;
     None when it holds anything else (then the general path decides the dtype)."""
+    if type(data) is not list or not data or type(data[0]) is not int:
+        return None
     try:
         arr = np.array(data)
     except (ValueError, TypeError):
