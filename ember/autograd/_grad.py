@@ -32,7 +32,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
     tensor_type = _function._Tensor[0]
     outputs = _as_list(outputs)
-    single = isinstance(inputs, tensor_type)
     inputs = _as_list(inputs)
     for i, o in enumerate(outputs):
         if not o.requires_grad:

@@ -1,7 +1,6 @@
 """``ember.nn.functional``: the stateless form of every layer and loss (``F.relu``,
 ``F.conv2d``, ``F.cross_entropy`` ...), with PyTorch's signatures and error messages."""
 import functools
-import math
 import warnings
 
 import numpy as np

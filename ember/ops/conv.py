@@ -62,7 +62,7 @@ def _im2col(x, kernel, stride, pads, dilation):
     sh, sw = stride
     dh, dw = dilation
     pt, pb, pl, pr = pads
-    Hp, Wp = H + pt + pb, W + pl + pr
+    Wp = W + pl + pr
     OH = _out_size(H, pt, pb, kh, sh, dh)
     OW = _out_size(W, pl, pr, kw, sw, dw)
     isz = x.itemsize

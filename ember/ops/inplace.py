@@ -190,7 +190,6 @@ def zero_(t):
 def fill_(t, value):
     t._check_inplace()
     if _recorded(t, value):
-        from . import _methods
         rebase(t, lambda old: old * 0 + value)
         return t
     t._data[...] = _unwrap(value)

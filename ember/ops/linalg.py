@@ -4,7 +4,6 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
-from ..tensor import Tensor
 from .reduction import norm as _norm
 
 

@@ -11,8 +11,7 @@ Per parameter, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _ema_square, _prepare_grad
-from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
-                        _elementwise)
+from .optimizer import Optimizer
 
 
 def _adadelta_kernel(arrays, scratch, lr, rho, eps, wd, maximize):
@@ -48,22 +47,11 @@ class Adadelta(Optimizer):
 
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss (if one is given)."""
-        loss = self._evaluate(closure)
-        touched = []
-        for group in self.param_groups:
-            const = (float(group["lr"]), float(group["rho"]), float(group["eps"]),
-                     float(group["weight_decay"]), bool(group["maximize"]))
-            rows = []
-            for p, g in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_counter()
-                    state["square_avg"] = _zeros_state(p)
-                    state["acc_delta"] = _zeros_state(p)
-                _advance(state["step"])
-                rows.append(((p._data, g, state["square_avg"]._data, state["acc_delta"]._data),
-                             const))
-                touched.append(p)
-            _elementwise(_adadelta_kernel, rows, 3)
-        _bump_versions(touched)
-        return loss
+        return self._elementwise_step(closure, _adadelta_kernel, 3, ("square_avg", "acc_delta"),
+                                      _constants, pass_step=False)
+
+
+def _constants(group):
+    """The kernel's per-group arguments, as Python scalars (no float64 round trips)."""
+    return (float(group["lr"]), float(group["rho"]), float(group["eps"]),
+            float(group["weight_decay"]), bool(group["maximize"]))

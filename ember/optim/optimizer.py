@@ -162,6 +162,30 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _elementwise_step(self, closure, kernel, n_scratch, buffers, constants,
+                          pass_step=True):
+        """One step of an update that is elementwise per parameter: ``kernel(arrays, scratch,
+        *constants(group), [step])`` over (param, grad, *state buffers named ``buffers``),
+        the buffers created as zeros (and a step counter) on a parameter's first step."""
+        loss = self._evaluate(closure)
+        touched = []
+        for group in self.param_groups:
+            const = constants(group)
+            rows = []
+            for p, g in self._params_with_grad(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_counter()
+                    for name in buffers:
+                        state[name] = _zeros_state(p)
+                step = _advance(state["step"])
+                arrays = (p._data, g) + tuple(state[name]._data for name in buffers)
+                rows.append((arrays, const + (step,) if pass_step else const))
+                touched.append(p)
+            _elementwise(kernel, rows, n_scratch)
+        _bump_versions(touched)
+        return loss
+
     def _params_with_grad(self, group):
         """The group's parameters that received a gradient, as (param, grad array) pairs."""
         out = []

@@ -16,8 +16,7 @@ import math
 import numpy as np
 
 from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
-from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
-                        _elementwise)
+from .optimizer import Optimizer
 
 
 def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled, step):
@@ -54,24 +53,11 @@ class RAdam(Optimizer):
 
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss (if one is given)."""
-        loss = self._evaluate(closure)
-        touched = []
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            const = (float(group["lr"]), beta1, beta2, float(group["eps"]),
-                     float(group["weight_decay"]), bool(group["maximize"]),
-                     bool(group["decoupled_weight_decay"]))
-            rows = []
-            for p, g in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_counter()
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
-                step = _advance(state["step"])
-                rows.append(((p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data),
-                             const + (step,)))
-                touched.append(p)
-            _elementwise(_radam_kernel, rows, 2)
-        _bump_versions(touched)
-        return loss
+        return self._elementwise_step(closure, _radam_kernel, 2, ("exp_avg", "exp_avg_sq"), _constants)
+
+
+def _constants(group):
+    """The kernel's per-group arguments, as Python scalars (no float64 round trips)."""
+    return (float(group["lr"]), *(float(b) for b in group["betas"]), float(group["eps"]),
+            float(group["weight_decay"]), bool(group["maximize"]),
+            bool(group["decoupled_weight_decay"]))

@@ -1,6 +1,5 @@
 """Module's contract (registration, traversal, modes, conversion, state dicts, hooks,
 printing), Parameter and the containers; compared with PyTorch where it has a twin."""
-import warnings
 from collections import OrderedDict
 
 import numpy as np

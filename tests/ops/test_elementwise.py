@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import ember
-from coreutil import assert_close, compare_with_torch, gradcheck, make_pair
+from coreutil import assert_close, compare_with_torch, gradcheck
 
 rng = np.random.default_rng(0)
 
