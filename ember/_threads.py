@@ -6,8 +6,8 @@ two threads waits for a descheduled one most of the time: measured here under a 
 average of ~6.5 on 2 cores, one LeNet training step took 0.17 s with 1 BLAS thread and
 0.32 s with 2, a ResNet-18 step (batch 16) 1.8 s against 3.7 s. On idle cores the threads
 pay off for large products. So by default ember's products use every core only while the
-machine has idle cores (the 1-minute load average below the core count, checked at most
-once a second), and one thread otherwise. ``set_num_threads(n)`` fixes the count instead;
+machine has idle cores (the 1-minute load average, less ember's own share of it, below the
+core count; checked at most once a second), and one thread otherwise. ``set_num_threads(n)`` fixes the count instead;
 so does an ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` setting
 (then ember leaves BLAS alone).
 
@@ -15,6 +15,7 @@ Controlling BLAS needs the optional ``threadpoolctl`` package; without it BLAS k
 thread count it started with and ``blas_threads()`` changes nothing.
 """
 import contextlib
+import math
 import os
 import time
 
@@ -23,7 +24,10 @@ _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else o
 
 _user = None           # set_num_threads(n), or None for the load-aware default
 _blas = None           # threadpoolctl controllers of the loaded BLAS libraries ([] if none)
-_auto = [0.0, _CORES]  # [time of the last load check, thread count it chose]
+# The load-aware default: [time of the last check, process CPU time then, thread count
+# chosen, this process's own share of the load average (cores, averaged like it)].
+_auto = [0.0, 0.0, _CORES, 0.0]
+_LOADAVG_WINDOW = 60.0  # seconds: the time constant of the 1-minute load average
 
 
 def _controllers():
@@ -45,14 +49,21 @@ def get_num_threads():
     if _user is not None:
         return _user
     now = time.monotonic()
-    if now - _auto[0] > 1.0:
-        _auto[0] = now
+    elapsed = now - _auto[0]
+    if elapsed > 1.0:
+        cpu = time.process_time()
+        # The load average counts ember's own threads too; judge by everyone else's load,
+        # or ember's two threads would make the machine look busy and switch themselves off.
+        own_rate = (cpu - _auto[1]) / elapsed if _auto[0] else 0.0
+        decay = math.exp(-elapsed / _LOADAVG_WINDOW)
+        _auto[3] = _auto[3] * decay + own_rate * (1.0 - decay)
+        _auto[0], _auto[1] = now, cpu
         try:
-            busy = os.getloadavg()[0] >= _CORES - 0.5
+            busy = os.getloadavg()[0] - _auto[3] >= _CORES - 0.5
         except OSError:
             busy = False
-        _auto[1] = 1 if busy else _CORES
-    return _auto[1]
+        _auto[2] = 1 if busy else _CORES
+    return _auto[2]
 
 
 def set_num_threads(n):

@@ -78,11 +78,22 @@ def test_set_num_threads(monkeypatch):
 
 def test_default_follows_the_load(monkeypatch):
     monkeypatch.setattr(_threads, "_user", None)
-    monkeypatch.setattr(_threads, "_auto", [0.0, 0])
+    monkeypatch.setattr(_threads, "_auto", [0.0, 0.0, 0, 0.0])
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (_threads._CORES + 1.0, 0, 0))
     assert _threads.get_num_threads() == 1
-    monkeypatch.setattr(_threads, "_auto", [0.0, 0])
+    monkeypatch.setattr(_threads, "_auto", [0.0, 0.0, 0, 0.0])
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.0, 0, 0))
+    assert _threads.get_num_threads() == _threads._CORES
+
+
+def test_default_discounts_embers_own_load(monkeypatch):
+    """A load average made by ember's own two threads must not switch them off."""
+    monkeypatch.setattr(_threads, "_user", None)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (float(_threads._CORES), 0, 0))
+    now = _threads.time.monotonic()
+    # Last check 2 s ago; this process has used every core since, and for the last minute.
+    monkeypatch.setattr(_threads, "_auto", [now - 2.0, _threads.time.process_time()
+                                            - 2.0 * _threads._CORES, 1, float(_threads._CORES)])
     assert _threads.get_num_threads() == _threads._CORES
 
 
