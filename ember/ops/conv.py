@@ -18,6 +18,8 @@ convolution too (of the padded output gradient with the flipped, transposed kern
 avoids the scatter of col2im; otherwise col2im adds the column gradient back with one
 strided addition per kernel offset.
 """
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -72,8 +74,7 @@ def _im2col(x, kernel, stride, pads, dilation):
         sN, sC, sH = xp.strides[:3]
         view = as_strided(base, (C, kh, kw, N, OH * Wp),
                           (sC, dh * sH, dw * isz, sN, isz), writeable=False)
-        cols = view.reshape(C * kh * kw, N * OH * Wp)
-        return cols, OH, OW, Wp
+        return _gather(view, (C * kh * kw, N * OH * Wp)), OH, OW, Wp
     if pads == (0, 0, 0, 0):
         xp = x
     else:
@@ -81,8 +82,26 @@ def _im2col(x, kernel, stride, pads, dilation):
     sN, sC, sH, sW = xp.strides
     view = as_strided(xp, (C, kh, kw, N, OH, OW),
                       (sC, dh * sH, dw * sW, sN, sh * sH, sw * sW), writeable=False)
-    cols = view.reshape(C * kh * kw, N * OH * OW)
-    return cols, OH, OW, OW
+    return _gather(view, (C * kh * kw, N * OH * OW)), OH, OW, OW
+
+
+_scratch = threading.local()
+
+
+def _gather(view, shape):
+    """Copy the strided im2col ``view`` into the column matrix of ``shape``.
+
+    The matrix lives in a per-thread buffer reused from call to call: it is needed only
+    until the product that consumes it, and a fresh array of this size (100 MB at ResNet
+    sizes) costs a page fault per 4 KiB on first touch, as much again as the copy itself.
+    So a column matrix is valid only until the next ``_im2col`` in the same thread."""
+    n = shape[0] * shape[1]
+    buf = getattr(_scratch, "cols", None)
+    if buf is None or buf.size < n or buf.dtype != view.dtype:
+        buf = _scratch.cols = np.empty(n, dtype=view.dtype)
+    cols = buf[:n].reshape(shape)
+    np.copyto(cols.reshape(view.shape), view)
+    return cols
 
 
 def _conv_arrays(x, w, stride, pads, dilation, groups):
