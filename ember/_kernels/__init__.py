@@ -1,0 +1,1 @@
+"""numba kernels, one module per area; reach them through ``ember._numba.kernels(name)``."""
