@@ -1,0 +1,142 @@
+"""Conv2d's compiled (numba, blocked) path against its NumPy path and against PyTorch.
+
+The blocked path runs over blocks of a few samples; the block size is shrunk here so that
+small test inputs span several blocks: one sample each, or a few with a partial last one."""
+import numpy as np
+import pytest
+
+import ember
+from ember import _numba
+from ember.nn import functional as F
+from ember.ops import conv as conv_ops
+from coreutil import assert_close
+
+pytestmark = pytest.mark.skipif(not _numba.enabled(), reason="numba kernels are off")
+
+DTYPES = [np.float64, np.float32]
+
+# (N, C, O, H, W, kernel, stride, padding, dilation, groups, bias)
+CASES = [
+    (5, 3, 4, 7, 9, (3, 3), 1, 1, 1, 1, True),           # padded-width rows
+    (5, 4, 6, 10, 8, (3, 2), 2, 1, 1, 2, True),          # strided, grouped
+    (3, 2, 4, 9, 12, (3, 3), (2, 3), (2, 1), (2, 1), 2, False),
+    (4, 4, 4, 8, 8, (4, 4), 1, "same", 1, 1, True),      # asymmetric pads
+    (3, 4, 8, 9, 7, (2, 3), 1, "same", (2, 3), 4, True),
+    (4, 6, 16, 12, 12, (5, 5), 1, 0, 1, 1, True),        # LeNet's second layer
+    (3, 1, 6, 28, 28, (5, 5), 1, 0, 1, 1, False),        # LeNet's first layer
+    (3, 4, 8, 9, 7, (1, 1), 1, 0, 1, 1, True),
+    (3, 4, 8, 9, 7, (1, 1), 2, 0, 1, 1, False),
+    (2, 2, 2, 5, 5, (3, 3), 1, 4, 1, 1, True),           # padding beyond the kernel
+    (3, 3, 5, 12, 12, (7, 7), 2, 3, 1, 1, True),
+    (4, 2, 3, 6, 30, (3, 3), 1, 0, 1, 1, True),          # wide input, narrow output rows
+]
+IDS = [str(c) for c in CASES]
+
+
+@pytest.fixture(autouse=True, params=[4096, 1 << 15], ids=["1/block", "some/block"])
+def small_blocks(monkeypatch, request):
+    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", request.param)
+
+
+def _run(x, w, b, s, p, d, g, needs=(True, True, True), x_view=None):
+    """Output and the gradients of (x, w, b) for the same fixed output gradient."""
+    xe = ember.tensor(x, requires_grad=needs[0])
+    we = ember.tensor(w, requires_grad=needs[1])
+    be = None if b is None else ember.tensor(b, requires_grad=needs[2])
+    xin = xe if x_view is None else x_view(xe)
+    y = F.conv2d(xin, we, be, s, p, d, g)
+    gy = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(x.dtype)
+    if any(needs):
+        y.backward(ember.tensor(gy))
+    grads = [None if t is None or t.grad is None else t.grad.numpy() for t in (xe, we, be)]
+    return [y.detach().numpy()] + grads, gy
+
+
+def _arrays(case, dt, seed=0):
+    N, C, O, H, W, k, s, p, d, g, bias = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dt)
+    w = rng.standard_normal((O, C // g) + k).astype(dt)
+    b = rng.standard_normal(O).astype(dt) if bias else None
+    return x, w, b, (s, p, d, g)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_blocked_matches_numpy_path(case, dt):
+    x, w, b, args = _arrays(case, dt)
+    got, _ = _run(x, w, b, *args)
+    with _numba.disabled():
+        want, _ = _run(x, w, b, *args)
+    for a, e in zip(got, want):
+        assert (a is None) == (e is None)
+        if a is not None:
+            assert a.dtype == e.dtype
+            assert_close(a, e)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_blocked_matches_torch(torch, case, dt):
+    x, w, b, (s, p, d, g) = _arrays(case, dt, seed=1)
+    got, gy = _run(x, w, b, s, p, d, g)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bt = None if b is None else torch.tensor(b, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, bt, s, p, d, g)
+    yt.backward(torch.tensor(gy))
+    for a, t in zip(got, [yt, xt.grad, wt.grad, None if bt is None else bt.grad]):
+        if t is not None:
+            assert_close(a, t)
+
+
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
+                                   (False, False, True), (False, True, True)])
+def test_only_the_gradients_asked_for(needs):
+    x, w, b, args = _arrays(CASES[1], np.float64)
+    got, _ = _run(x, w, b, *args, needs=needs)
+    with _numba.disabled():
+        want, _ = _run(x, w, b, *args, needs=needs)
+    for i, (a, e) in enumerate(zip(got[1:], want[1:])):
+        assert (a is None) == (not needs[i]) == (e is None)
+        if a is not None:
+            assert_close(a, e)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_non_contiguous_input(dt):
+    """A transposed view as input (the kernels read a contiguous copy)."""
+    x, w, b, args = _arrays(CASES[0], dt)
+    x = np.ascontiguousarray(x.transpose(0, 1, 3, 2))
+    w = np.ascontiguousarray(w.transpose(0, 1, 3, 2))
+    view = lambda t: t.transpose(2, 3)  # noqa: E731
+    got, _ = _run(x, w, b, *args, x_view=view)
+    with _numba.disabled():
+        want, _ = _run(x, w, b, *args, x_view=view)
+    for a, e in zip(got, want):
+        assert_close(a, e)
+
+
+def test_integer_input_takes_the_numpy_path():
+    assert conv_ops._kernels_for(np.zeros(1, dtype=np.int64)) is None
+    assert conv_ops._kernels_for(np.zeros(1, dtype=np.float32)) is not None
+
+
+def test_create_graph_treats_conv_gradient_as_constant_on_both_paths():
+    """Conv2d's backward works on arrays (array_backward): under create_graph its gradient
+    is a constant of the new graph, on the compiled path as on the NumPy one."""
+    def second_order():
+        rng = np.random.default_rng(4)
+        x = ember.tensor(rng.standard_normal((3, 2, 6, 6)), requires_grad=True)
+        w = ember.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+        y = F.conv2d(x, w, padding=1)
+        (gx,) = ember.autograd.grad((y * y).sum(), [x], create_graph=True)
+        loss = (gx * x).sum()          # depends on x through the product only
+        loss.backward()
+        return gx.detach().numpy(), gx.requires_grad, x.grad.numpy()
+    got = second_order()
+    with _numba.disabled():
+        want = second_order()
+    assert_close(got[0], want[0])
+    assert got[1] == want[1]
+    assert_close(got[2], want[2])
+    assert_close(got[2], got[0])       # d(gx * x)/dx with gx constant
