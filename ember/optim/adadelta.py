@@ -11,7 +11,7 @@ Per parameter, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _ema_square, _prepare_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _decay_mode, _flat
 
 
 def _adadelta_kernel(arrays, scratch, lr, rho, eps, wd, maximize):
@@ -28,6 +28,11 @@ def _adadelta_kernel(arrays, scratch, lr, rho, eps, wd, maximize):
     _ema_square(u, delta, rho, sc)
     np.multiply(delta, -lr, out=delta)
     np.add(p, delta, out=p)
+
+
+def _adadelta_fused(loops, arrays, lr, rho, eps, wd, maximize):
+    (p, g, v, u), c = _flat(arrays, (wd, rho, 1 - rho, eps, -lr))
+    loops.adadelta(p, g, v, u, c, maximize, _decay_mode(wd))
 
 
 class Adadelta(Optimizer):
@@ -47,7 +52,7 @@ class Adadelta(Optimizer):
 
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss (if one is given)."""
-        return self._elementwise_step(closure, _adadelta_kernel, 3, ("square_avg", "acc_delta"),
+        return self._elementwise_step(closure, _adadelta_kernel, _adadelta_fused, 3, ("square_avg", "acc_delta"),
                                       _constants, pass_step=False)
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from .adam import _prepare_grad
-from .optimizer import Optimizer, _advance, _step_counter, _bump_versions, _elementwise
+from .optimizer import (Optimizer, _advance, _step_counter, _bump_versions, _decay_mode,
+                        _elementwise, _flat)
 
 
 def _adagrad_kernel(arrays, scratch, clr, eps, wd, maximize):
@@ -25,6 +26,12 @@ def _adagrad_kernel(arrays, scratch, clr, eps, wd, maximize):
     np.divide(g, sc, out=sc)
     np.multiply(sc, -clr, out=sc)
     np.add(p, sc, out=p)
+
+
+def _adagrad_fused(loops, arrays, clr, eps, wd, maximize):
+    # RMSprop's loop with alpha = 1, no momentum, not centered (see there).
+    (p, g, s), c = _flat(arrays, (wd, 1.0, 1.0, 0.0, eps, 0.0, -clr))
+    loops.rmsprop(p, g, s, s, s, c, maximize, _decay_mode(wd), False, False, False)
 
 
 class Adagrad(Optimizer):
@@ -77,6 +84,6 @@ class Adagrad(Optimizer):
                 clr = lr / (1 + (step - 1) * lr_decay)
                 rows.append(((p._data, g, state["sum"]._data), (clr,) + const))
                 touched.append(p)
-            _elementwise(_adagrad_kernel, rows, 2)
+            _elementwise(_adagrad_kernel, rows, 2, _adagrad_fused)
         _bump_versions(touched)
         return loss

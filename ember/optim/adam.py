@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
-                        _elementwise)
+                        _decay_mode, _elementwise, _flat)
 
 
 def _prepare_grad(p, g, gbuf, wd, maximize, decoupled, lr):
@@ -70,14 +70,37 @@ def _adam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled
     if amsgrad:
         np.maximum(vmax, v, out=vmax)
         v = vmax
+    eps, step_size = _bias_corrected(lr, beta1, beta2, eps, step)
+    np.sqrt(v, out=sc)
+    np.add(sc, eps, out=sc)
+    np.divide(m, sc, out=sc)
+    np.multiply(sc, step_size, out=sc)
+    np.add(p, sc, out=p)
+
+
+def _bias_corrected(lr, beta1, beta2, eps, step):
+    """Adam's eps and step size such that p <- p + step_size * m / (sqrt(v) + eps).
+
+    That is sqrt(v) / bc2_sqrt + eps scaled by bc2_sqrt: one pass fewer, same value."""
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-    # sqrt(v) / bc2_sqrt + eps, scaled by bc2_sqrt: one pass fewer, same value.
-    np.sqrt(v, out=sc)
-    np.add(sc, eps * bias_correction2_sqrt, out=sc)
-    np.divide(m, sc, out=sc)
-    np.multiply(sc, -lr / bias_correction1 * bias_correction2_sqrt, out=sc)
-    np.add(p, sc, out=p)
+    return eps * bias_correction2_sqrt, -lr / bias_correction1 * bias_correction2_sqrt
+
+
+def _moment_scalars(lr, beta1, beta2, wd):
+    """The scalars of the Adam family's compiled loops, as the NumPy kernels derive them:
+    weight decay, decoupled decay's factor, lerp's weight and its complement, beta2 and 1 -
+    beta2."""
+    w = 1 - beta1
+    return (wd, 1 - lr * wd, w, 1 - w, beta2, 1 - beta2)
+
+
+def _adam_fused(loops, arrays, lr, beta1, beta2, eps, wd, maximize, decoupled, amsgrad,
+                step):
+    (p, g, m, v, *rest), c = _flat(arrays, _moment_scalars(lr, beta1, beta2, wd)
+                                   + _bias_corrected(lr, beta1, beta2, eps, step))
+    loops.adam(p, g, m, v, rest[0] if amsgrad else v, c, maximize,
+               _decay_mode(wd, decoupled), 1 - beta1 < 0.5, amsgrad, True)
 
 
 def _check_adam_args(lr, betas, eps, weight_decay):
@@ -129,7 +152,7 @@ class Adam(Optimizer):
                     arrays.append(state["max_exp_avg_sq"]._data)
                 rows.append((arrays, const + (step,)))
                 touched.append(p)
-            _elementwise(_adam_kernel, rows, 2)
+            _elementwise(_adam_kernel, rows, 2, _adam_fused)
         _bump_versions(touched)
         return loss
 

@@ -10,7 +10,7 @@ Per parameter, at step t, with g its gradient (negated when ``maximize``):
 import numpy as np
 
 from .adam import _check_adam_args, _lerp, _prepare_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _decay_mode, _flat
 
 
 def _adamax_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, step):
@@ -27,6 +27,12 @@ def _adamax_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, step):
     np.add(p, sc, out=p)
 
 
+def _adamax_fused(loops, arrays, lr, beta1, beta2, eps, wd, maximize, step):
+    w = 1 - beta1
+    (p, g, m, u), c = _flat(arrays, (wd, w, 1 - w, beta2, eps, -lr / (1 - beta1 ** step)))
+    loops.adamax(p, g, m, u, c, maximize, _decay_mode(wd), w < 0.5)
+
+
 class Adamax(Optimizer):
     """Adamax (Kingma & Ba), as ``torch.optim.Adamax``."""
 
@@ -39,7 +45,7 @@ class Adamax(Optimizer):
 
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss (if one is given)."""
-        return self._elementwise_step(closure, _adamax_kernel, 2, ("exp_avg", "exp_inf"), _constants)
+        return self._elementwise_step(closure, _adamax_kernel, _adamax_fused, 2, ("exp_avg", "exp_inf"), _constants)
 
 
 def _constants(group):

@@ -13,9 +13,9 @@ The running product P is kept, as PyTorch keeps it, in a float32 scalar tensor.
 import numpy as np
 
 from ..tensor import Tensor
-from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
+from .adam import _check_adam_args, _ema_square, _lerp, _moment_scalars, _prepare_grad
 from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
-                        _elementwise)
+                        _decay_mode, _elementwise, _flat)
 
 
 def _nadam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled,
@@ -34,6 +34,13 @@ def _nadam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decouple
     np.divide(m, d, out=sc)
     np.multiply(sc, coef_avg, out=sc)
     np.add(p, sc, out=p)
+
+
+def _nadam_fused(loops, arrays, lr, beta1, beta2, eps, wd, maximize, decoupled,
+                 bias_correction2, coef_grad, coef_avg):
+    (p, g, m, v), c = _flat(arrays, _moment_scalars(lr, beta1, beta2, wd)
+                            + (bias_correction2, eps, coef_grad, coef_avg))
+    loops.nadam(p, g, m, v, c, maximize, _decay_mode(wd, decoupled), 1 - beta1 < 0.5)
 
 
 class NAdam(Optimizer):
@@ -78,6 +85,6 @@ class NAdam(Optimizer):
                 rows.append(((p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data),
                              const + (1 - beta2 ** step, coef_grad, coef_avg)))
                 touched.append(p)
-            _elementwise(_nadam_kernel, rows, 3)
+            _elementwise(_nadam_kernel, rows, 3, _nadam_fused)
         _bump_versions(touched)
         return loss

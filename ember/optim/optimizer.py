@@ -21,7 +21,7 @@ from itertools import chain
 
 import numpy as np
 
-from .. import _threads
+from .. import _numba, _threads
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -162,11 +162,12 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    def _elementwise_step(self, closure, kernel, n_scratch, buffers, constants,
+    def _elementwise_step(self, closure, kernel, fused, n_scratch, buffers, constants,
                           pass_step=True):
         """One step of an update that is elementwise per parameter: ``kernel(arrays, scratch,
         *constants(group), [step])`` over (param, grad, *state buffers named ``buffers``),
-        the buffers created as zeros (and a step counter) on a parameter's first step."""
+        the buffers created as zeros (and a step counter) on a parameter's first step;
+        ``fused`` is its compiled twin (see ``_elementwise``)."""
         loss = self._evaluate(closure)
         touched = []
         for group in self.param_groups:
@@ -182,7 +183,7 @@ class Optimizer:
                 arrays = (p._data, g) + tuple(state[name]._data for name in buffers)
                 rows.append((arrays, const + (step,) if pass_step else const))
                 touched.append(p)
-            _elementwise(kernel, rows, n_scratch)
+            _elementwise(kernel, rows, n_scratch, fused)
         _bump_versions(touched)
         return loss
 
@@ -291,6 +292,8 @@ _MAX_PIECE = 1 << 18
 # Below this many elements per thread, handing work to the pool costs more than it saves.
 _MIN_PER_THREAD = 1 << 16
 _MAX_THREADS = 8
+# The dtypes the compiled kernels are built for (one compilation each).
+_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _pool = [None]
 _pool_lock = threading.Lock()
 _local = threading.local()
@@ -326,8 +329,33 @@ def _scratch(n, size, dtype):
     return have
 
 
-def _run_rows(kernel, rows, n_scratch):
+def _flat(arrays, consts):
+    """For a compiled loop: the arrays as flat views, the scalars rounded to their dtype."""
+    return [a.reshape(-1) for a in arrays], np.array(consts, dtype=arrays[0].dtype)
+
+
+# How weight decay enters an update, for the compiled loops.
+NO_DECAY, L2_PENALTY, DECOUPLED = 0, 1, 2
+
+
+def _decay_mode(wd, decoupled=False):
+    if wd == 0:
+        return NO_DECAY
+    return DECOUPLED if decoupled else L2_PENALTY
+
+
+def _fusable(arrays):
+    """Whether a compiled one-pass kernel takes these arrays: C-contiguous, one float dtype."""
+    dtype = arrays[0].dtype
+    return dtype in _FUSED_DTYPES and all(a.dtype == dtype and a.flags.c_contiguous
+                                          for a in arrays)
+
+
+def _run_rows(kernel, rows, n_scratch, fused, loops):
     for arrays, args in rows:
+        if loops is not None and _fusable(arrays):
+            fused(loops, arrays, *args)
+            continue
         size = arrays[0].size
         bufs = _scratch(n_scratch, size, arrays[0].dtype)
         shape = arrays[0].shape
@@ -335,20 +363,26 @@ def _run_rows(kernel, rows, n_scratch):
         kernel(arrays, scratch, *args)
 
 
-def _elementwise(kernel, rows, n_scratch):
+def _elementwise(kernel, rows, n_scratch, fused=None):
     """Apply ``kernel(arrays, scratch, *args)`` to every ``(arrays, args)`` row.
 
     A row's arrays all have one shape (parameter, gradient, state buffers); the kernel
     updates them in place with elementwise ufuncs and may use ``n_scratch`` scratch arrays
     of that shape. Because the work is elementwise, contiguous rows can be cut into flat
     slices and the slices shared among threads; the result does not depend on the cut.
+
+    ``fused(loops, arrays, *args)`` is the same update as one compiled pass over the arrays
+    (``loops`` is ``ember._kernels.optim``) instead of a pass per ufunc. It is used where
+    numba is on and the row's arrays are contiguous and of one float dtype.
     """
+    # The switch is looked up here: it is per thread, and the pool's threads don't share it.
+    loops = _numba.kernels("optim") if fused is not None else None
     total = sum(r[0][0].size for r in rows)
     # ember's thread policy: every core while some are idle, one on a busy machine (where
     # a second thread mostly waits to be scheduled), or what set_num_threads chose.
     n_threads = min(_threads.get_num_threads(), _MAX_THREADS, total // _MIN_PER_THREAD)
     if n_threads <= 1:
-        _run_rows(kernel, rows, n_scratch)
+        _run_rows(kernel, rows, n_scratch, fused, loops)
         return
     pieces = []
     for arrays, args in rows:
@@ -371,8 +405,8 @@ def _elementwise(kernel, rows, n_scratch):
     runs.append(current)
     runs = [r for r in runs if r]
     pool = _get_pool()
-    futures = [pool.submit(_run_rows, kernel, run, n_scratch) for run in runs[1:]]
-    _run_rows(kernel, runs[0], n_scratch)
+    futures = [pool.submit(_run_rows, kernel, run, n_scratch, fused, loops) for run in runs[1:]]
+    _run_rows(kernel, runs[0], n_scratch, fused, loops)
     for f in futures:
         f.result()
 

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from .adam import _check_adam_args, _ema_square, _lerp, _prepare_grad
-from .optimizer import Optimizer
+from .adam import _check_adam_args, _ema_square, _lerp, _moment_scalars, _prepare_grad
+from .optimizer import Optimizer, _decay_mode, _flat
 
 
 def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decoupled, step):
@@ -25,6 +25,19 @@ def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decouple
     g = _prepare_grad(p, g, gbuf, wd, maximize, decoupled, lr)
     _lerp(m, g, 1 - beta1, sc)
     _ema_square(v, g, beta2, sc)
+    adaptive, step_size = _step_size(lr, beta1, beta2, step)
+    if adaptive:
+        np.sqrt(v, out=sc)
+        np.add(sc, eps, out=sc)
+        np.divide(m, sc, out=sc)
+        np.multiply(sc, step_size, out=sc)
+    else:
+        np.multiply(m, step_size, out=sc)
+    np.add(p, sc, out=p)
+
+
+def _step_size(lr, beta1, beta2, step):
+    """Whether the step is adaptive (rho_t > 5), and its (negative) step size."""
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     rho_inf = 2 / (1 - beta2) - 1
@@ -32,13 +45,15 @@ def _radam_kernel(arrays, scratch, lr, beta1, beta2, eps, wd, maximize, decouple
     if rho_t > 5.0:
         rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                          / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        np.sqrt(v, out=sc)
-        np.add(sc, eps, out=sc)
-        np.divide(m, sc, out=sc)
-        np.multiply(sc, -lr / bias_correction1 * math.sqrt(bias_correction2) * rect, out=sc)
-    else:
-        np.multiply(m, -lr / bias_correction1, out=sc)
-    np.add(p, sc, out=p)
+        return True, -lr / bias_correction1 * math.sqrt(bias_correction2) * rect
+    return False, -lr / bias_correction1
+
+
+def _radam_fused(loops, arrays, lr, beta1, beta2, eps, wd, maximize, decoupled, step):
+    adaptive, step_size = _step_size(lr, beta1, beta2, step)
+    (p, g, m, v), c = _flat(arrays, _moment_scalars(lr, beta1, beta2, wd) + (eps, step_size))
+    loops.adam(p, g, m, v, v, c, maximize, _decay_mode(wd, decoupled), 1 - beta1 < 0.5, False,
+               adaptive)
 
 
 class RAdam(Optimizer):
@@ -53,7 +68,7 @@ class RAdam(Optimizer):
 
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss (if one is given)."""
-        return self._elementwise_step(closure, _radam_kernel, 2, ("exp_avg", "exp_avg_sq"), _constants)
+        return self._elementwise_step(closure, _radam_kernel, _radam_fused, 2, ("exp_avg", "exp_avg_sq"), _constants)
 
 
 def _constants(group):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .adam import _ema_square, _lerp, _prepare_grad
 from .optimizer import (Optimizer, _advance, _step_counter, _zeros_state, _bump_versions,
-                        _elementwise)
+                        _decay_mode, _elementwise, _flat)
 
 
 def _rmsprop_kernel(arrays, scratch, lr, alpha, eps, wd, momentum, centered, maximize):
@@ -40,6 +40,16 @@ def _rmsprop_kernel(arrays, scratch, lr, alpha, eps, wd, momentum, centered, max
     else:
         np.multiply(sc2, -lr, out=sc2)
     np.add(p, sc2, out=p)
+
+
+def _rmsprop_fused(loops, arrays, lr, alpha, eps, wd, momentum, centered, maximize):
+    w = 1 - alpha  # the weight of the centered average's lerp
+    (p, g, v, *rest), c = _flat(arrays, (wd, alpha, w, 1 - w, eps, momentum, -lr))
+    # Buffers an option leaves out are not touched; v stands in for them.
+    buf = rest.pop(0) if momentum > 0 else v
+    grad_avg = rest.pop(0) if centered else v
+    loops.rmsprop(p, g, v, buf, grad_avg, c, maximize, _decay_mode(wd), w < 0.5,
+                  momentum > 0, centered)
 
 
 class RMSprop(Optimizer):
@@ -89,6 +99,6 @@ class RMSprop(Optimizer):
                     arrays.append(state["grad_avg"]._data)
                 rows.append((arrays, const))
                 touched.append(p)
-            _elementwise(_rmsprop_kernel, rows, 3)
+            _elementwise(_rmsprop_kernel, rows, 3, _rmsprop_fused)
         _bump_versions(touched)
         return loss

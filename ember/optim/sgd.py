@@ -10,7 +10,8 @@ Per parameter, with g its gradient (negated when ``maximize``):
 """
 import numpy as np
 
-from .optimizer import Optimizer, _zeros_state, _bump_versions, _elementwise
+from .optimizer import (Optimizer, _zeros_state, _bump_versions, _decay_mode, _elementwise,
+                        _flat)
 
 
 def _sgd_kernel(arrays, scratch, lr, wd, momentum, dampening, nesterov, maximize, first):
@@ -49,6 +50,14 @@ def _sgd_kernel(arrays, scratch, lr, wd, momentum, dampening, nesterov, maximize
     else:
         np.multiply(b, -lr, out=sc)
     np.add(p, sc, out=p)
+
+
+def _sgd_fused(loops, arrays, lr, wd, momentum, dampening, nesterov, maximize, first):
+    # g * (1 - 0) is g exactly: no dampening needs no branch of its own.
+    (p, g, *buf), c = _flat(arrays, (wd, momentum, 1 - dampening, -lr))
+    # Without momentum there is no buffer; p stands in for it and is not touched as one.
+    loops.sgd(p, g, buf[0] if buf else p, c, maximize, _decay_mode(wd), momentum != 0, first,
+              nesterov)
 
 
 class SGD(Optimizer):
@@ -92,7 +101,7 @@ class SGD(Optimizer):
                                       float(group["dampening"]), bool(group["nesterov"]),
                                       bool(group["maximize"]), first)))
                 touched.append(p)
-            _elementwise(_sgd_kernel, rows, 2)
+            _elementwise(_sgd_kernel, rows, 2, _sgd_fused)
         _bump_versions(touched)
         return loss
 
