@@ -5,9 +5,13 @@ padded input), never over output positions or samples. Max pooling keeps, per ou
 offset of the first maximum in window order (a NaN wins, as in PyTorch), so ties send the
 gradient where PyTorch sends it. Adaptive average pooling is separable: two small averaging
 matrices, one per spatial axis, applied with ``np.matmul``.
+
+With numba installed, max and average pooling of float arrays run instead as one compiled
+pass over each plane (``ember/_kernels/pool.py``), keeping the same window offsets.
 """
 import numpy as np
 
+from .. import _numba
 from ..autograd import Function
 
 
@@ -45,6 +49,27 @@ def _geometry(shape, kernel, stride, padding, dilation, ceil_mode):
     return OH, OW, (ph, ph_hi), (pw, pw_hi)
 
 
+def _compiled(x):
+    """The pooling kernels, or None for the NumPy path (numba off, or not float32/64)."""
+    return _numba.kernels("pool") if x.dtype in (np.float32, np.float64) else None
+
+
+def _c(a):
+    """``a`` C-contiguous, as the kernels are compiled for (a second, strided version of
+    each would double their compile time for inputs that are rarely views)."""
+    return np.ascontiguousarray(a)
+
+
+def _has_nan(x):
+    """One pass to learn whether NaNs need PyTorch's rule (a NaN always wins) at all."""
+    return x.dtype.kind == "f" and bool(np.isnan(x.sum()))
+
+
+def _padded_shape(shape, pads_h, pads_w):
+    N, C, H, W = shape
+    return (N, C, H + sum(pads_h), W + sum(pads_w))
+
+
 def _window(xp, i, j, OH, OW, stride, dilation):
     """The (N, C, OH, OW) strided slice holding kernel offset (i, j) of every window."""
     (sh, sw), (dh, dw) = stride, dilation
@@ -57,13 +82,22 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
         OH, OW, pads_h, pads_w = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        ctx.geometry = (x.shape, _padded_shape(x.shape, pads_h, pads_w), kernel, stride,
+                        pads_h, pads_w, dilation)
+        kh, kw = kernel
+        arg_type = np.uint8 if kh * kw < 256 else np.int32
+        ctx.kernels = k = _compiled(x)
+        if k is not None:
+            out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
+            ctx.arg = np.empty(out.shape, dtype=arg_type)
+            k.max_pool_forward(_c(x), kh, kw, *stride, *padding, *dilation,
+                               _has_nan(x), out, ctx.arg)
+            return out
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _padded(x, pads_h, pads_w, fill)
-        kh, kw = kernel
         out = _window(xp, 0, 0, OH, OW, stride, dilation).copy()
-        arg = np.zeros(out.shape, dtype=np.uint8 if kh * kw < 256 else np.int32)
-        # One pass to learn whether NaNs need PyTorch's rule (a NaN always wins) at all.
-        nan_rule = x.dtype.kind == "f" and bool(np.isnan(x.sum()))
+        arg = np.zeros(out.shape, dtype=arg_type)
+        nan_rule = _has_nan(x)
         take = np.empty(out.shape, dtype=bool)
         for k in range(1, kh * kw):
             v = _window(xp, k // kw, k % kw, OH, OW, stride, dilation)
@@ -73,7 +107,6 @@ class MaxPool2d(Function):
             np.copyto(out, v, where=take)
             np.copyto(arg, k, where=take)
         ctx.arg = arg
-        ctx.geometry = (x.shape, xp.shape, kernel, stride, pads_h, pads_w, dilation)
         return out
 
     @staticmethod
@@ -81,6 +114,11 @@ class MaxPool2d(Function):
         xshape, pshape, kernel, stride, pads_h, pads_w, dilation = ctx.geometry
         arg = ctx.arg
         kh, kw = kernel
+        if ctx.kernels is not None:
+            dx = np.empty(xshape, dtype=g.dtype)
+            ctx.kernels.max_pool_backward(_c(g), arg, kh, kw, *stride, pads_h[0], pads_w[0],
+                                          *dilation, dx)
+            return dx, None, None, None, None, None
         OH, OW = g.shape[2:]
         dxp = np.zeros(pshape, dtype=g.dtype)
         # Windows that do not overlap let each offset assign instead of add.
@@ -127,27 +165,38 @@ class AvgPool2d(Function):
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         one = (1, 1)
         OH, OW, pads_h, pads_w = _geometry(x.shape, kernel, stride, padding, one, ceil_mode)
-        xp = _padded(x, pads_h, pads_w, 0)
         kh, kw = kernel
-        out = _window(xp, 0, 0, OH, OW, stride, one).copy()
-        for k in range(1, kh * kw):
-            out += _window(xp, k // kw, k % kw, OH, OW, stride, one)
         if divisor_override:
-            div = np.asarray(divisor_override, dtype=x.dtype)
+            div = np.full((OH, OW), divisor_override, dtype=x.dtype)
         else:
             H, W = x.shape[2:]
             ch = _avg_divisor(H, kh, stride[0], padding[0], OH, count_include_pad)
             cw = _avg_divisor(W, kw, stride[1], padding[1], OW, count_include_pad)
             div = (ch.reshape(OH, 1) * cw.reshape(1, OW)).astype(x.dtype)
-        out /= div
         ctx.div = div
-        ctx.geometry = (x.shape, xp.shape, kernel, stride, pads_h, pads_w)
+        ctx.geometry = (x.shape, _padded_shape(x.shape, pads_h, pads_w), kernel, stride,
+                        pads_h, pads_w)
+        ctx.kernels = k = _compiled(x)
+        if k is not None:
+            out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
+            k.avg_pool_forward(_c(x), kh, kw, *stride, *padding, div, out)
+            return out
+        xp = _padded(x, pads_h, pads_w, 0)
+        out = _window(xp, 0, 0, OH, OW, stride, one).copy()
+        for k in range(1, kh * kw):
+            out += _window(xp, k // kw, k % kw, OH, OW, stride, one)
+        out /= div
         return out
 
     @staticmethod
     def backward(ctx, g):
         xshape, pshape, kernel, stride, pads_h, pads_w = ctx.geometry
         kh, kw = kernel
+        if ctx.kernels is not None:
+            dx = np.empty(xshape, dtype=g.dtype)
+            ctx.kernels.avg_pool_backward(_c(g), kh, kw, *stride, pads_h[0], pads_w[0], ctx.div,
+                                          dx)
+            return dx, None, None, None, None, None, None
         OH, OW = g.shape[2:]
         gd = g / ctx.div
         dxp = np.zeros(pshape, dtype=g.dtype)

@@ -1,0 +1,145 @@
+"""Max / average pooling as one compiled pass per (sample, channel) plane.
+
+The NumPy path in ``ember/ops/pooling.py`` pads a copy of the input and makes one strided
+pass per kernel offset; here every window is read once, straight from the unpadded input
+(offsets that fall in the padding are skipped), and the planes are split between threads.
+Max pooling records the same thing as the NumPy path: per output, the offset ``i * kw + j``
+in the window of its maximum, so ``max_pool2d_indices`` and the backward read it alike.
+"""
+import numba
+import numpy as np
+
+from .._threads import get_num_threads
+
+_jit = dict(cache=True, nogil=True, parallel=True)
+
+
+def _threaded(kernel):
+    """``kernel`` run on as many threads as ember gives BLAS (``ember/_threads.py``): one
+    while the machine has no idle core, where a second thread mostly waits for a
+    descheduled one (measured: a 3 ms max pool took 8 ms on two threads, 2.3 on one)."""
+    def run(*args):
+        numba.set_num_threads(min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+        kernel(*args)
+    run.__doc__ = kernel.__doc__
+    return run
+
+
+@numba.njit(cache=True, nogil=True)
+def _inside(O, size, kernel, stride, pad, dilation):
+    """Per output position along one axis: the range [lo, hi) of kernel offsets whose
+    element lies inside the input (computed once, not per window: no divisions there)."""
+    lo = np.empty(O, dtype=np.int64)
+    hi = np.empty(O, dtype=np.int64)
+    for o in range(O):
+        start = o * stride - pad
+        lo[o] = 0 if start >= 0 else (-start + dilation - 1) // dilation
+        hi[o] = min(kernel, (size - 1 - start) // dilation + 1)
+    return lo, hi
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _window_max(xp, h0, w0, i0, i1, j0, j1, kw, dh, dw, nan_rule):
+    """Maximum of the window at (h0, w0) over offsets [i0, i1) x [j0, j1), and its offset.
+    As PyTorch: the first element starts, a later one takes over when greater (ties keep
+    the first maximum in window order) or, under ``nan_rule``, when NaN (the last NaN wins)."""
+    best = xp[h0 + i0 * dh, w0 + j0 * dw]
+    k = i0 * kw + j0
+    for i in range(i0, i1):
+        for j in range(j0, j1):
+            v = xp[h0 + i * dh, w0 + j * dw]
+            # Without the NaN test the compiler makes this a branch-free select (on random
+            # data a branch would be mispredicted half the time).
+            if v > best or (nan_rule and v != v):
+                best = v
+                k = i * kw + j
+    return best, k
+
+
+@numba.njit(**_jit)
+def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
+    """``out`` and ``arg`` (N, C, OH, OW) from ``x`` (N, C, H, W); ``nan_rule``: whether
+    ``x`` holds NaNs (PyTorch's rule for them costs a third of the time)."""
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    ilo, ihi = _inside(OH, H, kh, sh, ph, dh)
+    jlo, jhi = _inside(OW, W, kw, sw, pw, dw)
+    for p in numba.prange(N * C):
+        xp, op, ap = x[p // C, p % C], out[p // C, p % C], arg[p // C, p % C]
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            whole_rows = ilo[oh] == 0 and ihi[oh] == kh
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                if whole_rows and jlo[ow] == 0 and jhi[ow] == kw and not nan_rule:
+                    # Loop bounds the compiler can keep in registers: the common case.
+                    best, k = _window_max(xp, h0, w0, 0, kh, 0, kw, kw, dh, dw, False)
+                else:
+                    best, k = _window_max(xp, h0, w0, ilo[oh], ihi[oh], jlo[ow], jhi[ow],
+                                          kw, dh, dw, nan_rule)
+                op[oh, ow] = best
+                ap[oh, ow] = k
+
+
+@numba.njit(**_jit)
+def _max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
+    """``dx`` (N, C, H, W), overwritten: each output's gradient added at its maximum."""
+    N, C, OH, OW = g.shape
+    # Row and column offset of each window offset k = i * kw + j.
+    kdh = np.empty(kh * kw, dtype=np.int64)
+    kdw = np.empty(kh * kw, dtype=np.int64)
+    for k in range(kh * kw):
+        kdh[k] = (k // kw) * dh
+        kdw[k] = (k % kw) * dw
+    for p in numba.prange(N * C):
+        gp, ap, dp = g[p // C, p % C], arg[p // C, p % C], dx[p // C, p % C]
+        dp[:] = 0
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                k = ap[oh, ow]
+                dp[h0 + kdh[k], ow * sw - pw + kdw[k]] += gp[oh, ow]
+
+
+@numba.njit(**_jit)
+def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
+    """``out`` (N, C, OH, OW): each window's in-bounds sum (padding adds zeros), summed in
+    window order, divided by ``div[oh, ow]``."""
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                s = 0.0  # summed in float64, rounded once on the store
+                for h in range(max(h0, 0), min(h0 + kh, H)):
+                    for w in range(max(w0, 0), min(w0 + kw, W)):
+                        s += x[n, c, h, w]
+                out[n, c, oh, ow] = s / div[oh, ow]
+
+
+@numba.njit(**_jit)
+def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
+    """``dx`` (N, C, H, W), overwritten: each output's gradient over its divisor, added to
+    every in-bounds element of its window."""
+    N, C, OH, OW = g.shape
+    H, W = dx.shape[2], dx.shape[3]
+    for p in numba.prange(N * C):
+        n, c = p // C, p % C
+        dx[n, c] = 0
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                v = g[n, c, oh, ow] / div[oh, ow]
+                for h in range(max(h0, 0), min(h0 + kh, H)):
+                    for w in range(max(w0, 0), min(w0 + kw, W)):
+                        dx[n, c, h, w] += v
+
+
+max_pool_forward = _threaded(_max_pool_forward)
+max_pool_backward = _threaded(_max_pool_backward)
+avg_pool_forward = _threaded(_avg_pool_forward)
+avg_pool_backward = _threaded(_avg_pool_backward)
