@@ -8,12 +8,12 @@ out like the product, BLAS gives the weight gradient and the column gradient, ``
 adds the column gradient back into a padded buffer and ``shift_copy`` crops it into the
 input gradient. Every kernel is a plain loop nest: one pass, no temporaries.
 
-Column matrix layout: row ``(c, i, j)`` (channel, kernel row, kernel column), column
-``(b, oh, r)`` (sample in the block, output row, position in the row) with ``R`` positions
-per row: ``R = OW`` in general; for stride 1 ``R = Wp`` (the padded width), so that one
-(row, sample) pair is a single run of ``OH * Wp`` consecutive inputs and the copy moves long
-runs. The ``Wp - OW`` extra positions per row are junk: ``unpack`` drops them and ``pack``
-gives them a zero gradient, so ``scatter`` adds nothing through them.
+A block's column matrix has a row per (channel, kernel row, kernel column) and a column
+per (sample in the block, output row, output column); its product with the weights is
+(out channel, sample, output position).
+
+Copies go between 1-D slices with a plain counter (``d[q] = s[q]``): numba vectorizes those
+loops, while an index that could be negative (``s[q - left]``) or strided stops it.
 """
 import numba
 
@@ -41,8 +41,6 @@ def shift_copy(src, dst, top, left):
                     row[w] = 0
                 for w in range(w_hi, Wd):
                     row[w] = 0
-                # Copy between slices with a plain counter: numba then vectorizes the loop
-                # (an index like ``w - left`` that could be negative stops it).
                 d = row[w_lo:w_hi]
                 s = src[b, c, hs, w_lo - left:w_hi - left]
                 for q in range(w_hi - w_lo):
@@ -50,87 +48,76 @@ def shift_copy(src, dst, top, left):
 
 
 @numba.njit(cache=True, nogil=True)
-def gather(xp, nb, C, Hp, Wp, kh, kw, sh, sw, dh, dw, OH, R, cols):
-    """The column matrix of a padded block: ``xp`` is its flat (nb, C, Hp, Wp) buffer (with
-    ``dw * (kw - 1)`` spare elements after it when R == Wp, for the last run's junk)."""
-    plane = Hp * Wp
-    run = OH * R
-    runs = sh == 1 and sw == 1 and R == Wp
+def gather(xp, kh, kw, sh, sw, dh, dw, OH, OW, cols):
+    """The column matrix of a padded block ``xp`` (nb, C, Hp, Wp):
+    cols[(c, i, j), (b, oh, ow)] = xp[b, c, oh*sh + i*dh, ow*sw + j*dw]."""
+    nb, C = xp.shape[:2]
+    L = OH * OW
     for c in range(C):
         for i in range(kh):
             for j in range(kw):
                 row = cols[(c * kh + i) * kw + j]
                 for b in range(nb):
-                    start = (b * C + c) * plane + i * dh * Wp + j * dw
-                    d = row[b * run:(b + 1) * run]
-                    if runs:  # stride 1, R == Wp: one run of consecutive inputs
-                        s = xp[start:start + run]
-                        for q in range(run):
-                            d[q] = s[q]
-                    else:
-                        for oh in range(OH):
-                            s0 = start + oh * sh * Wp
-                            for ow in range(R):
-                                d[oh * R + ow] = xp[s0 + ow * sw]
+                    for oh in range(OH):
+                        d = row[b * L + oh * OW:b * L + (oh + 1) * OW]
+                        s = xp[b, c, oh * sh + i * dh, j * dw:]
+                        if sw == 1:
+                            for q in range(OW):
+                                d[q] = s[q]
+                        else:
+                            for q in range(OW):
+                                d[q] = s[q * sw]
 
 
 @numba.njit(cache=True, nogil=True)
-def scatter(gcols, nb, C, Hp, Wp, kh, kw, sh, sw, dh, dw, OH, R, gxp):
-    """The adjoint of ``gather``: ``gxp`` (flat, same layout) = the column gradient added
-    back to the positions each column came from."""
-    plane = Hp * Wp
-    run = OH * R
-    runs = sh == 1 and sw == 1 and R == Wp
-    gxp[:] = 0
+def scatter(gcols, kh, kw, sh, sw, dh, dw, OH, OW, gxp):
+    """The adjoint of ``gather``: gxp (nb, C, Hp, Wp) = the column gradient added back to
+    the positions each column came from."""
+    nb, C = gxp.shape[:2]
+    L = OH * OW
     for b in range(nb):
         for c in range(C):
+            gxp[b, c] = 0
             for i in range(kh):
                 for j in range(kw):
                     row = gcols[(c * kh + i) * kw + j]
-                    start = (b * C + c) * plane + i * dh * Wp + j * dw
-                    s = row[b * run:(b + 1) * run]
-                    if runs:
-                        d = gxp[start:start + run]
-                        for q in range(run):
-                            d[q] += s[q]
-                    else:
-                        for oh in range(OH):
-                            d0 = start + oh * sh * Wp
-                            for ow in range(R):
-                                gxp[d0 + ow * sw] += s[oh * R + ow]
+                    for oh in range(OH):
+                        s = row[b * L + oh * OW:b * L + (oh + 1) * OW]
+                        d = gxp[b, c, oh * sh + i * dh, j * dw:]
+                        if sw == 1:
+                            for q in range(OW):
+                                d[q] += s[q]
+                        else:
+                            for q in range(OW):
+                                d[q * sw] += s[q]
 
 
 @numba.njit(cache=True, nogil=True)
 def unpack(prod, bias, out):
-    """out[b, o, oh, ow] = prod[o, b, oh, ow] (+ bias[o] unless ``bias`` is empty), for
-    ow < OW: the block's product (O, nb, OH, R) into NCHW, junk positions dropped."""
-    nb, O, OH, OW = out.shape
+    """out[b, o, l] = prod[o, b, l] (+ bias[o] unless ``bias`` is empty): a block's
+    product (O, nb, L) into NCHW (nb, O, L)."""
+    nb, O, L = out.shape
     for b in range(nb):
         for o in range(O):
-            for oh in range(OH):
-                d = out[b, o, oh]
-                s = prod[o, b, oh]
-                if bias.size:
-                    v = bias[o]
-                    for ow in range(OW):
-                        d[ow] = s[ow] + v
-                else:
-                    for ow in range(OW):
-                        d[ow] = s[ow]
+            d = out[b, o]
+            s = prod[o, b]
+            if bias.size:
+                v = bias[o]
+                for q in range(L):
+                    d[q] = s[q] + v
+            else:
+                for q in range(L):
+                    d[q] = s[q]
 
 
 @numba.njit(cache=True, nogil=True)
 def pack(g, dst):
-    """dst[o, b, oh, ow] = g[b, o, oh, ow], zero in the junk positions ow >= OW: a block of
-    the output gradient (nb, O, OH, OW) in the product's layout (O, nb, OH, R)."""
-    nb, O, OH, OW = g.shape
-    R = dst.shape[3]
+    """dst[o, b, l] = g[b, o, l]: a block of the output gradient (nb, O, L) in the
+    product's layout (O, nb, L)."""
+    nb, O, L = g.shape
     for o in range(O):
         for b in range(nb):
-            for oh in range(OH):
-                d = dst[o, b, oh]
-                s = g[b, o, oh]
-                for ow in range(OW):
-                    d[ow] = s[ow]
-                for ow in range(OW, R):
-                    d[ow] = 0
+            d = dst[o, b]
+            s = g[b, o]
+            for q in range(L):
+                d[q] = s[q]

@@ -22,11 +22,17 @@ Compiled path (numba installed, see ``ember._numba``). The whole-batch column ma
 written to and read back from main memory, and so are the padded copy and the transposes
 around it; at ResNet sizes those passes cost about as much as the products. With numba the
 layer runs instead over blocks of a few samples (``_Plan``), each block's padded input,
-column matrix and product small enough to stay in cache, with the same layout as above
-(padded-width rows for stride 1) and the same one product per block; the kernels in
-``ember._kernels.conv`` do the padding, gather, scatter and NCHW moves as single loops. The
-results agree with the NumPy path up to float rounding (the tests compare them).
+column matrix and product small enough to stay in cache: per block one (grouped) product,
+and the kernels in ``ember._kernels.conv`` do the padding, gather, scatter and NCHW moves,
+each as one loop nest. The exact output grid is used (junk columns would cost the products
+more than the longer runs save the copies). With more than one thread (``ember._threads``)
+the blocks are split between threads, each running the whole chain with one BLAS thread, so
+the copies run in parallel too. The results agree with the NumPy path up to float rounding
+(the tests compare them).
 """
+import concurrent.futures
+import contextlib
+import os
 import threading
 
 import numpy as np
@@ -257,9 +263,11 @@ def _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R):
 
 
 # ----- the compiled, blocked path ------------------------------------------------------------
-# Bytes of one block's working set (padded input, column matrix, product): a few samples, so
-# that the block stays in cache between being written and being read by the product.
+# A block holds enough samples for its padded input, column matrix and product to take about
+# this many bytes (they then stay in cache between being written and being read), and at
+# least enough for _MIN_COLUMNS product columns (narrower products run BLAS below speed).
 _BLOCK_BYTES = 1 << 20
+_MIN_COLUMNS = 512
 
 
 def _kernels_for(a):
@@ -271,94 +279,139 @@ def _kernels_for(a):
 
 class _Plan:
     """Geometry of the blocked convolution of an (N, C, H, W) input by (O, Cg, kh, kw)
-    weights: padded size, output size, row length R of the product, block size nb."""
+    weights, and its blocks of samples."""
 
     def __init__(self, xshape, wshape, stride, pads, dilation, itemsize):
         N, C, H, W = xshape
         O, _, kh, kw = wshape
         pt, pb, pl, pr = pads
-        self.Hp, self.Wp = H + pt + pb, W + pl + pr
+        self.padded = (C, H + pt + pb, W + pl + pr)
         self.OH = _out_size(H, pt, pb, kh, stride[0], dilation[0])
         self.OW = _out_size(W, pl, pr, kw, stride[1], dilation[1])
-        self.R = self.Wp if _use_row_runs(stride, self.Wp, self.OW) else self.OW
+        self.L = self.OH * self.OW
         self.K = C * kh * kw
-        per_sample = (C * self.Hp * self.Wp + (self.K + O) * self.OH * self.R) * itemsize
-        self.nb = max(1, min(N, _BLOCK_BYTES // per_sample))
-        # The last run of a padded-width row reads past the block's last plane (junk).
-        self.padded_size = self.nb * C * self.Hp * self.Wp + dilation[1] * (kw - 1)
-        self.cols_size = self.K * self.nb * self.OH * self.R
+        self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
+        per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
+        nb = max(_BLOCK_BYTES // per_sample, -(-_MIN_COLUMNS // self.L), 1)
+        # Every thread gets at least one block.
+        self.threads = max(1, min(_threads.get_num_threads(), N))
+        self.nb = min(nb, -(-N // self.threads))
+        self.blocks = [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
+        self.threads = min(self.threads, len(self.blocks))
 
-    def blocks(self, N):
-        """(first sample, number of samples) of each block."""
-        return [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
+    def buffers(self, dtype, *rows):
+        """Scratch for one thread: the padded block, and a (rows, block columns) matrix for
+        each of ``rows``, as flat arrays to take the leading part of for a short block."""
+        return ([np.empty((self.nb,) + self.padded, dtype=dtype)]
+                + [np.empty(r * self.nb * self.L, dtype=dtype) for r in rows])
+
+
+# [executor, its worker count, the pid that made it]: a forked child has no such threads.
+_pool = [None, 0, None]
+
+
+def _run_blocks(plan, work):
+    """``work(blocks)`` for each thread's share of ``plan.blocks``; the list of results.
+
+    Two or more threads split the blocks, each running its products on one BLAS thread:
+    the blocks' products are small, and OpenBLAS splitting each one over two threads
+    synchronizes them per product (and stalls badly when a core is busy elsewhere)."""
+    T = plan.threads
+    if T == 1:
+        with _threads.blas_threads():
+            return [work(plan.blocks)]
+    share = -(-len(plan.blocks) // T)
+    parts = [plan.blocks[i:i + share] for i in range(0, len(plan.blocks), share)]
+    if _pool[2] != os.getpid() or _pool[1] < len(parts) - 1:
+        _pool[:] = [concurrent.futures.ThreadPoolExecutor(len(parts) - 1, "ember-conv"),
+                    len(parts) - 1, os.getpid()]
+    with _one_blas_thread():
+        futures = [_pool[0].submit(work, part) for part in parts[1:]]
+        try:
+            first = work(parts[0])
+        finally:
+            concurrent.futures.wait(futures)
+    return [first] + [f.result() for f in futures]
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    libs = _threads._controllers()
+    before = [lib.num_threads for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in zip(libs, before):
+            lib.set_num_threads(n)
 
 
 def _blocked_forward(k, x, w, b, stride, pads, dilation, groups):
     x = np.ascontiguousarray(x)
-    N, C = x.shape[:2]
-    O, _, kh, kw = w.shape
-    G = groups
+    N = x.shape[0]
+    O = w.shape[0]
     p = _Plan(x.shape, w.shape, stride, pads, dilation, x.itemsize)
-    OH, OW, R, Hp, Wp = p.OH, p.OW, p.R, p.Hp, p.Wp
-    geometry = (C, Hp, Wp, kh, kw) + stride + dilation + (OH, R)
-    xp = np.zeros(p.padded_size, dtype=x.dtype)
-    cols = np.empty(p.cols_size, dtype=x.dtype)
-    prod = np.empty(O * p.nb * OH * R, dtype=x.dtype)
-    wg = w.reshape(G, O // G, p.K // G)
+    wg = w.reshape(groups, O // groups, p.K // groups)
     bias = np.empty(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b)
-    out = np.empty((N, O, OH, OW), dtype=x.dtype)
-    with _threads.blas_threads():
-        for n0, m in p.blocks(N):
-            M = m * OH * R
-            k.shift_copy(x[n0:n0 + m], xp[:m * C * Hp * Wp].reshape(m, C, Hp, Wp),
-                         pads[0], pads[2])
+    out = np.empty((N, O, p.OH, p.OW), dtype=x.dtype)
+    out3 = out.reshape(N, O, p.L)
+
+    def work(blocks):
+        xp, cols, prod = p.buffers(x.dtype, p.K, O)
+        for n0, m in blocks:
+            M = m * p.L
+            k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
             c = cols[:p.K * M].reshape(p.K, M)
-            k.gather(xp, m, *geometry, c)
-            pr = prod[:O * M].reshape(O, M)
-            np.matmul(wg, c.reshape(G, -1, M), out=pr.reshape(G, -1, M))
-            k.unpack(pr.reshape(O, m, OH, R), bias, out[n0:n0 + m])
+            k.gather(xp[:m], *p.kernel_args, c)
+            pr = prod[:O * M].reshape(groups, O // groups, M)
+            np.matmul(wg, c.reshape(groups, -1, M), out=pr)
+            k.unpack(pr.reshape(O, m, p.L), bias, out3[n0:n0 + m])
+
+    _run_blocks(p, work)
     return out
 
 
 def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
                       need_x, need_w, need_b):
     g = np.ascontiguousarray(g)
-    N, C = xshape[:2]
-    O, _, kh, kw = w.shape
-    G = groups
+    N = xshape[0]
+    O = w.shape[0]
     p = _Plan(xshape, w.shape, stride, pads, dilation, g.itemsize)
-    OH, R, Hp, Wp = p.OH, p.R, p.Hp, p.Wp
-    geometry = (C, Hp, Wp, kh, kw) + stride + dilation + (OH, R)
-    gb = g.sum(axis=(0, 2, 3)) if need_b else None
-    gx = gw = None
-    if not (need_x or need_w):
-        return gx, gw, gb
-    xp = np.zeros(p.padded_size, dtype=g.dtype)
-    cols = np.empty(p.cols_size, dtype=g.dtype)
-    gprod = np.empty(O * p.nb * OH * R, dtype=g.dtype)
-    wg = w.reshape(G, O // G, p.K // G)
-    if need_w:
-        x = np.ascontiguousarray(x)
-        gw = np.zeros(wg.shape, dtype=g.dtype)
-        gw_block = np.empty_like(gw)
-    if need_x:
-        gx = np.empty(xshape, dtype=g.dtype)
-    with _threads.blas_threads():
-        for n0, m in p.blocks(N):
-            M = m * OH * R
-            gp = gprod[:O * M].reshape(O, m, OH, R)
-            k.pack(g[n0:n0 + m], gp)
-            gp = gp.reshape(G, -1, M)
-            padded = xp[:m * C * Hp * Wp].reshape(m, C, Hp, Wp)
+    g3 = g.reshape(N, O, p.L)
+    wg = w.reshape(groups, O // groups, p.K // groups)
+    x = None if x is None else np.ascontiguousarray(x)
+    gx = np.empty(xshape, dtype=g.dtype) if need_x else None
+
+    def work(blocks):
+        """This thread's share: gx written in place; its parts of gw and gb returned."""
+        xp, cols, gprod = p.buffers(g.dtype, p.K, O)
+        gw = np.zeros(wg.shape, dtype=g.dtype) if need_w else None
+        gw_block = np.empty_like(gw) if need_w else None
+        gb = np.zeros(O, dtype=g.dtype) if need_b else None
+        for n0, m in blocks:
+            M = m * p.L
+            if need_b:
+                gb += g3[n0:n0 + m].sum(axis=(0, 2))
+            if not (need_w or need_x):
+                continue
+            gp = gprod[:O * M].reshape(O, m, p.L)
+            k.pack(g3[n0:n0 + m], gp)
+            gp = gp.reshape(groups, -1, M)
             c = cols[:p.K * M].reshape(p.K, M)
             if need_w:
-                k.shift_copy(x[n0:n0 + m], padded, pads[0], pads[2])
-                k.gather(xp, m, *geometry, c)
-                np.matmul(gp, c.reshape(G, -1, M).transpose(0, 2, 1), out=gw_block)
+                k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+                k.gather(xp[:m], *p.kernel_args, c)
+                np.matmul(gp, c.reshape(groups, -1, M).transpose(0, 2, 1), out=gw_block)
                 gw += gw_block
             if need_x:
-                # The column gradient reuses the column buffer, and its scatter the padded one.
-                np.matmul(wg.transpose(0, 2, 1), gp, out=c.reshape(G, -1, M))
-                k.scatter(c, m, *geometry, xp)
-                k.shift_copy(padded, gx[n0:n0 + m], -pads[0], -pads[2])
-    return gx, None if gw is None else gw.reshape(w.shape), gb
+                # The column gradient reuses the column buffer, its scatter the padded one.
+                np.matmul(wg.transpose(0, 2, 1), gp, out=c.reshape(groups, -1, M))
+                k.scatter(c, *p.kernel_args, xp[:m])
+                k.shift_copy(xp[:m], gx[n0:n0 + m], -pads[0], -pads[2])
+        return gw, gb
+
+    parts = _run_blocks(p, work)
+    gw = sum(r[0] for r in parts).reshape(w.shape) if need_w else None
+    gb = sum(r[1] for r in parts) if need_b else None
+    return gx, gw, gb

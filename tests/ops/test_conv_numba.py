@@ -1,12 +1,13 @@
 """Conv2d's compiled (numba, blocked) path against its NumPy path and against PyTorch.
 
 The blocked path runs over blocks of a few samples; the block size is shrunk here so that
-small test inputs span several blocks: one sample each, or a few with a partial last one."""
+small test inputs span several blocks (one sample each, or a few with a partial last one),
+split between one or two threads."""
 import numpy as np
 import pytest
 
 import ember
-from ember import _numba
+from ember import _numba, _threads
 from ember.nn import functional as F
 from ember.ops import conv as conv_ops
 from coreutil import assert_close
@@ -33,9 +34,13 @@ CASES = [
 IDS = [str(c) for c in CASES]
 
 
-@pytest.fixture(autouse=True, params=[4096, 1 << 15], ids=["1/block", "some/block"])
+@pytest.fixture(autouse=True, params=[(4096, 1), (1 << 15, 1), (4096, 2), (1 << 15, 2)],
+                ids=["1/block", "some/block", "1/block-2threads", "some/block-2threads"])
 def small_blocks(monkeypatch, request):
-    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", request.param)
+    """Blocks of one or a few samples, and one thread or two splitting them."""
+    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", request.param[0])
+    monkeypatch.setattr(conv_ops, "_MIN_COLUMNS", 1)
+    monkeypatch.setattr(_threads, "_user", request.param[1])
 
 
 def _run(x, w, b, s, p, d, g, needs=(True, True, True), x_view=None):
