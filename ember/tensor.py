@@ -453,7 +453,7 @@ def _initial_grad(t, gradient):
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones_like(t._data)
+        return np.array(1, dtype=t._data.dtype).reshape(t._data.shape)
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t._data.dtype)
     if g.shape != t._data.shape:
         raise RuntimeError(
@@ -476,4 +476,4 @@ def _weakref(t):
     return weakref.ref(t)
 
 
-_function._Tensor[0] = Tensor
+_function._Tensor[:] = [Tensor, _new]

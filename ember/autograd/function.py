@@ -31,6 +31,10 @@ class Function:
     """Base of all differentiable operations; an instance is one node of the graph."""
 
     array_backward = False
+    _saved = ()
+    # A weak reference to the output tensor, set only once that tensor has hooks or
+    # retains its grad (see Tensor.register_hook); the engine checks it per node.
+    _out_tensor = None
 
     @staticmethod
     def forward(ctx, *args):  # pragma: no cover - abstract
@@ -45,16 +49,17 @@ class Function:
         tensor_type = _Tensor[0]
         arrays = [a._data if isinstance(a, tensor_type) else a for a in args]
         ctx = object.__new__(cls)
-        ctx._saved = ()
         if _grad_enabled[0]:
-            needs = tuple([isinstance(a, tensor_type) and a._requires_grad for a in args])
-            if True in needs:
-                return cls._apply_recorded(ctx, args, arrays, needs)
+            for a in args:
+                if isinstance(a, tensor_type) and a._requires_grad:
+                    needs = tuple([isinstance(a, tensor_type) and a._requires_grad
+                                   for a in args])
+                    return cls._apply_recorded(ctx, args, arrays, needs)
         ctx.needs_input_grad = (False,) * len(args)
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return tensor_type._wrap(out)
+        return _Tensor[1](tensor_type, out, False, None)
 
     @classmethod
     def _apply_recorded(cls, ctx, args, arrays, needs):
@@ -64,7 +69,7 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
-        result = _Tensor[0]._from_op(out, ctx)
+        result = _Tensor[1](_Tensor[0], out, True, ctx)
         if ctx._saved:
             ctx._link_saved(args, raw, result)
         return result
@@ -180,8 +185,9 @@ class _AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-# Filled by ember.tensor once Tensor exists (the two modules refer to each other).
-_Tensor = [None]
+# Filled by ember.tensor once Tensor exists (the two modules refer to each other):
+# the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.
+_Tensor = [None, None]
 
 
 def once_differentiable(cls):

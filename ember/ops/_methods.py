@@ -292,6 +292,29 @@ def _reflected(fn):
     return method
 
 
+_DIRECT_OPERANDS = (Tensor, float, int)
+
+
+def _operator(op, reflected=False):
+    """``self <op> other`` (or ``other <op> self``) straight to the op's Function when
+    ``other`` is a tensor or a Python number (the common case, and a third of a tiny op's
+    cost is the layers of the functional API: keyword defaults, operand checks, ``out=``);
+    anything else goes the functional way."""
+    apply, functional = op.apply, _OPERATOR_FUNCTIONS[op]
+
+    if reflected:
+        def method(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return apply(other, self)
+            return functional(_arg(other), self)
+    else:
+        def method(self, other):
+            if type(other) in _DIRECT_OPERANDS:
+                return apply(self, other)
+            return functional(self, other)
+    return method
+
+
 def _compare(fn):
     def method(self, other):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
@@ -320,12 +343,18 @@ def _iop(fn):
     return method
 
 
+_OPERATOR_FUNCTIONS = {ew.Add: add, ew.Sub: sub, ew.Mul: mul, ew.Div: div}
+
 _METHODS = {
     # operators
-    "__add__": add, "__radd__": _reflected(add), "__iadd__": _iop(inplace.add_),
-    "__sub__": sub, "__rsub__": _reflected(sub), "__isub__": _iop(inplace.sub_),
-    "__mul__": mul, "__rmul__": _reflected(mul), "__imul__": _iop(inplace.mul_),
-    "__truediv__": div, "__rtruediv__": _reflected(div), "__itruediv__": _iop(inplace.div_),
+    "__add__": _operator(ew.Add), "__radd__": _operator(ew.Add, reflected=True),
+    "__iadd__": _iop(inplace.add_),
+    "__sub__": _operator(ew.Sub), "__rsub__": _operator(ew.Sub, reflected=True),
+    "__isub__": _iop(inplace.sub_),
+    "__mul__": _operator(ew.Mul), "__rmul__": _operator(ew.Mul, reflected=True),
+    "__imul__": _iop(inplace.mul_),
+    "__truediv__": _operator(ew.Div), "__rtruediv__": _operator(ew.Div, reflected=True),
+    "__itruediv__": _iop(inplace.div_),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
     "__pow__": pow, "__rpow__": _reflected(pow), "__ipow__": _iop(inplace.pow_),

@@ -4,6 +4,8 @@ Every backward here is written with operators and NumPy ufuncs only, which work 
 arrays (ordinary backward) and on Tensors (``create_graph=True``, where ufuncs dispatch to
 these very ops), so higher derivatives need no extra code.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -28,6 +30,8 @@ def _operands(a, b, floating=False):
                 return a, b
         elif (tb is float or tb is int) and a.dtype.kind == "f":
             return a, b
+    elif (type(a) is float or type(a) is int) and type(b) is np.ndarray and b.dtype.kind == "f":
+        return a, b  # a Python number with a float tensor (``lr * p.grad``)
     dt = result_type(a, b)
     if floating and dt.kind != "f":
         dt = _dtype.default_float()
@@ -105,7 +109,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -125,11 +129,20 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
+def _harmless_divisor(b):
+    """Whether dividing by ``b`` cannot divide by zero or make 0/0, inf/inf (a finite
+    nonzero Python number), so the ``np.errstate`` guard, which costs more than a small
+    division itself, can be skipped."""
+    return (type(b) is float or type(b) is int) and b != 0 and math.isfinite(b)
+
+
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b, floating=True)
         ctx.save_for_backward(a, b)
+        if _harmless_divisor(b):
+            return np.true_divide(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             try:
                 return np.true_divide(a, b)
@@ -171,6 +184,8 @@ class Pow(Function):
         ctx.exponent = exponent
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent == 2 and a.dtype.kind == "f":
+            return np.square(a)  # the book's squared loss; squaring needs no errstate guard
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.power(a, exponent).astype(a.dtype, copy=False)  # bool ** bool is bool
 
@@ -180,6 +195,8 @@ class Pow(Function):
         e = ctx.exponent
         if e == 0:
             return g * 0, None
+        if e == 2:
+            return g * (2 * a), None
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * e * a ** (e - 1), None
 
