@@ -1,5 +1,6 @@
 """``ember info``: what this installation is and where it finds its data."""
 import importlib
+import importlib.metadata
 import os
 import platform
 import sys
@@ -48,6 +49,17 @@ def backends():
     return rows
 
 
+def compiled_kernels():
+    """Whether conv/pool/batch-norm/optimizer steps run as numba kernels, and why not."""
+    from ember import _numba
+    if not _numba._installed:
+        return "off (numba not installed: pip install 'ember[fast]')"
+    version = importlib.metadata.version("numba")
+    if not _numba.enabled():
+        return f"off (numba {version} installed, EMBER_NUMBA=0)"
+    return f"numba {version}"
+
+
 def main(args):
     print(f"ember {ember.__version__}  ({os.path.dirname(ember.__file__)})")
     print(f"Python {platform.python_version()} ({sys.executable})")
@@ -59,6 +71,7 @@ def main(args):
         plotting = "not available (pip install 'ember[plot]')"
     print(f"plotting: {plotting}")
     print(f"threads: {ember.get_num_threads()}")
+    print(f"compiled kernels: {compiled_kernels()}")
     print("array backends:")
     for name, version, where in backends():
         print(f"  {name:<6} {version or '-':<10} {where}")

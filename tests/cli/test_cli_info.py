@@ -17,6 +17,7 @@ def test_info(tmp_path):
     assert f"Python {platform.python_version()}" in out
     assert f"NumPy {np.__version__}" in out
     assert "numpy" in out and "cupy" in out  # every backend is listed, available or not
+    assert "compiled kernels: " in out
     fashion = out[out.index("FashionMNIST:"):out.index("MNIST:", out.index("FashionMNIST:") + 13)]
     assert "/usr/share/datasets/fashion-mnist" in fashion
     if have_fashion_mnist():
@@ -54,3 +55,12 @@ def test_python_m_ember_and_the_console_script(tmp_path):
 def test_unknown_command(tmp_path):
     proc = run_cli(tmp_path, "trian", timeout=60)
     assert_one_line_error(proc, 2, "unknown command 'trian'", "did you mean 'train'")
+
+
+def test_info_says_when_kernels_are_switched_off(tmp_path):
+    from ember import _numba
+    proc = run_cli(tmp_path, "info", timeout=60, env=dict(cli_env(), EMBER_NUMBA="0"))
+    assert proc.returncode == 0, proc.stderr
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("compiled kernels:"))
+    assert line.startswith("compiled kernels: off")
+    assert ("EMBER_NUMBA=0" if _numba._installed else "not installed") in line
