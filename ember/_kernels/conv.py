@@ -12,10 +12,14 @@ A block's column matrix has a row per (channel, kernel row, kernel column) and a
 per (sample in the block, output row, output column); its product with the weights is
 (out channel, sample, output position).
 
-Copies go between 1-D slices with a plain counter (``d[q] = s[q]``): numba vectorizes those
-loops, while an index that could be negative (``s[q - left]``) or strided stops it.
+Inner loops index with a plain counter into 1-D slices (``d[q] = s[q]``) or with unsigned
+integers into flat arrays: numba vectorizes those, while a signed index that could be
+negative gets a wraparound check per element that stops it.
 """
 import numba
+import numpy as np
+
+_u = np.uint64
 
 
 @numba.njit(cache=True, nogil=True)
@@ -51,45 +55,50 @@ def shift_copy(src, dst, top, left):
 def gather(xp, kh, kw, sh, sw, dh, dw, OH, OW, cols):
     """The column matrix of a padded block ``xp`` (nb, C, Hp, Wp):
     cols[(c, i, j), (b, oh, ow)] = xp[b, c, oh*sh + i*dh, ow*sw + j*dw]."""
-    nb, C = xp.shape[:2]
-    L = OH * OW
+    nb, C, Hp, Wp = xp.shape
+    src, dst = xp.ravel(), cols.ravel()
+    M, n, step = _u(cols.shape[1]), _u(OW), _u(sw)
     for c in range(C):
         for i in range(kh):
-            for j in range(kw):
-                row = cols[(c * kh + i) * kw + j]
-                for b in range(nb):
-                    for oh in range(OH):
-                        d = row[b * L + oh * OW:b * L + (oh + 1) * OW]
-                        s = xp[b, c, oh * sh + i * dh, j * dw:]
+            for b in range(nb):
+                for oh in range(OH):
+                    # One input row serves the kw kernel columns (kw output rows) in turn.
+                    s_row = _u(((b * C + c) * Hp + oh * sh + i * dh) * Wp)
+                    d_col = _u((b * OH + oh) * OW)
+                    for j in range(kw):
+                        d0 = _u((c * kh + i) * kw + j) * M + d_col
+                        s0 = s_row + _u(j * dw)
                         if sw == 1:
-                            for q in range(OW):
-                                d[q] = s[q]
+                            for q in range(n):
+                                dst[d0 + q] = src[s0 + q]
                         else:
-                            for q in range(OW):
-                                d[q] = s[q * sw]
+                            for q in range(n):
+                                dst[d0 + q] = src[s0 + q * step]
 
 
 @numba.njit(cache=True, nogil=True)
 def scatter(gcols, kh, kw, sh, sw, dh, dw, OH, OW, gxp):
     """The adjoint of ``gather``: gxp (nb, C, Hp, Wp) = the column gradient added back to
     the positions each column came from."""
-    nb, C = gxp.shape[:2]
-    L = OH * OW
-    for b in range(nb):
-        for c in range(C):
-            gxp[b, c] = 0
-            for i in range(kh):
-                for j in range(kw):
-                    row = gcols[(c * kh + i) * kw + j]
-                    for oh in range(OH):
-                        s = row[b * L + oh * OW:b * L + (oh + 1) * OW]
-                        d = gxp[b, c, oh * sh + i * dh, j * dw:]
+    nb, C, Hp, Wp = gxp.shape
+    src, dst = gcols.ravel(), gxp.ravel()
+    M, n, step = _u(gcols.shape[1]), _u(OW), _u(sw)
+    dst[:] = 0
+    for c in range(C):
+        for i in range(kh):
+            for b in range(nb):
+                for oh in range(OH):
+                    d_row = _u(((b * C + c) * Hp + oh * sh + i * dh) * Wp)
+                    s_col = _u((b * OH + oh) * OW)
+                    for j in range(kw):
+                        s0 = _u((c * kh + i) * kw + j) * M + s_col
+                        d0 = d_row + _u(j * dw)
                         if sw == 1:
-                            for q in range(OW):
-                                d[q] += s[q]
+                            for q in range(n):
+                                dst[d0 + q] += src[s0 + q]
                         else:
-                            for q in range(OW):
-                                d[q * sw] += s[q]
+                            for q in range(n):
+                                dst[d0 + q * step] += src[s0 + q]
 
 
 @numba.njit(cache=True, nogil=True)
