@@ -103,21 +103,29 @@ def _max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
 
 @numba.njit(**_jit)
 def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
-    """``out`` (N, C, OH, OW): each window's in-bounds sum (padding adds zeros), summed in
-    window order, divided by ``div[oh, ow]``."""
+    """``out`` (N, C, OH, OW): each window's in-bounds sum (padding adds zeros) over
+    ``div[oh, ow]``."""
     N, C, H, W = x.shape
     OH, OW = out.shape[2], out.shape[3]
     for p in numba.prange(N * C):
-        n, c = p // C, p % C
+        xp, op = x[p // C, p % C], out[p // C, p % C]
         for oh in range(OH):
             h0 = oh * sh - ph
+            ha, hb = max(h0, 0), min(h0 + kh, H)
             for ow in range(OW):
                 w0 = ow * sw - pw
+                wa, wb = max(w0, 0), min(w0 + kw, W)
                 s = 0.0  # summed in float64, rounded once on the store
-                for h in range(max(h0, 0), min(h0 + kh, H)):
-                    for w in range(max(w0, 0), min(w0 + kw, W)):
-                        s += x[n, c, h, w]
-                out[n, c, oh, ow] = s / div[oh, ow]
+                if ha == h0 and hb == h0 + kh and wa == w0 and wb == w0 + kw:
+                    # Whole window: loop bounds the compiler keeps in registers (~30% faster).
+                    for i in range(kh):
+                        for j in range(kw):
+                            s += xp[h0 + i, w0 + j]
+                else:
+                    for h in range(ha, hb):
+                        for w in range(wa, wb):
+                            s += xp[h, w]
+                op[oh, ow] = s / div[oh, ow]
 
 
 @numba.njit(**_jit)
@@ -127,17 +135,16 @@ def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
     N, C, OH, OW = g.shape
     H, W = dx.shape[2], dx.shape[3]
     for p in numba.prange(N * C):
-        n, c = p // C, p % C
-        dx[n, c] = 0
+        gp, dp = g[p // C, p % C], dx[p // C, p % C]
+        dp[:] = 0
         for oh in range(OH):
             h0 = oh * sh - ph
             for ow in range(OW):
                 w0 = ow * sw - pw
-                v = g[n, c, oh, ow] / div[oh, ow]
+                v = gp[oh, ow] / div[oh, ow]
                 for h in range(max(h0, 0), min(h0 + kh, H)):
                     for w in range(max(w0, 0), min(w0 + kw, W)):
-                        dx[n, c, h, w] += v
-
+                        dp[h, w] += v
 
 max_pool_forward = _threaded(_max_pool_forward)
 max_pool_backward = _threaded(_max_pool_backward)
