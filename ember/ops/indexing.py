@@ -106,6 +106,10 @@ class IndexAddIntoZeros(Function):
 
 
 def getitem(t, key):
+    if type(key) is Tensor and key._data.ndim and key._data.dtype.kind in "iu":
+        # A batch of row indices (``features[batch_indices]``, every step of the book's
+        # data_iter): what convert_index would conclude, without its checks.
+        return Index.apply(t, key._data, True)
     idx, advanced = convert_index(key)
     out = Index.apply(t, idx, advanced)
     if not advanced:

@@ -76,13 +76,18 @@ def fast_binary_inplace(t, ufunc, other, op):
         return t
     data = t._data
     o = _unwrap(other)
-    res_dt = _dtype.result_type(data, o)
-    if ufunc is np.true_divide and res_dt.kind != "f":
-        res_dt = _dtype.default_float()
-    if res_dt != data.dtype and not np.can_cast(res_dt, data.dtype, "same_kind"):
-        raise RuntimeError(
-            f"result type {_type_word(res_dt)} can't be cast to the desired output type "
-            f"{_type_word(data.dtype)}")
+    # Same dtypes, or a float tensor and a Python number (an optimizer's update): nothing
+    # to promote or refuse. Otherwise apply PyTorch's rule.
+    same = (o.dtype == data.dtype) if type(o) is np.ndarray else \
+        (type(o) is float or type(o) is int) and data.dtype.kind == "f"
+    if not same or (ufunc is np.true_divide and data.dtype.kind != "f"):
+        res_dt = _dtype.result_type(data, o)
+        if ufunc is np.true_divide and res_dt.kind != "f":
+            res_dt = _dtype.default_float()
+        if res_dt != data.dtype and not np.can_cast(res_dt, data.dtype, "same_kind"):
+            raise RuntimeError(
+                f"result type {_type_word(res_dt)} can't be cast to the desired output type "
+                f"{_type_word(data.dtype)}")
     try:
         ufunc(data, o, out=data, casting="unsafe")
     except ValueError:
