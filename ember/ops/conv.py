@@ -212,18 +212,23 @@ class Conv2d(Function):
 
 
 def _grad_input_as_conv(g, w, xshape, pads, dilation, groups):
-    """dL/dx of a stride-1 convolution: the output gradient, padded so that every input
-    position sees the full kernel, convolved with the flipped kernel, in/out swapped."""
-    N, C, H, W = xshape
+    """dL/dx of a stride-1 convolution as a convolution (see ``_transposed_conv``)."""
+    wt, gpads = _transposed_conv(w, xshape[1], pads, dilation, groups)
+    prod, _, _, OW, _ = _conv_arrays(g, wt, (1, 1), gpads, dilation, groups)
+    return _to_nchw(prod, OW)
+
+
+def _transposed_conv(w, C, pads, dilation, groups):
+    """Weights and pads of the convolution that gives dL/dx of a stride-1 convolution from
+    dL/dy: the output gradient, padded so that every input position sees the full kernel,
+    convolved with the flipped kernel, in/out channels swapped (pads < 0 crop)."""
     O, Cg, kh, kw = w.shape
     G = groups
     dh, dw = dilation
     pt, pb, pl, pr = pads
     gpads = (dh * (kh - 1) - pt, dh * (kh - 1) - pb, dw * (kw - 1) - pl, dw * (kw - 1) - pr)
     wt = w.reshape(G, O // G, Cg, kh, kw)[..., ::-1, ::-1].transpose(0, 2, 1, 3, 4)
-    wt = np.ascontiguousarray(wt).reshape(C, O // G, kh, kw)
-    prod, _, _, OW, _ = _conv_arrays(g, wt, (1, 1), gpads, dilation, groups)
-    return _to_nchw(prod, OW)
+    return np.ascontiguousarray(wt).reshape(C, O // G, kh, kw), gpads
 
 
 def _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R):
@@ -381,7 +386,16 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
     g3 = g.reshape(N, O, p.L)
     wg = w.reshape(groups, O // groups, p.K // groups)
     x = None if x is None else np.ascontiguousarray(x)
-    gx = np.empty(xshape, dtype=g.dtype) if need_x else None
+    gx = None
+    if need_x and stride == (1, 1) and O <= xshape[1]:
+        # As a convolution: its column matrix has O*kh*kw rows instead of C*kh*kw, and its
+        # product contracts over them instead of over the O output channels (a narrow,
+        # slow product when O is small, as DenseNet's 32) and needs no scatter.
+        wt, gpads = _transposed_conv(w, xshape[1], pads, dilation, groups)
+        gx = _blocked_forward(k, g, wt, None, stride, gpads, dilation, groups)
+        need_x = False
+    elif need_x:
+        gx = np.empty(xshape, dtype=g.dtype)
 
     def work(blocks):
         """This thread's share: gx written in place; its parts of gw and gb returned."""
