@@ -14,13 +14,14 @@ from .._threads import get_num_threads
 _jit = dict(cache=True, nogil=True, parallel=True)
 
 
-def _threaded(kernel):
+def threaded(kernel):
     """``kernel`` run on as many threads as ember gives BLAS (``ember/_threads.py``): one
     while the machine has no idle core, where a second thread mostly waits for a
-    descheduled one (measured: a 3 ms max pool took 8 ms on two threads, 2.3 on one)."""
+    descheduled one (measured under a load average of 3.5 on 2 cores: a max pool that took
+    2.3 ms on one thread took 8 ms on two)."""
     def run(*args):
         numba.set_num_threads(min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-        kernel(*args)
+        return kernel(*args)
     run.__doc__ = kernel.__doc__
     return run
 
@@ -146,7 +147,7 @@ def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
                     for w in range(max(w0, 0), min(w0 + kw, W)):
                         dp[h, w] += v
 
-max_pool_forward = _threaded(_max_pool_forward)
-max_pool_backward = _threaded(_max_pool_backward)
-avg_pool_forward = _threaded(_avg_pool_forward)
-avg_pool_backward = _threaded(_avg_pool_backward)
+max_pool_forward = threaded(_max_pool_forward)
+max_pool_backward = threaded(_max_pool_backward)
+avg_pool_forward = threaded(_avg_pool_forward)
+avg_pool_backward = threaded(_avg_pool_backward)

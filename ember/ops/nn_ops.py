@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .. import _numba
 from ..autograd import Function
 from .elementwise import erf_array
 
@@ -46,6 +47,9 @@ class LogSoftmax(Function):
 
 
 # ----- batch normalisation -----------------------------------------------------------------
+# With numba installed, batch norm over inputs with spatial dims runs in compiled passes
+# (ember/_kernels/norm.py): statistics in one pass, the normalisation in one, the backward
+# in two; training then keeps the input for the backward instead of a normalised copy.
 def _channel_view(a):
     """(N, C, *) → (N, C, L) without copying when possible, so per-channel sums run along
     the contiguous last axis."""
@@ -60,6 +64,19 @@ def _channel_sum(a3):
     return a3.sum(axis=2).sum(axis=0)
 
 
+def _norm_kernels(x):
+    """The batch-norm kernels, or None for the NumPy path: numba off, a dtype other than
+    float32/64, or no spatial dims ((N, C) rows: NumPy's row-wise passes are as quick)."""
+    if x.dtype not in (np.float32, np.float64) or math.prod(x.shape[2:]) <= 1:
+        return None
+    return _numba.kernels("norm")
+
+
+def _c3(a):
+    """``a`` as a C-contiguous (N, C, L) array, the layout the kernels are compiled for."""
+    return np.ascontiguousarray(_channel_view(a))
+
+
 class BatchNormTrain(Function):
     """Normalise with the batch's own statistics; ``mean``/``invstd`` come precomputed."""
 
@@ -67,6 +84,17 @@ class BatchNormTrain(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd):
+        ctx.kernels = k = _norm_kernels(x)
+        ctx.invstd = invstd
+        if k is not None:
+            scale = invstd if weight is None else invstd * weight
+            shift = np.zeros_like(mean) if bias is None else bias
+            x3 = _c3(x)
+            y = np.empty_like(x3)
+            k.normalize(x3, mean, *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
+            ctx.mean = mean
+            ctx.save_for_backward(weight, x)
+            return y.reshape(x.shape)
         x3 = _channel_view(x)
         xhat = x3 - mean[:, None]
         xhat *= invstd[:, None]
@@ -77,12 +105,13 @@ class BatchNormTrain(Function):
         if bias is not None:
             y += bias[:, None]
         ctx.xhat = xhat
-        ctx.invstd = invstd
         ctx.save_for_backward(weight)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.kernels is not None:
+            return BatchNormTrain._compiled_backward(ctx, g)
         (weight,) = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g3 = _channel_view(g)
@@ -98,6 +127,27 @@ class BatchNormTrain(Function):
             gx = gx.reshape(g.shape)
         return gx, (sum_gx if weight is not None else None), sum_g, None, None
 
+    @staticmethod
+    def _compiled_backward(ctx, g):
+        """The backward above, with xhat recomputed from the kept input inside the kernels:
+        gx = a * g - (a * invstd * sum(g * xhat) / M) * (x - mean) - a * sum(g) / M."""
+        weight, x = ctx.saved_tensors
+        k, mean, dtype = ctx.kernels, ctx.mean, x.dtype
+        x3, g3 = _c3(x), _c3(g)
+        M = x3.shape[0] * x3.shape[2]
+        invstd = ctx.invstd.astype(np.float64)
+        sum_g, sum_gxc = k.grad_sums(g3, x3, mean)
+        sum_gx = invstd * sum_gxc  # sum(g * xhat), per channel
+        gx = None
+        if ctx.needs_input_grad[0]:
+            a = invstd if weight is None else invstd * weight
+            gx = np.empty_like(x3)
+            k.grad_input(g3, x3, mean, a.astype(dtype), (a * invstd * sum_gx / M).astype(dtype),
+                         (a * sum_g / M).astype(dtype), gx)
+            gx = gx.reshape(g.shape)
+        gw = sum_gx.astype(dtype) if weight is not None else None
+        return gx, gw, sum_g.astype(dtype), None, None
+
 
 class BatchNormEval(Function):
     """Normalise with given statistics (the running ones): a per-channel affine map."""
@@ -108,12 +158,19 @@ class BatchNormEval(Function):
     def forward(ctx, x, weight, bias, mean, var, eps):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd if weight is None else invstd * weight
+        ctx.scale, ctx.invstd = scale, invstd
+        ctx.save_for_backward(x, mean)
+        ctx.kernels = k = _norm_kernels(x)
+        if k is not None:
+            x3 = _c3(x)
+            y = np.empty_like(x3)
+            shift = np.zeros_like(mean) if bias is None else bias
+            k.normalize(x3, *(v.astype(x.dtype, copy=False) for v in (mean, scale, shift)), y)
+            return y.reshape(x.shape)
         shift = -mean * scale if bias is None else bias - mean * scale
         x3 = _channel_view(x)
         y = x3 * scale[:, None]
         y += shift[:, None]
-        ctx.scale, ctx.invstd = scale, invstd
-        ctx.save_for_backward(x, mean)
         return y.reshape(x.shape)
 
     @staticmethod
@@ -123,6 +180,11 @@ class BatchNormEval(Function):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = (g3 * ctx.scale[:, None]).reshape(g.shape)
+        if ctx.kernels is not None and (ctx.needs_input_grad[1] or ctx.needs_input_grad[2]):
+            sum_g, sum_gxc = ctx.kernels.grad_sums(_c3(g), _c3(x), mean.astype(x.dtype))
+            gw = (ctx.invstd * sum_gxc).astype(g.dtype) if ctx.needs_input_grad[1] else None
+            gb = sum_g.astype(g.dtype) if ctx.needs_input_grad[2] else None
+            return gx, gw, gb, None, None, None
         if ctx.needs_input_grad[1]:
             xhat = (_channel_view(x) - mean[:, None]) * ctx.invstd[:, None]
             gw = np.einsum("ncl,ncl->c", g3, xhat)
@@ -139,10 +201,14 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         return BatchNormEval.apply(input, weight, bias, running_mean._data, running_var._data, eps)
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
-    mean = _channel_sum(x3) / M
-    xc = x3 - mean[:, None]
-    var = np.einsum("ncl,ncl->c", xc, xc) / M
-    del xc
+    k = _norm_kernels(x)
+    if k is not None:
+        mean, var = k.channel_stats(_c3(x))
+    else:
+        mean = _channel_sum(x3) / M
+        xc = x3 - mean[:, None]
+        var = np.einsum("ncl,ncl->c", xc, xc) / M
+        del xc
     if running_mean is not None:
         running_mean._data *= 1 - momentum
         running_mean._data += momentum * mean

@@ -133,3 +133,94 @@ def test_integer_max_pool_stays_on_numpy_path():
         ref, ref_idx = F.max_pool2d(x, 2, return_indices=True)
     np.testing.assert_array_equal(out.numpy(), ref.numpy())
     np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+
+
+# ----- batch norm --------------------------------------------------------------------------
+def _bn_run(lib, x, cls, train=True, view=None, steps=2, **kw):
+    """Two steps of a batch-norm layer in ``lib``: per step the output and the gradients
+    of input, weight and bias, and at the end the buffers."""
+    C = (x if view is None else view(lib.tensor(x))).shape[1]
+    m = getattr(lib.nn, cls)(C, **kw).to(dtype=getattr(lib, x.dtype.name))
+    if m.weight is not None:
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(np.linspace(0.5, 1.5, C), dtype=m.weight.dtype))
+            m.bias.copy_(lib.tensor(np.linspace(-1.0, 1.0, C), dtype=m.bias.dtype))
+    if not train:
+        with lib.no_grad():
+            m.running_mean.copy_(lib.tensor(np.linspace(4.0, 6.0, C), dtype=m.weight.dtype))
+            m.running_var.copy_(lib.tensor(np.linspace(0.5, 9.0, C), dtype=m.weight.dtype))
+    m.train(train)
+    got = []
+    for step in range(steps):
+        xt = lib.tensor(x + step, requires_grad=True)
+        y = m(xt if view is None else view(xt))
+        w = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(x.dtype)
+        y.backward(lib.tensor(w))
+        got += [y.detach().numpy(), xt.grad.numpy()]
+        if m.weight is not None:
+            got += [m.weight.grad.numpy(), m.bias.grad.numpy()]
+            m.weight.grad = m.bias.grad = None
+    return got + [b.numpy() for b in m.buffers()]
+
+
+def _bn_compare(torch, x, cls, **kw):
+    fast = _bn_run(ember, x, cls, **kw)
+    with _numba.disabled():
+        slow = _bn_run(ember, x, cls, **kw)
+    ref = _bn_run(torch, x, cls, **kw)
+    assert len(fast) == len(slow) == len(ref)
+    for a, b, r in zip(fast, slow, ref):
+        assert_close(a, b)
+        assert_close(a, r)
+
+
+BN_CASES = {
+    "2d odd": ("BatchNorm2d", (3, 5, 7, 9)),
+    "2d one sample": ("BatchNorm2d", (1, 4, 3, 5)),
+    "1d sequence": ("BatchNorm1d", (6, 3, 11)),
+}
+
+
+@pytest.mark.parametrize("case", BN_CASES, ids=list(BN_CASES))
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm(torch, case, train, dt):
+    cls, shape = BN_CASES[case]
+    # An offset well above the spread: the variance must not cancel.
+    x = (np.random.default_rng(9).standard_normal(shape) * 2 + 50).astype(dt)
+    _bn_compare(torch, x, cls, train=train)
+
+
+@pytest.mark.parametrize("kw", [dict(affine=False), dict(momentum=None),
+                                dict(track_running_stats=False)], ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm_options(torch, kw, dt):
+    x = np.random.default_rng(10).standard_normal((4, 3, 5, 6)).astype(dt)
+    _bn_compare(torch, x, "BatchNorm2d", **kw)
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm_of_a_view(torch, train, dt):
+    x = np.random.default_rng(11).standard_normal((4, 6, 5, 3)).astype(dt)
+    _bn_compare(torch, x, "BatchNorm2d", train=train, view=lambda t: t.permute(0, 3, 2, 1))
+
+
+def test_batch_norm_input_changed_in_place_is_caught():
+    # The compiled path keeps the input for the backward, as PyTorch does.
+    x = ember.tensor(np.random.default_rng(12).standard_normal((2, 3, 4, 4)), requires_grad=True)
+    h = x * 1
+    y = nn.BatchNorm2d(3).double()(h)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_compiled_paths_are_taken_where_meant():
+    from ember.ops import nn_ops, pooling
+    f32 = np.zeros((2, 3, 4, 4), dtype=np.float32)
+    assert pooling._compiled(f32) is not None and nn_ops._norm_kernels(f32) is not None
+    assert pooling._compiled(f32.astype(np.int64)) is None
+    assert nn_ops._norm_kernels(f32[:, :, 0, 0]) is None  # (N, C) rows stay on NumPy
+    with _numba.disabled():
+        assert pooling._compiled(f32) is None and nn_ops._norm_kernels(f32) is None
