@@ -74,11 +74,14 @@ def _maximum(a, b):
 @_jit
 def sgd(p, g, b, c, maximize, decay, momentum_on, first, nesterov):
     wd, momentum, one_minus_dampening, neg_lr = c[0], c[1], c[2], c[3]
+    # A loop per case (see adam): without momentum, b is p's stand-in and must not be read.
+    if not momentum_on:
+        for i in range(p.size):
+            pi, gi = _grad(p[i], g[i], wd, wd, maximize, decay)
+            p[i] = pi + gi * neg_lr
+        return
     for i in range(p.size):
         pi, gi = _grad(p[i], g[i], wd, wd, maximize, decay)
-        if not momentum_on:
-            p[i] = pi + gi * neg_lr
-            continue
         bi = gi if first else b[i] * momentum + gi * one_minus_dampening
         b[i] = bi
         if nesterov:
@@ -93,16 +96,29 @@ def adam(p, g, m, v, vmax, c, maximize, decay, low, amsgrad, adaptive):
     first steps are not ``adaptive``: plain momentum steps)."""
     wd, keep, w, one_minus_w, beta2, one_minus_beta2, eps, step_size = (
         c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
-    for i in range(p.size):
-        pi, _, mi, vi = _adam_moments(p, g, m, v, i, wd, keep, w, one_minus_w, beta2,
-                                      one_minus_beta2, maximize, decay, low)
-        if amsgrad:
+    # A loop per case rather than a branch on amsgrad around vmax's load and store: a loop
+    # whose memory accesses are all unconditional is one that LLVM vectorizes whatever the
+    # other switches (they become selects), and a stand-in buffer (v for vmax) that a loop
+    # does not touch cannot make LLVM's run-time overlap check fall back to scalar code.
+    if amsgrad:
+        for i in range(p.size):
+            pi, _, mi, vi = _adam_moments(p, g, m, v, i, wd, keep, w, one_minus_w, beta2,
+                                          one_minus_beta2, maximize, decay, low)
             vi = _maximum(vmax[i], vi)
             vmax[i] = vi
-        if adaptive:
-            p[i] = pi + mi / (math.sqrt(vi) + eps) * step_size
-        else:
-            p[i] = pi + mi * step_size
+            p[i] = _adam_update(pi, mi, vi, eps, step_size, adaptive)
+    else:
+        for i in range(p.size):
+            pi, _, mi, vi = _adam_moments(p, g, m, v, i, wd, keep, w, one_minus_w, beta2,
+                                          one_minus_beta2, maximize, decay, low)
+            p[i] = _adam_update(pi, mi, vi, eps, step_size, adaptive)
+
+
+@_jit
+def _adam_update(p, m, v, eps, step_size, adaptive):
+    if adaptive:
+        return p + m / (math.sqrt(v) + eps) * step_size
+    return p + m * step_size
 
 
 @_jit
@@ -135,21 +151,52 @@ def rmsprop(p, g, v, buf, grad_avg, c, maximize, decay, low, momentum_on, center
     Adagrad's ``s + g * g``, and the step that follows is the same)."""
     wd, alpha, one_minus_alpha, one_minus_w, eps, momentum, neg_lr = (
         c[0], c[1], c[2], c[3], c[4], c[5], c[6])
-    for i in range(p.size):
-        pi, gi = _grad(p[i], g[i], wd, wd, maximize, decay)
-        vi = _ema_square(v[i], gi, alpha, one_minus_alpha)
-        v[i] = vi
-        if centered:
-            ai = _lerp(grad_avg[i], gi, one_minus_alpha, one_minus_w, low)
-            grad_avg[i] = ai
-            d = math.sqrt(vi - ai * ai)
-        else:
-            d = math.sqrt(vi)
-        step = gi / (d + eps)
-        if momentum_on:
-            step = buf[i] * momentum + step
-            buf[i] = step
-        p[i] = pi + step * neg_lr
+    # A loop per set of buffers used (see adam); the unused ones are v's stand-ins.
+    if momentum_on and centered:
+        for i in range(p.size):
+            pi, step = _rmsprop_step(p, g, v, grad_avg, i, wd, alpha, one_minus_alpha,
+                                     one_minus_w, eps, maximize, decay, low, True)
+            p[i] = pi + _momentum(buf, i, momentum, step) * neg_lr
+    elif momentum_on:
+        for i in range(p.size):
+            pi, step = _rmsprop_step(p, g, v, v, i, wd, alpha, one_minus_alpha, one_minus_w,
+                                     eps, maximize, decay, low, False)
+            p[i] = pi + _momentum(buf, i, momentum, step) * neg_lr
+    elif centered:
+        for i in range(p.size):
+            pi, step = _rmsprop_step(p, g, v, grad_avg, i, wd, alpha, one_minus_alpha,
+                                     one_minus_w, eps, maximize, decay, low, True)
+            p[i] = pi + step * neg_lr
+    else:
+        for i in range(p.size):
+            pi, step = _rmsprop_step(p, g, v, v, i, wd, alpha, one_minus_alpha, one_minus_w,
+                                     eps, maximize, decay, low, False)
+            p[i] = pi + step * neg_lr
+
+
+@_jit
+def _momentum(buf, i, momentum, step):
+    """buf <- momentum * buf + step at element i; returns the new value."""
+    b = buf[i] * momentum + step
+    buf[i] = b
+    return b
+
+
+@_jit
+def _rmsprop_step(p, g, v, grad_avg, i, wd, alpha, one_minus_alpha, one_minus_w, eps,
+                  maximize, decay, low, centered):
+    """Element i's parameter after weight decay, and g / (sqrt(v - avg^2 or v) + eps);
+    v (and the centered average) updated in place."""
+    pi, gi = _grad(p[i], g[i], wd, wd, maximize, decay)
+    vi = _ema_square(v[i], gi, alpha, one_minus_alpha)
+    v[i] = vi
+    if centered:
+        ai = _lerp(grad_avg[i], gi, one_minus_alpha, one_minus_w, low)
+        grad_avg[i] = ai
+        d = math.sqrt(vi - ai * ai)
+    else:
+        d = math.sqrt(vi)
+    return pi, gi / (d + eps)
 
 
 @_jit

@@ -351,7 +351,7 @@ def _fusable(arrays):
                                           for a in arrays)
 
 
-def _run_rows(kernel, rows, n_scratch, fused, loops):
+def _run_rows(kernel, rows, n_scratch, fused=None, loops=None):
     for arrays, args in rows:
         if loops is not None and _fusable(arrays):
             fused(loops, arrays, *args)
@@ -373,16 +373,21 @@ def _elementwise(kernel, rows, n_scratch, fused=None):
 
     ``fused(loops, arrays, *args)`` is the same update as one compiled pass over the arrays
     (``loops`` is ``ember._kernels.optim``) instead of a pass per ufunc. It is used where
-    numba is on and the row's arrays are contiguous and of one float dtype.
+    numba is on and the row's arrays are contiguous and of one float dtype, on the calling
+    thread: one pass is bound by memory bandwidth, which one core nearly saturates. On this
+    project's 2-core machine, splitting 1M or 10M parameters over two threads measured no
+    faster when the machine was quiet, and slower when it was busy.
     """
-    # The switch is looked up here: it is per thread, and the pool's threads don't share it.
     loops = _numba.kernels("optim") if fused is not None else None
+    if loops is not None:
+        _run_rows(kernel, rows, n_scratch, fused, loops)
+        return
     total = sum(r[0][0].size for r in rows)
     # ember's thread policy: every core while some are idle, one on a busy machine (where
     # a second thread mostly waits to be scheduled), or what set_num_threads chose.
     n_threads = min(_threads.get_num_threads(), _MAX_THREADS, total // _MIN_PER_THREAD)
     if n_threads <= 1:
-        _run_rows(kernel, rows, n_scratch, fused, loops)
+        _run_rows(kernel, rows, n_scratch)
         return
     pieces = []
     for arrays, args in rows:
@@ -405,8 +410,8 @@ def _elementwise(kernel, rows, n_scratch, fused=None):
     runs.append(current)
     runs = [r for r in runs if r]
     pool = _get_pool()
-    futures = [pool.submit(_run_rows, kernel, run, n_scratch, fused, loops) for run in runs[1:]]
-    _run_rows(kernel, runs[0], n_scratch, fused, loops)
+    futures = [pool.submit(_run_rows, kernel, run, n_scratch) for run in runs[1:]]
+    _run_rows(kernel, runs[0], n_scratch)
     for f in futures:
         f.result()
 
