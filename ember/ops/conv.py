@@ -298,8 +298,10 @@ class _Plan:
         self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
         nb = max(_BLOCK_BYTES // per_sample, -(-_MIN_COLUMNS // self.L), 1)
-        # Every thread gets at least one block.
-        self.threads = max(1, min(_threads.get_num_threads(), N))
+        # Split between threads only where BLAS can be held to one thread per product (so
+        # not when the user's OMP/OPENBLAS_NUM_THREADS leave it alone); each gets a block.
+        threads = _threads.get_num_threads() if _threads._controllers() else 1
+        self.threads = max(1, min(threads, N))
         self.nb = min(nb, -(-N // self.threads))
         self.blocks = [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
         self.threads = min(self.threads, len(self.blocks))
