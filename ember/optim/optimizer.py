@@ -11,6 +11,11 @@ the arithmetic stays in the parameters' dtype (scalars are passed as Python floa
 NumPy treats as "weak" so a float32 array stays float32). Large models are split into
 slices that run on a small thread pool: NumPy releases the GIL inside its loops, so two
 cores really do twice the work.
+
+Where numba is installed (and not switched off, see ``ember/_numba.py``), each elementwise
+update runs instead as one compiled pass (``ember/_kernels/optim.py``) that reads and writes
+every array once; it repeats the NumPy kernel's arithmetic bit for bit, and the NumPy kernel
+stays the reference and the fallback (non-contiguous arrays, other dtypes).
 """
 import copy
 import os
