@@ -23,6 +23,7 @@ CASES = [
     (3, 2, 4, 9, 12, (3, 3), (2, 3), (2, 1), (2, 1), 2, False),
     (4, 4, 4, 8, 8, (4, 4), 1, "same", 1, 1, True),      # asymmetric pads
     (3, 4, 8, 9, 7, (2, 3), 1, "same", (2, 3), 4, True),
+    (3, 6, 4, 8, 7, (3, 3), 1, (2, 1), (1, 2), 2, True),  # input grad as a grouped conv
     (4, 6, 16, 12, 12, (5, 5), 1, 0, 1, 1, True),        # LeNet's second layer
     (3, 1, 6, 28, 28, (5, 5), 1, 0, 1, 1, False),        # LeNet's first layer
     (3, 4, 8, 9, 7, (1, 1), 1, 0, 1, 1, True),
