@@ -9,20 +9,19 @@ order is free (``reassoc``, so they vectorize), which changes them only by round
 import numba
 import numpy as np
 
-from .pool import threaded
-
-_jit = dict(cache=True, nogil=True, parallel=True, fastmath={"reassoc", "contract"})
+# One thread, for the reasons given in pool.py.
+_jit = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
 
 @numba.njit(**_jit)
-def _channel_stats(x):
+def channel_stats(x):
     """Per-channel mean and biased variance (float64) of ``x`` (N, C, L). Each plane's own
     mean and sum of squared deviations (two passes over a plane still in cache), merged
     over the planes with Chan et al.'s pairwise update: no cancellation when |mean| >> std."""
     N, C, L = x.shape
     mean = np.empty(C, dtype=np.float64)
     var = np.empty(C, dtype=np.float64)
-    for c in numba.prange(C):
+    for c in range(C):
         m = 0.0
         m2 = 0.0
         for n in range(N):
@@ -45,10 +44,10 @@ def _channel_stats(x):
 
 
 @numba.njit(**_jit)
-def _normalize(x, mean, scale, shift, y):
+def normalize(x, mean, scale, shift, y):
     """``y = (x - mean) * scale + shift``, per channel, for ``x`` and ``y`` (N, C, L)."""
     N, C, L = x.shape
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         c = p % C
         xp, yp = x[p // C, c], y[p // C, c]
         m, a, b = mean[c], scale[c], shift[c]
@@ -57,12 +56,12 @@ def _normalize(x, mean, scale, shift, y):
 
 
 @numba.njit(**_jit)
-def _grad_sums(g, x, mean):
+def grad_sums(g, x, mean):
     """Per channel (float64): the sum of ``g`` and of ``g * (x - mean)``."""
     N, C, L = x.shape
     sum_g = np.empty(C, dtype=np.float64)
     sum_gx = np.empty(C, dtype=np.float64)
-    for c in numba.prange(C):
+    for c in range(C):
         m = mean[c]
         s = 0.0
         t = 0.0
@@ -77,18 +76,13 @@ def _grad_sums(g, x, mean):
 
 
 @numba.njit(**_jit)
-def _grad_input(g, x, mean, a, b, d, gx):
+def grad_input(g, x, mean, a, b, d, gx):
     """``gx = a * g - b * (x - mean) - d``, per channel, for (N, C, L) arrays."""
     N, C, L = x.shape
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         c = p % C
         gp, xp, op = g[p // C, c], x[p // C, c], gx[p // C, c]
         m, ac, bc, dc = mean[c], a[c], b[c], d[c]
         for i in range(L):
             op[i] = ac * gp[i] - bc * (xp[i] - m) - dc
 
-
-channel_stats = threaded(_channel_stats)
-normalize = threaded(_normalize)
-grad_sums = threaded(_grad_sums)
-grad_input = threaded(_grad_input)

@@ -2,31 +2,21 @@
 
 The NumPy path in ``ember/ops/pooling.py`` pads a copy of the input and makes one strided
 pass per kernel offset; here every window is read once, straight from the unpadded input
-(offsets that fall in the padding are skipped), and the planes are split between threads.
+(offsets that fall in the padding are skipped).
 Max pooling records the same thing as the NumPy path: per output, the offset ``i * kw + j``
 in the window of its maximum, so ``max_pool2d_indices`` and the backward read it alike.
 """
 import numba
 import numpy as np
 
-from .._threads import get_num_threads
-
-_jit = dict(cache=True, nogil=True, parallel=True)
-
-
-def threaded(kernel):
-    """``kernel`` run on as many threads as ember gives BLAS (``ember/_threads.py``): one
-    while the machine has no idle core, where a second thread mostly waits for a
-    descheduled one (measured under a load average of 3.5 on 2 cores: a max pool that took
-    2.3 ms on one thread took 8 ms on two)."""
-    def run(*args):
-        numba.set_num_threads(min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-        return kernel(*args)
-    run.__doc__ = kernel.__doc__
-    return run
+# One thread (no parallel=True): on a busy 2-core machine a second numba thread made these
+# layers up to 20x slower (it waits for a descheduled core), parallel compilation took 3x
+# as long (22 s against 7 s per dtype), and on one thread each layer already runs in about
+# half of PyTorch's single-threaded time (max pool, batch norm).
+_jit = dict(cache=True, nogil=True)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_jit)
 def _inside(O, size, kernel, stride, pad, dilation):
     """Per output position along one axis: the range [lo, hi) of kernel offsets whose
     element lies inside the input (computed once, not per window: no divisions there)."""
@@ -39,7 +29,7 @@ def _inside(O, size, kernel, stride, pad, dilation):
     return lo, hi
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(inline="always", **_jit)
 def _window_max(xp, h0, w0, i0, i1, j0, j1, kw, dh, dw, nan_rule):
     """Maximum of the window at (h0, w0) over offsets [i0, i1) x [j0, j1), and its offset.
     As PyTorch: the first element starts, a later one takes over when greater (ties keep
@@ -58,14 +48,14 @@ def _window_max(xp, h0, w0, i0, i1, j0, j1, kw, dh, dw, nan_rule):
 
 
 @numba.njit(**_jit)
-def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
+def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
     """``out`` and ``arg`` (N, C, OH, OW) from ``x`` (N, C, H, W); ``nan_rule``: whether
     ``x`` holds NaNs (PyTorch's rule for them costs a third of the time)."""
     N, C, H, W = x.shape
     OH, OW = out.shape[2], out.shape[3]
     ilo, ihi = _inside(OH, H, kh, sh, ph, dh)
     jlo, jhi = _inside(OW, W, kw, sw, pw, dw)
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         xp, op, ap = x[p // C, p % C], out[p // C, p % C], arg[p // C, p % C]
         for oh in range(OH):
             h0 = oh * sh - ph
@@ -83,7 +73,7 @@ def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
 
 
 @numba.njit(**_jit)
-def _max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
+def max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
     """``dx`` (N, C, H, W), overwritten: each output's gradient added at its maximum."""
     N, C, OH, OW = g.shape
     # Row and column offset of each window offset k = i * kw + j.
@@ -92,7 +82,7 @@ def _max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
     for k in range(kh * kw):
         kdh[k] = (k // kw) * dh
         kdw[k] = (k % kw) * dw
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         gp, ap, dp = g[p // C, p % C], arg[p // C, p % C], dx[p // C, p % C]
         dp[:] = 0
         for oh in range(OH):
@@ -103,12 +93,12 @@ def _max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
 
 
 @numba.njit(**_jit)
-def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
+def avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
     """``out`` (N, C, OH, OW): each window's in-bounds sum (padding adds zeros) over
     ``div[oh, ow]``."""
     N, C, H, W = x.shape
     OH, OW = out.shape[2], out.shape[3]
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         xp, op = x[p // C, p % C], out[p // C, p % C]
         for oh in range(OH):
             h0 = oh * sh - ph
@@ -130,12 +120,12 @@ def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
 
 
 @numba.njit(**_jit)
-def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
+def avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
     """``dx`` (N, C, H, W), overwritten: each output's gradient over its divisor, added to
     every in-bounds element of its window."""
     N, C, OH, OW = g.shape
     H, W = dx.shape[2], dx.shape[3]
-    for p in numba.prange(N * C):
+    for p in range(N * C):
         gp, dp = g[p // C, p % C], dx[p // C, p % C]
         dp[:] = 0
         for oh in range(OH):
@@ -146,8 +136,3 @@ def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx):
                 for h in range(max(h0, 0), min(h0 + kh, H)):
                     for w in range(max(w0, 0), min(w0 + kw, W)):
                         dp[h, w] += v
-
-max_pool_forward = threaded(_max_pool_forward)
-max_pool_backward = threaded(_max_pool_backward)
-avg_pool_forward = threaded(_avg_pool_forward)
-avg_pool_backward = threaded(_avg_pool_backward)
