@@ -26,7 +26,7 @@ column matrix and product small enough to stay in cache: per block one (grouped)
 and the kernels in ``ember._kernels.conv`` do the padding, gather, scatter and NCHW moves,
 each as one loop nest. The exact output grid is used (junk columns would cost the products
 more than the longer runs save the copies). With more than one thread (``ember._threads``)
-the blocks are split between threads, each running the whole chain with one BLAS thread, so
+the blocks are shared among threads, each running the whole chain with one BLAS thread, so
 the copies run in parallel too. The results agree with the NumPy path up to float rounding
 (the tests compare them).
 """
@@ -273,6 +273,9 @@ def _col2im(gT, w, xshape, stride, pads, dilation, groups, OH, OW, R):
 # least enough for _MIN_COLUMNS product columns (narrower products run BLAS below speed).
 _BLOCK_BYTES = 1 << 20
 _MIN_COLUMNS = 512
+# The blocks are grouped into this many runs (fewer if there are fewer blocks), which
+# threads take in turn: see _run_blocks.
+_CHUNKS = 8
 
 
 def _kernels_for(a):
@@ -298,13 +301,18 @@ class _Plan:
         self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
         nb = max(_BLOCK_BYTES // per_sample, -(-_MIN_COLUMNS // self.L), 1)
-        # Split between threads only where BLAS can be held to one thread per product (so
-        # not when the user's OMP/OPENBLAS_NUM_THREADS leave it alone); each gets a block.
+        # At least a block per core; the blocks depend on the machine, not on the thread
+        # count, so neither do the results.
+        self.nb = min(nb, -(-N // _threads._CORES))
+        blocks = [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
+        # Runs of consecutive blocks, the unit a thread takes (see _run_blocks).
+        n = min(len(blocks), _CHUNKS)
+        self.chunks = [blocks[len(blocks) * i // n: len(blocks) * (i + 1) // n]
+                       for i in range(n)]
+        # Threads only where BLAS can be held to one thread per product (so not when the
+        # user's OMP/OPENBLAS_NUM_THREADS leave it alone).
         threads = _threads.get_num_threads() if _threads._controllers() else 1
-        self.threads = max(1, min(threads, N))
-        self.nb = min(nb, -(-N // self.threads))
-        self.blocks = [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
-        self.threads = min(self.threads, len(self.blocks))
+        self.threads = max(1, min(threads, n))
 
     def buffers(self, dtype, *rows):
         """Scratch for one thread: the padded block, and a (rows, block columns) matrix for
@@ -318,27 +326,37 @@ _pool = [None, 0, None]
 
 
 def _run_blocks(plan, work):
-    """``work(blocks)`` for each thread's share of ``plan.blocks``; the list of results.
+    """``[work(chunk) for chunk in plan.chunks]``, the chunks shared among threads.
 
-    Two or more threads split the blocks, each running its products on one BLAS thread:
-    the blocks' products are small, and OpenBLAS splitting each one over two threads
-    synchronizes them per product (and stalls badly when a core is busy elsewhere)."""
+    With two or more threads, each takes the next chunk not yet taken until none is left,
+    so a thread slowed down (a core busy elsewhere for a while) takes fewer; each runs its
+    products on one BLAS thread: the blocks' products are small, and OpenBLAS splitting each
+    one over two threads synchronizes them per product (and stalls badly when a core is
+    busy). The results come back in the chunks' order whoever computed them, so a sum over
+    them (the weight gradient) is the same, bit for bit, for any thread count."""
     T = plan.threads
     if T == 1:
         with _threads.blas_threads():
-            return [work(plan.blocks)]
-    share = -(-len(plan.blocks) // T)
-    parts = [plan.blocks[i:i + share] for i in range(0, len(plan.blocks), share)]
-    if _pool[2] != os.getpid() or _pool[1] < len(parts) - 1:
-        _pool[:] = [concurrent.futures.ThreadPoolExecutor(len(parts) - 1, "ember-conv"),
-                    len(parts) - 1, os.getpid()]
+            return [work(chunk) for chunk in plan.chunks]
+    results = [None] * len(plan.chunks)
+    todo = iter(range(len(plan.chunks)))  # shared: next() on it is atomic (GIL)
+
+    def drain():
+        for i in todo:
+            results[i] = work(plan.chunks[i])
+
+    if _pool[2] != os.getpid() or _pool[1] < T - 1:
+        _pool[:] = [concurrent.futures.ThreadPoolExecutor(T - 1, "ember-conv"), T - 1,
+                    os.getpid()]
     with _one_blas_thread():
-        futures = [_pool[0].submit(work, part) for part in parts[1:]]
+        futures = [_pool[0].submit(drain) for _ in range(T - 1)]
         try:
-            first = work(parts[0])
+            drain()
         finally:
             concurrent.futures.wait(futures)
-    return [first] + [f.result() for f in futures]
+    for f in futures:
+        f.result()  # re-raises a worker's exception
+    return results
 
 
 @contextlib.contextmanager
@@ -400,7 +418,7 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
         gx = np.empty(xshape, dtype=g.dtype)
 
     def work(blocks):
-        """This thread's share: gx written in place; its parts of gw and gb returned."""
+        """gx for these blocks written in place; their parts of gw and gb returned."""
         xp, cols, gprod = p.buffers(g.dtype, p.K, O)
         gw = np.zeros(wg.shape, dtype=g.dtype) if need_w else None
         gw_block = np.empty_like(gw) if need_w else None

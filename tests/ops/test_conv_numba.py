@@ -146,3 +146,17 @@ def test_create_graph_treats_conv_gradient_as_constant_on_both_paths():
     assert got[1] == want[1]
     assert_close(got[2], want[2])
     assert_close(got[2], got[0])       # d(gx * x)/dx with gx constant
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[1], CASES[6]], ids=IDS[:2] + IDS[6:7])
+def test_same_bits_for_any_thread_count(monkeypatch, case):
+    """Threads take chunks of blocks in any order, but the weight gradient is summed in
+    the chunks' order: one thread and two give the same bits."""
+    x, w, b, args = _arrays(case, np.float32)
+    runs = []
+    for threads in (1, 2):
+        monkeypatch.setattr(_threads, "_user", threads)
+        runs.append(_run(x, w, b, *args)[0])
+    for a, e in zip(*runs):
+        if a is not None:
+            np.testing.assert_array_equal(a, e)
