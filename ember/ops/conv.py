@@ -27,7 +27,8 @@ and the kernels in ``ember._kernels.conv`` do the padding, gather, scatter and N
 each as one loop nest. The exact output grid is used (junk columns would cost the products
 more than the longer runs save the copies). With more than one thread (``ember._threads``)
 the blocks are shared among threads, each running the whole chain with one BLAS thread, so
-the copies run in parallel too. The results agree with the NumPy path up to float rounding
+the copies run in parallel too. The input gradient takes the same two routes as above: a
+(blocked) convolution of the output gradient for stride 1 and O <= C, else the scatter. The results agree with the NumPy path up to float rounding
 (the tests compare them).
 """
 import concurrent.futures
