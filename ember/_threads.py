@@ -76,14 +76,27 @@ def set_num_threads(n):
     _user = n
 
 
+def cores():
+    """The cores this process may run on."""
+    return _CORES
+
+
+def controllable():
+    """Whether ember can set BLAS's thread count (threadpoolctl present, and no
+    OMP/OPENBLAS/MKL_NUM_THREADS of the user's to respect)."""
+    return bool(_controllers())
+
+
 @contextlib.contextmanager
-def blas_threads():
-    """Run the enclosed BLAS calls with ``get_num_threads()`` threads, then restore."""
+def blas_threads(n=None):
+    """Run the enclosed BLAS calls with ``n`` threads (default ``get_num_threads()``),
+    then restore the previous count."""
     libs = _controllers()
     if not libs:
         yield
         return
-    n = get_num_threads()
+    if n is None:
+        n = get_num_threads()
     before = [lib.num_threads for lib in libs]
     changed = [n != b for b in before]
     for lib, c in zip(libs, changed):

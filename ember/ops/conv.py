@@ -32,7 +32,6 @@ the copies run in parallel too. The input gradient takes the same two routes as 
 (the tests compare them).
 """
 import concurrent.futures
-import contextlib
 import os
 import threading
 
@@ -304,7 +303,7 @@ class _Plan:
         nb = max(_BLOCK_BYTES // per_sample, -(-_MIN_COLUMNS // self.L), 1)
         # At least a block per core; the blocks depend on the machine, not on the thread
         # count, so neither do the results.
-        self.nb = min(nb, -(-N // _threads._CORES))
+        self.nb = min(nb, -(-N // _threads.cores()))
         blocks = [(n0, min(self.nb, N - n0)) for n0 in range(0, N, self.nb)]
         # Runs of consecutive blocks, the unit a thread takes (see _run_blocks).
         n = min(len(blocks), _CHUNKS)
@@ -312,7 +311,7 @@ class _Plan:
                        for i in range(n)]
         # Threads only where BLAS can be held to one thread per product (so not when the
         # user's OMP/OPENBLAS_NUM_THREADS leave it alone).
-        threads = _threads.get_num_threads() if _threads._controllers() else 1
+        threads = _threads.get_num_threads() if _threads.controllable() else 1
         self.threads = max(1, min(threads, n))
 
     def buffers(self, dtype, *rows):
@@ -349,7 +348,7 @@ def _run_blocks(plan, work):
     if _pool[2] != os.getpid() or _pool[1] < T - 1:
         _pool[:] = [concurrent.futures.ThreadPoolExecutor(T - 1, "ember-conv"), T - 1,
                     os.getpid()]
-    with _one_blas_thread():
+    with _threads.blas_threads(1):
         futures = [_pool[0].submit(drain) for _ in range(T - 1)]
         try:
             drain()
@@ -358,19 +357,6 @@ def _run_blocks(plan, work):
     for f in futures:
         f.result()  # re-raises a worker's exception
     return results
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    libs = _threads._controllers()
-    before = [lib.num_threads for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(libs, before):
-            lib.set_num_threads(n)
 
 
 def _blocked_forward(k, x, w, b, stride, pads, dilation, groups):
