@@ -98,12 +98,26 @@ class MaxPool2d(Function):
         out = _window(xp, 0, 0, OH, OW, stride, dilation).copy()
         arg = np.zeros(out.shape, dtype=arg_type)
         nan_rule = _has_nan(x)
+        # Where the input itself holds the fill value, a window's maximum may tie with its
+        # padding; PyTorch then points at the first element inside the input. Track, per
+        # window, whether the maximum so far is padding (only in that rare case).
+        inside = None
+        if xp is not x and bool((x == fill).any()):
+            inside = np.zeros(xp.shape[2:], dtype=bool)[None, None]
+            (pt, _), (pl, _) = pads_h, pads_w
+            inside[..., pt: pt + x.shape[2], pl: pl + x.shape[3]] = True
+            in_pad = ~_window(inside, 0, 0, OH, OW, stride, dilation)
+            in_pad = np.broadcast_to(in_pad, out.shape).copy()
         take = np.empty(out.shape, dtype=bool)
         for k in range(1, kh * kw):
             v = _window(xp, k // kw, k % kw, OH, OW, stride, dilation)
             np.greater(v, out, out=take)
             if nan_rule:
                 take |= np.isnan(v)
+            if inside is not None:
+                here = _window(inside, k // kw, k % kw, OH, OW, stride, dilation)
+                take |= (v == out) & in_pad & here
+                np.copyto(in_pad, ~here, where=take)
             np.copyto(out, v, where=take)
             np.copyto(arg, k, where=take)
         ctx.arg = arg

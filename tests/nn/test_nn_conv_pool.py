@@ -229,3 +229,29 @@ def test_max_pool_keeps_float32_and_sends_tie_gradient_to_first():
     y.sum().backward()
     assert y.dtype == ember.float32
     np.testing.assert_array_equal(x.grad.numpy().ravel(), [1, 0, 0, 0])
+
+
+@pytest.mark.parametrize("numpy_path", [False, True])
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2, stride=1, padding=1),
+                                    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+def test_max_pool_window_of_padding_and_minus_inf_points_inside(kwargs, numpy_path):
+    """A window whose real elements are all -inf ties with its padding: PyTorch points at the
+    first element inside the input, so the gradient reaches the input."""
+    torch = pytest.importorskip("torch")
+    from ember import _numba
+    x = np.array([[[[-np.inf, 1.0, -np.inf], [-np.inf, -np.inf, 2.0], [-np.inf] * 3]]],
+                 dtype=np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.max_pool2d(xt, return_indices=True, **kwargs)
+    yt.sum().backward()
+    xe = ember.tensor(x, requires_grad=True)
+    if numpy_path:
+        with _numba.disabled():
+            ye, ie = F.max_pool2d(xe, return_indices=True, **kwargs)
+            ye.sum().backward()
+    else:
+        ye, ie = F.max_pool2d(xe, return_indices=True, **kwargs)
+        ye.sum().backward()
+    np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(ie.numpy(), it.numpy())
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
