@@ -53,7 +53,7 @@ def parse_value(text):
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
-        pass
+        pass  # not a literal: a comma-separated tuple, or the text itself
     if "," in text:
         return tuple(parse_value(part) for part in text.split(","))
     return text

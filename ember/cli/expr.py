@@ -32,7 +32,7 @@ _MAX_LENGTH = 500
 
 
 class ExpressionError(ValueError):
-    pass
+    """An expression the command line refuses (not arithmetic in x1, x2, or too long)."""
 
 
 def _describe(node):

@@ -24,7 +24,8 @@ class Parameter(Tensor):
         return p
 
     def __init__(self, data=None, requires_grad=True):
-        pass
+        """Everything is done in ``__new__`` (the Parameter *is* the wrapped tensor);
+        Tensor's ``__init__``, which would parse ``data`` again, must not run."""
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -320,6 +320,8 @@ def amin(input, dim=(), keepdim=False):
 
 def _arg(find, input, dim, keepdim):
     a = input._data
+    if a.dtype == np.bool_:  # PyTorch refuses bool here (max/min with a dim are fine)
+        raise RuntimeError(f"{find.__name__}(): does not support bool input")
     if dim is None:
         out = find(a.reshape(-1))
         if keepdim:
