@@ -241,25 +241,13 @@ def train_ch7(optimizer_fn, states, hyperparams, features, labels, batch_size=10
         with ember.no_grad():
             return loss(net(features, w, b), labels).mean().item()
 
-    ls = [eval_loss()]
-    data_iter = _data.DataLoader(_data.TensorDataset(features, labels), batch_size,
-                                 shuffle=True)
-    timer = Timer()
-    for epoch in range(num_epochs):
-        timer.start()
-        with _epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
-            for batch_i, (X, y) in enumerate(data_iter):
-                l = loss(net(X, w, b), y).mean()
-                _zero_grads([w, b])
-                l.backward()
-                optimizer_fn([w, b], states, hyperparams)
-                if (batch_i + 1) * batch_size % 100 == 0:
-                    ls.append(eval_loss())
-                bar.update()
-        timer.stop()
-    print(f"loss: {ls[-1]:f}, {timer.avg():f} sec per epoch")
-    _plot_loss_curve(ls, num_epochs)
-    return ls
+    def step(X, y):
+        l = loss(net(X, w, b), y).mean()
+        _zero_grads([w, b])
+        l.backward()
+        optimizer_fn([w, b], states, hyperparams)
+
+    return _airfoil_loop(step, eval_loss, features, labels, batch_size, num_epochs)
 
 
 def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams, features, labels, batch_size=10,
@@ -275,6 +263,18 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams, features, labels, bat
         with ember.no_grad():
             return loss(net(features).view(-1), labels).item() / 2
 
+    def step(X, y):
+        l = loss(net(X).view(-1), y) / 2  # half the MSE, as squared_loss in train_ch7
+        optimizer.zero_grad()
+        l.backward()
+        optimizer.step()
+
+    return _airfoil_loop(step, eval_loss, features, labels, batch_size, num_epochs)
+
+
+def _airfoil_loop(step, eval_loss, features, labels, batch_size, num_epochs):
+    """The loop train_ch7 and train_pytorch_ch7 share: shuffled minibatches, ``step(X, y)``
+    on each, the whole-data loss recorded every 100 examples, then printed and plotted."""
     ls = [eval_loss()]
     data_iter = _data.DataLoader(_data.TensorDataset(features, labels), batch_size,
                                  shuffle=True)
@@ -283,11 +283,7 @@ def train_pytorch_ch7(optimizer_fn, optimizer_hyperparams, features, labels, bat
         timer.start()
         with _epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for batch_i, (X, y) in enumerate(data_iter):
-                # Half the MSE, to match squared_loss's 1/2 in train_ch7.
-                l = loss(net(X).view(-1), y) / 2
-                optimizer.zero_grad()
-                l.backward()
-                optimizer.step()
+                step(X, y)
                 if (batch_i + 1) * batch_size % 100 == 0:
                     ls.append(eval_loss())
                 bar.update()
