@@ -105,10 +105,15 @@ def resnet_block(in_channels, out_channels, num_residuals, first_block=False):
 def resnet18(num_classes=10, in_channels=1):
     """The book's slightly modified ResNet-18 for small images (a 3x3 stem without the max
     pooling; the version of the multi-GPU chapters)."""
-    net = nn.Sequential(
+    return resnet18_from_stem(nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1),
         nn.BatchNorm2d(64),
-        nn.ReLU())
+        nn.ReLU()), num_classes)
+
+
+def resnet18_from_stem(net, num_classes):
+    """ResNet-18's body on a stem ``net`` that gives 64 channels: four stages of two
+    residual blocks (64, 128, 256, 512 channels), global average pooling, a linear layer."""
     net.add_module("resnet_block1", resnet_block(64, 64, 2, first_block=True))
     net.add_module("resnet_block2", resnet_block(64, 128, 2))
     net.add_module("resnet_block3", resnet_block(128, 256, 2))

@@ -1,7 +1,7 @@
 """ResNet-18 as the book builds it for Fashion-MNIST (chapter "ResNet")."""
 from ember import nn
 
-from ..d2l.models import FlattenLayer, GlobalAvgPool2d, resnet_block
+from ..d2l.models import resnet18_from_stem
 
 
 def resnet18(num_classes=10, in_channels=1, input_size=96):
@@ -10,14 +10,7 @@ def resnet18(num_classes=10, in_channels=1, input_size=96):
     pooling and a linear layer. The book feeds it 96x96 images; thanks to the global
     pooling any size works, so ``input_size`` (there for the registry's common signature)
     changes nothing."""
-    net = nn.Sequential(
+    return resnet18_from_stem(nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3),
         nn.BatchNorm2d(64), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-    net.add_module("resnet_block1", resnet_block(64, 64, 2, first_block=True))
-    net.add_module("resnet_block2", resnet_block(64, 128, 2))
-    net.add_module("resnet_block3", resnet_block(128, 256, 2))
-    net.add_module("resnet_block4", resnet_block(256, 512, 2))
-    net.add_module("global_avg_pool", GlobalAvgPool2d())
-    net.add_module("fc", nn.Sequential(FlattenLayer(), nn.Linear(512, num_classes)))
-    return net
+        nn.MaxPool2d(kernel_size=3, stride=2, padding=1)), num_classes)

@@ -130,7 +130,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if unbatched:
         input = input.unsqueeze(0)
     if weight.ndim != 4:
-        raise RuntimeError(f"weight should have at least three dimensions")
+        raise RuntimeError("weight should have at least three dimensions")
     if bias is not None and input.dtype != bias.dtype:
         raise RuntimeError(f"Input type ({_type_word(input.dtype)}) and bias type "
                            f"({_type_word(bias.dtype)}) should be the same")
@@ -360,7 +360,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return _nn.GELU.apply(input, approximate)
 
 
@@ -395,23 +395,22 @@ def _dim(dim, ndim):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
-    if dim is None:
-        dim = _softmax_dim(input.ndim)
-    if input.ndim == 0:
-        return _nn.Softmax.apply(input.reshape(1), 0).reshape(())
-    return _nn.Softmax.apply(input, _dim(dim, input.ndim))
+    return _normalize_over(_nn.Softmax, input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _normalize_over(_nn.LogSoftmax, input, dim, dtype)
+
+
+def _normalize_over(op, input, dim, dtype):
+    """softmax / log_softmax: PyTorch's dtype and implicit-dim rules, 0-d as one element."""
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.ndim)
     if input.ndim == 0:
-        return _nn.LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return _nn.LogSoftmax.apply(input, _dim(dim, input.ndim))
+        return op.apply(input.reshape(1), 0).reshape(())
+    return op.apply(input, _dim(dim, input.ndim))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):

@@ -262,7 +262,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         shape = _size((size,) if isinstance(size, int) else (size,))
         np_dtype = _float_dtype(dtype)
     if np.any(np.asarray(s) < 0):
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     z = g.standard_normal(shape, dtype=np.float32 if np_dtype == np.float32 else np.float64)
     arr = (z * s + m).astype(np_dtype, copy=False)
     return _finish(arr, requires_grad)

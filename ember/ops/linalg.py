@@ -137,9 +137,9 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     if input._data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if input._data.shape[0] != mat2._data.shape[0]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
