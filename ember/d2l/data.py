@@ -1,16 +1,14 @@
 """Data helpers of the book: synthetic regression data, array loaders, Fashion-MNIST, and
 the airfoil self-noise data of the optimization chapter (with the book's data hub)."""
-import hashlib
 import os
-import tempfile
 import urllib.error
-import urllib.request
 import warnings
 
 import numpy as np
 
 import ember
 from ember.utils import data as _data
+from ember.utils._download import fetch_verified, file_digest
 from ember import vision as _vision
 
 DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
@@ -87,37 +85,6 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None):
                              num_workers=get_dataloader_workers()))
 
 
-def _sha1(path):
-    h = hashlib.sha1(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fetch(url, dest, sha1, timeout=30):
-    """Download ``url`` to ``dest`` atomically, verifying ``sha1``: the file appears whole
-    and correct, or not at all."""
-    folder = os.path.dirname(dest)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=os.path.basename(dest))
-    try:
-        h = hashlib.sha1(usedforsecurity=False)
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            for chunk in iter(lambda: r.read(1 << 20), b""):
-                h.update(chunk)
-                f.write(chunk)
-        if h.hexdigest() != sha1:
-            raise RuntimeError(f"checksum mismatch for {url}: got SHA-1 {h.hexdigest()}, "
-                               f"expected {sha1}")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the data is not
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
-
-
 def download(name, cache_dir=None, data_dir=None):
     """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
 
@@ -139,13 +106,13 @@ def download(name, cache_dir=None, data_dir=None):
         for path in (os.path.join(d, fname), os.path.join(d, name, fname)):
             looked.append(path)
             if os.path.isfile(path):
-                if _sha1(path) == sha1:
+                if file_digest(path, "sha1") == sha1:
                     return path
                 warnings.warn(f"{path} does not match the SHA-1 of {name!r} "
                               f"({sha1}); not using it")
     dest = os.path.join(cache, fname)
     try:
-        return _fetch(url, dest, sha1)
+        return fetch_verified(url, dest, "sha1", sha1)
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         raise RuntimeError(
             f"{fname} ({name!r}) not found; looked in:\n  " + "\n  ".join(looked)

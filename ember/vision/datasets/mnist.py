@@ -19,16 +19,14 @@ images; ember has no PIL dependency). ``transforms.ToTensor()`` turns them into 
 (uint8 N x H x W) and ``.targets`` (int64 N) are read-only tensors: the decoded files are
 cached and shared by every dataset object made from them.
 """
-import hashlib
 import os
-import tempfile
 import threading
 import urllib.error
-import urllib.request
 
 import numpy as np
 
 import ember
+from ...utils._download import fetch_verified
 from ...utils.data.dataset import Dataset
 from .. import transforms as _transforms
 from .idx import IDXError, read_idx
@@ -55,34 +53,6 @@ def _load(path):
             _cache.pop(next(iter(_cache)))
         _cache[key] = arr
     return arr
-
-
-def _md5(path):
-    h = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def download_url(url, dest, md5, timeout=30):
-    """Fetch ``url`` into ``dest`` atomically, verifying ``md5``; the file appears only whole."""
-    folder = os.path.dirname(dest) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=os.path.basename(dest))
-    try:
-        h = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            for chunk in iter(lambda: r.read(1 << 20), b""):
-                h.update(chunk)
-                f.write(chunk)
-        if h.hexdigest() != md5:
-            raise RuntimeError(f"checksum mismatch for {url}: got MD5 {h.hexdigest()}, "
-                               f"expected {md5}")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 class MNIST(Dataset):
@@ -161,7 +131,7 @@ class MNIST(Dataset):
                 dest = os.path.join(self.raw_folder, n + ".gz")
                 for mirror in self.mirrors:
                     try:
-                        download_url(mirror + n + ".gz", dest, md5s[n + ".gz"])
+                        fetch_verified(mirror + n + ".gz", dest, "md5", md5s[n + ".gz"])
                         break
                     except (urllib.error.URLError, OSError, RuntimeError) as e:
                         failures.append(f"{mirror}{n}.gz: {e}")
