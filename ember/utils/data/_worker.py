@@ -215,9 +215,11 @@ def _single_threaded_blas():
 def worker_loop(make_fetcher, index_queue, result_queue, seed, init_fn, worker_id,
                 num_workers, dataset, prefix, slots, parent_pid):
     global _worker_info
-    # Exiting must not wait for the result pipe to drain: the main process may be gone or
-    # shutting down, and then nobody wants what is unsent.
-    result_queue.cancel_join_thread()
+    # A worker that exits normally finishes writing what it has queued (the queue's feeder
+    # thread is joined): cut short, a half-written message would leave the main process's
+    # shutdown drain blocked forever on the rest of it. Exiting cannot hang on that: the
+    # main process drains while it waits and terminates a worker only after its last read,
+    # and if the main process is gone the write fails at once.
     _single_threaded_blas()
     ember.manual_seed(seed)
     np.random.seed(seed % 2**32)
