@@ -46,33 +46,45 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        tensor_type = _Tensor[0]
-        arrays = [a._data if isinstance(a, tensor_type) else a for a in args]
-        ctx = object.__new__(cls)
-        if _grad_enabled[0]:
+        """Run the op on ``args`` (tensors and plain values) and return its result tensor,
+        recording a graph node when grad mode is on and an input requires grad."""
+        tensor_type, new = _Tensor
+        ctx = cls()  # cheaper than object.__new__(cls); a Function takes no arguments
+        # Plain loops, not comprehensions: on Python 3.11 each comprehension is a function
+        # call, and this is every op's path.
+        arrays = list(args)
+        record = False
+        i = 0
+        for a in args:
+            if isinstance(a, tensor_type):
+                arrays[i] = a._data
+                if a._requires_grad:
+                    record = True
+            i += 1
+        if record and _grad_enabled[0]:
+            needs = []
+            inputs = []
             for a in args:
                 if isinstance(a, tensor_type) and a._requires_grad:
-                    needs = tuple([isinstance(a, tensor_type) and a._requires_grad
-                                   for a in args])
-                    return cls._apply_recorded(ctx, args, arrays, needs)
+                    needs.append(True)
+                    inputs.append(a)
+                else:
+                    needs.append(False)
+                    inputs.append(None)
+            ctx.needs_input_grad = tuple(needs)
+            raw = out = cls.forward(ctx, *arrays)
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            ctx.inputs = tuple(inputs)
+            result = new(tensor_type, out, True, ctx)
+            if ctx._saved:
+                ctx._link_saved(args, raw, result)
+            return result
         ctx.needs_input_grad = (False,) * len(args)
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return _Tensor[1](tensor_type, out, False, None)
-
-    @classmethod
-    def _apply_recorded(cls, ctx, args, arrays, needs):
-        """``apply`` when the result needs a gradient: ``ctx`` becomes its grad_fn."""
-        ctx.needs_input_grad = needs
-        raw = out = cls.forward(ctx, *arrays)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
-        result = _Tensor[1](_Tensor[0], out, True, ctx)
-        if ctx._saved:
-            ctx._link_saved(args, raw, result)
-        return result
+        return new(tensor_type, out, False, None)
 
     # ----- saving what backward needs -------------------------------------------------
     def save_for_backward(self, *items):

@@ -296,21 +296,21 @@ _DIRECT_OPERANDS = (Tensor, float, int)
 
 
 def _operator(op, reflected=False):
-    """``self <op> other`` (or ``other <op> self``) straight to the op's Function when
-    ``other`` is a tensor or a Python number (the common case, and a third of a tiny op's
-    cost is the layers of the functional API: keyword defaults, operand checks, ``out=``);
-    anything else goes the functional way."""
-    apply, functional = op.apply, _OPERATOR_FUNCTIONS[op]
+    """``self <op> other`` (or ``other <op> self``) straight to the op's flat ``operate``
+    path when ``other`` is a tensor or a Python number (the common case: most of a tiny
+    op's cost was the layers of the functional API, its keyword defaults, operand checks
+    and ``out=``); anything else goes the functional way."""
+    operate, functional = op.operate, _OPERATOR_FUNCTIONS[op]
 
     if reflected:
         def method(self, other):
             if type(other) in _DIRECT_OPERANDS:
-                return apply(other, self)
+                return operate(other, self)
             return functional(_arg(other), self)
     else:
         def method(self, other):
             if type(other) in _DIRECT_OPERANDS:
-                return apply(self, other)
+                return operate(self, other)
             return functional(self, other)
     return method
 

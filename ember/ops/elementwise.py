@@ -10,7 +10,8 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..autograd.grad_mode import _enabled as _grad_enabled
+from ..tensor import Tensor, _new
 
 result_type = _dtype.result_type
 
@@ -88,7 +89,67 @@ def _call(ufunc, a, b):
 
 
 # ----- arithmetic ----------------------------------------------------------------------
-class Add(Function):
+def _harmless_divisor(b):
+    """Whether dividing by ``b`` cannot divide by zero or make 0/0, inf/inf (a finite
+    nonzero Python number), so the ``np.errstate`` guard, which costs more than a small
+    division itself, can be skipped."""
+    return (type(b) is int and b != 0) or (type(b) is float and b != 0 and math.isfinite(b))
+
+
+class _Arithmetic(Function):
+    """``+ - * /``. Besides ``apply`` each has ``operate``, the operators' way in: most of
+    the book's arithmetic is a float tensor with a tensor of its dtype or a Python number,
+    often on a handful of elements, where the general path's layers (argument unwrapping,
+    promotion, ``_link_saved``) cost several times the arithmetic. ``operate`` does that
+    case in one flat frame and leaves anything else to ``apply``, which also raises the
+    errors; both leave the same graph node behind."""
+
+    ufunc = None
+    saves_operands = False  # forward saves (a, b): Mul and Div
+    guarded = False  # the ufunc may warn (Div): only a harmless Python divisor is fast
+
+    @classmethod
+    def operate(cls, x, y):
+        """``x <op> y`` for Tensors and Python numbers, at least one a Tensor."""
+        if type(x) is float or type(x) is int:
+            a, b, xg, yg = x, y._data, False, y._requires_grad
+            fast = b.dtype.kind == "f" and not cls.guarded
+        elif type(y) is float or type(y) is int:
+            a, b, xg, yg = x._data, y, x._requires_grad, False
+            fast = a.dtype.kind == "f" and (not cls.guarded or _harmless_divisor(y))
+        else:
+            a, b, xg, yg = x._data, y._data, x._requires_grad, y._requires_grad
+            fast = a.dtype is b.dtype and a.dtype.kind == "f" and not cls.guarded
+        if not fast:
+            return cls.apply(x, y)
+        try:
+            out = cls.ufunc(a, b)
+        except ValueError:  # shapes that do not broadcast: apply says so in PyTorch's words
+            return cls.apply(x, y)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # 0-d operands give a NumPy scalar
+        if (xg or yg) and _grad_enabled[0]:
+            node = cls()
+            node.needs_input_grad = (xg, yg)
+            node.inputs = (x if xg else None, y if yg else None)
+            if cls.saves_operands:  # what apply's _link_saved would find
+                node._saved = (a, b)
+                if a is x:  # x is a number
+                    node._saved_refs = (None, y)
+                    node._saved_versions = ((1, y._vc, y._vc[0]),)
+                elif b is y:
+                    node._saved_refs = (x, None)
+                    node._saved_versions = ((0, x._vc, x._vc[0]),)
+                else:
+                    node._saved_refs = (x, y)
+                    node._saved_versions = ((0, x._vc, x._vc[0]), (1, y._vc, y._vc[0]))
+            return _new(Tensor, out, True, node)
+        return _new(Tensor, out, False, None)
+
+
+class Add(_Arithmetic):
+    ufunc = np.add
+
     @staticmethod
     def forward(ctx, a, b):
         return _binary_forward(np.add, a, b)
@@ -98,7 +159,9 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(_Arithmetic):
+    ufunc = np.subtract
+
     @staticmethod
     def forward(ctx, a, b):
         if isinstance(a, np.ndarray) and a.dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
@@ -112,7 +175,10 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(_Arithmetic):
+    ufunc = np.multiply
+    saves_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
@@ -129,14 +195,10 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-def _harmless_divisor(b):
-    """Whether dividing by ``b`` cannot divide by zero or make 0/0, inf/inf (a finite
-    nonzero Python number), so the ``np.errstate`` guard, which costs more than a small
-    division itself, can be skipped."""
-    return (type(b) is float or type(b) is int) and b != 0 and math.isfinite(b)
+class Div(_Arithmetic):
+    ufunc = np.true_divide
+    saves_operands = guarded = True
 
-
-class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b, floating=True)
