@@ -6,6 +6,8 @@ so the backward pass can tell when something it saved was overwritten. The opera
 (``+``, ``exp``, ``sum`` ...) are defined in ``ember.ops`` and attached to the class by
 ``ember.ops._methods``; this module holds what a tensor *is*.
 """
+import itertools
+
 import numpy as np
 
 from . import _dtype
@@ -427,6 +429,9 @@ class Tensor:
                 "operation.")
 
 
+_next_seq = itertools.count().__next__
+
+
 def _new(cls, data, requires_grad, grad_fn):
     """Every tensor is born here: storage, flags, and a fresh version counter."""
     t = object.__new__(cls)
@@ -434,6 +439,8 @@ def _new(cls, data, requires_grad, grad_fn):
     t._requires_grad = requires_grad
     t.grad = None
     t.grad_fn = grad_fn
+    if grad_fn is not None:
+        grad_fn._seq = _next_seq()  # its place in backward's order (autograd/engine.py)
     t._vc = [0]
     t._retains_grad = False
     t._hooks = None

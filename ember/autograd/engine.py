@@ -1,10 +1,16 @@
-"""The backward engine: one iterative walk of the graph in topological order.
+"""The backward engine: one iterative walk of the graph, latest node first.
 
-Nodes are counted first (how many consumers wait on each), then processed from the roots;
-a node runs once every consumer has handed it its gradient, so each backward runs exactly
-once and no recursion is involved (a 10,000-op chain is no problem). Gradients are NumPy
-arrays, or ember Tensors when ``create_graph=True`` so that the backward itself is recorded.
+Every graph node gets a sequence number when its output tensor is born (``tensor._new``),
+so a node's consumers all have larger numbers than the node itself. Running nodes in
+decreasing sequence order (a heap of the nodes that have received a gradient so far) is
+therefore a topological order: a node runs after every consumer has handed it its
+gradient, each backward runs exactly once, no recursion is involved (a 10,000-op chain is
+no problem) and no counting pass over the graph is needed, which is what PyTorch's engine
+does too. Gradients are NumPy arrays, or ember Tensors when ``create_graph=True`` so that
+the backward itself is recorded.
 """
+from heapq import heappop, heappush
+
 import numpy as np
 
 from . import function as _function
@@ -70,39 +76,21 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             prev = captured.get(id(leaf))
             captured[id(leaf)] = g if prev is None else prev + g
 
-    # 1. Count how many consumers each node has among the reachable part of the graph.
-    pending = {}
-    stack = []
-    for t in roots:
-        fn = t.grad_fn
-        if fn is not None and fn not in pending:
-            pending[fn] = 0
-            stack.append(fn)
-    while stack:
-        node = stack.pop()
-        for inp in node.inputs:
-            if inp is not None:
-                fn = inp.grad_fn
-                if fn is not None:
-                    if fn in pending:
-                        pending[fn] += 1
-                    else:
-                        pending[fn] = 1
-                        stack.append(fn)
-
-    # 2. Seed the roots, then run nodes as their last consumer finishes.
-    grads = {}
+    grads = {}  # node -> the gradient of its output gathered so far
+    heap = []   # (-sequence number, node) for every node in ``grads``
     for t, g in zip(roots, root_grads):
         if tensor_mode and isinstance(g, np.ndarray):
             g = tensor_type._wrap(g)
         fn = t.grad_fn
         if fn is None:
             deliver_leaf(t, g)
+        elif fn in grads:
+            grads[fn] = grads[fn] + g
         else:
-            prev = grads.get(fn)
-            grads[fn] = g if prev is None else prev + g
-    ready = [fn for fn in pending if pending[fn] == 0]
+            grads[fn] = g
+            heappush(heap, (-fn._seq, fn))
 
+    ndarray = np.ndarray
     prev_mode = grad_mode._enabled[0]
     prev_tensor_mode = _tensor_mode[0]
     grad_mode._enabled[0] = tensor_mode
@@ -110,49 +98,45 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     # The loop below is the hot path of every small training step (a linear regression
     # step is ~6 nodes), so the common case is written out inline: arrays, no hooks.
     try:
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
+        while heap:
+            node = heappop(heap)[1]
+            g = grads.pop(node)
             node_inputs = node.inputs
-            if g is None:
-                in_grads = (None,) * len(node_inputs)
+            if node._out_tensor is not None:
+                g = _node_output_hooks(node, g, tensor_mode, tensor_type)
+            if captured is not None and node in node_targets:
+                captured[id(node_targets[node])] = g
+            if tensor_mode:
+                in_grads = _call_backward_tensor_mode(node, g, tensor_type)
             else:
-                if node._out_tensor is not None:
-                    g = _node_output_hooks(node, g, tensor_mode, tensor_type)
-                if captured is not None and node in node_targets:
-                    captured[id(node_targets[node])] = g
-                if tensor_mode:
-                    in_grads = _call_backward_tensor_mode(node, g, tensor_type)
-                else:
-                    if type(g) is not np.ndarray:
-                        g = np.asarray(g)  # a sum of 0-d arrays is a NumPy scalar
-                    in_grads = node.backward(node, g)
-                    if type(in_grads) is not tuple:
-                        in_grads = (in_grads,)
-                if len(in_grads) != len(node_inputs):
-                    raise RuntimeError(
-                        f"function {node.name()} returned an incorrect number of gradients "
-                        f"(expected {len(node_inputs)}, got {len(in_grads)})")
+                if type(g) is not ndarray:
+                    g = np.asarray(g)  # a sum of 0-d arrays is a NumPy scalar
+                in_grads = node.backward(node, g)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+            if len(in_grads) != len(node_inputs):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients "
+                    f"(expected {len(node_inputs)}, got {len(in_grads)})")
             for inp, ig in zip(node_inputs, in_grads):
-                if inp is None:
+                if inp is None or ig is None:
                     continue
+                if not tensor_mode and type(ig) is not ndarray:
+                    ig = _as_array_any(ig)
+                data = inp._data
+                if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap, and
+                    ig = _fit(ig, inp)  # _fit compares properly
                 fn = inp.grad_fn
-                if ig is not None:
-                    if not tensor_mode and type(ig) is not np.ndarray:
-                        ig = _as_array_any(ig)
-                    data = inp._data
-                    if ig.shape != data.shape or ig.dtype != data.dtype:
-                        ig = _fit(ig, inp)
-                    if fn is None:
-                        deliver_leaf(inp, ig)
+                if fn is None:
+                    if captured is None and not inp._hooks:
+                        _accumulate(inp, ig, tensor_mode)
                     else:
-                        prev = grads.get(fn)
-                        grads[fn] = ig if prev is None else prev + ig
-                if fn is not None:
-                    left = pending[fn] - 1
-                    pending[fn] = left
-                    if left == 0:
-                        ready.append(fn)
+                        deliver_leaf(inp, ig)
+                elif fn in grads:
+                    grads[fn] = grads[fn] + ig
+                else:
+                    grads[fn] = ig
+                    heappush(heap, (-fn._seq, fn))
             if not retain_graph and node._saved:
                 node._release()
     finally:

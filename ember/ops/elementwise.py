@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
+from ._quiet import quiet
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..tensor import Tensor, _new
 
@@ -91,7 +92,7 @@ def _call(ufunc, a, b):
 # ----- arithmetic ----------------------------------------------------------------------
 def _harmless_divisor(b):
     """Whether dividing by ``b`` cannot divide by zero or make 0/0, inf/inf (a finite
-    nonzero Python number), so the ``np.errstate`` guard, which costs more than a small
+    nonzero Python number), so the ``quiet()`` guard, which costs as much as a small
     division itself, can be skipped."""
     return (type(b) is int and b != 0) or (type(b) is float and b != 0 and math.isfinite(b))
 
@@ -106,24 +107,28 @@ class _Arithmetic(Function):
 
     ufunc = None
     saves_operands = False  # forward saves (a, b): Mul and Div
-    guarded = False  # the ufunc may warn (Div): only a harmless Python divisor is fast
+    guarded = False  # the ufunc may warn (Div): run it quietly unless the divisor is harmless
 
     @classmethod
     def operate(cls, x, y):
         """``x <op> y`` for Tensors and Python numbers, at least one a Tensor."""
         if type(x) is float or type(x) is int:
             a, b, xg, yg = x, y._data, False, y._requires_grad
-            fast = b.dtype.kind == "f" and not cls.guarded
+            fast = b.dtype.kind == "f"
         elif type(y) is float or type(y) is int:
             a, b, xg, yg = x._data, y, x._requires_grad, False
-            fast = a.dtype.kind == "f" and (not cls.guarded or _harmless_divisor(y))
+            fast = a.dtype.kind == "f"
         else:
             a, b, xg, yg = x._data, y._data, x._requires_grad, y._requires_grad
-            fast = a.dtype is b.dtype and a.dtype.kind == "f" and not cls.guarded
+            fast = a.dtype is b.dtype and a.dtype.kind == "f"
         if not fast:
             return cls.apply(x, y)
         try:
-            out = cls.ufunc(a, b)
+            if cls.guarded and not _harmless_divisor(b):
+                with quiet():
+                    out = cls.ufunc(a, b)
+            else:
+                out = cls.ufunc(a, b)
         except ValueError:  # shapes that do not broadcast: apply says so in PyTorch's words
             return cls.apply(x, y)
         if type(out) is not np.ndarray:
@@ -205,7 +210,7 @@ class Div(_Arithmetic):
         ctx.save_for_backward(a, b)
         if _harmless_divisor(b):
             return np.true_divide(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             try:
                 return np.true_divide(a, b)
             except ValueError:
@@ -247,8 +252,8 @@ class Pow(Function):
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if exponent == 2 and a.dtype.kind == "f":
-            return np.square(a)  # the book's squared loss; squaring needs no errstate guard
-        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.square(a)  # the book's squared loss; squaring needs no quiet() guard
+        with quiet():
             return np.power(a, exponent).astype(a.dtype, copy=False)  # bool ** bool is bool
 
     @staticmethod
@@ -259,7 +264,7 @@ class Pow(Function):
             return g * 0, None
         if e == 2:
             return g * (2 * a), None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g * e * a ** (e - 1), None
 
 
@@ -271,7 +276,7 @@ class PowTensor(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             out = _call(np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -280,7 +285,7 @@ class PowTensor(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             ga = g * b * a ** (b - 1) if need_a else None
             gb = None
             if need_b:
@@ -294,7 +299,7 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return _call(np.floor_divide, a, b)
 
     @staticmethod
@@ -307,7 +312,7 @@ class Remainder(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return _call(np.remainder, a, b)
 
     @staticmethod
@@ -337,13 +342,13 @@ class _SlopeOfInput(Function):
     def forward(cls, ctx, a):
         a = _float_input(a)
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet():
             return cls.fn(a)
 
     @classmethod
     def backward(cls, ctx, g):
         (a,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g * cls.slope(a)
 
 
@@ -352,7 +357,7 @@ class _SlopeOfOutput(_SlopeOfInput):
 
     @classmethod
     def forward(cls, ctx, a):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet():
             out = cls.fn(_float_input(a))
         ctx.save_for_backward(out)
         return out
@@ -425,7 +430,7 @@ class Sign(Function):
 def _sigmoid_array(a, out=None):
     # 1 / (1 + exp(-a)) as PyTorch evaluates it: for very negative a, exp overflows to inf
     # and the result is exactly 0 (PyTorch prints 0.0000e+00 there, not a subnormal).
-    with np.errstate(over="ignore"):
+    with quiet():
         e = np.exp(-a)
     e += 1
     return np.divide(1, e, out=out)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _numba
 from ..autograd import Function
+from ._quiet import quiet
 from .elementwise import erf_array
 
 
@@ -408,7 +409,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, y, w):
-        with np.errstate(divide="ignore"):
+        with quiet():
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)
         loss = -(y * log_x + (1 - y) * log_1mx)
@@ -427,7 +428,7 @@ class BinaryCrossEntropy(Function):
             if w is not None:
                 gx = gx * w
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
+            with quiet():
                 gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
             if w is not None:
                 gy = gy * w
