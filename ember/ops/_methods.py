@@ -123,7 +123,8 @@ def _resize_into(out, result):
 
 def _unary(cls):
     def op(input, *, out=None):
-        return _out(cls.apply(input), out)
+        result = cls.apply(input)
+        return result if out is None else _out(result, out)
     op.__name__ = cls.__name__.lower()
     return op
 
@@ -315,6 +316,14 @@ def _operator(op, reflected=False):
     return method
 
 
+def _pow_operator(self, exponent):
+    """``self ** exponent``: a Python number exponent (``** 2`` of the squared loss) goes
+    straight to its Function, as ``_operator`` does for ``+ - * /``."""
+    if type(exponent) is int or type(exponent) is float:
+        return ew.Pow.apply(self, exponent)
+    return pow(self, exponent)
+
+
 def _compare(fn):
     def method(self, other):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
@@ -357,7 +366,7 @@ _METHODS = {
     "__itruediv__": _iop(inplace.div_),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
-    "__pow__": pow, "__rpow__": _reflected(pow), "__ipow__": _iop(inplace.pow_),
+    "__pow__": _pow_operator, "__rpow__": _reflected(pow), "__ipow__": _iop(inplace.pow_),
     "__matmul__": _matmul_op, "__rmatmul__": _reflected(_matmul_op),
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
     "__eq__": _compare(ew.eq), "__ne__": _compare(ew.ne), "__lt__": _compare(ew.lt),

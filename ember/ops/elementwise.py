@@ -246,7 +246,8 @@ class Pow(Function):
     def forward(ctx, a, exponent):
         if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
             exponent = exponent.item()
-        a, _ = _operands(a, exponent)
+        if a.dtype.kind != "f":  # a float tensor keeps its dtype: skip the promotion rules
+            a, _ = _operands(a, exponent)
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
@@ -325,10 +326,9 @@ class Remainder(Function):
 
 # ----- unary math ------------------------------------------------------------------------
 def _float_input(a):
-    """Math functions of integer tensors give the default float dtype, as in PyTorch."""
-    if a.dtype.kind != "f":
-        return a.astype(_dtype.default_float())
-    return a
+    """Math functions of integer tensors give the default float dtype, as in PyTorch
+    (callers check ``a.dtype.kind != "f"`` first: this is every math op's path)."""
+    return a.astype(_dtype.default_float())
 
 
 class _SlopeOfInput(Function):
@@ -340,7 +340,8 @@ class _SlopeOfInput(Function):
 
     @classmethod
     def forward(cls, ctx, a):
-        a = _float_input(a)
+        if a.dtype.kind != "f":
+            a = _float_input(a)
         ctx.save_for_backward(a)
         with quiet():
             return cls.fn(a)
@@ -357,8 +358,10 @@ class _SlopeOfOutput(_SlopeOfInput):
 
     @classmethod
     def forward(cls, ctx, a):
+        if a.dtype.kind != "f":
+            a = _float_input(a)
         with quiet():
-            out = cls.fn(_float_input(a))
+            out = cls.fn(a)
         ctx.save_for_backward(out)
         return out
 

@@ -29,7 +29,7 @@ import numpy as np
 import ember
 from . import _worker
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset, _fast_batch, _same_owner
+from .dataset import IterableDataset, _same_owner
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -38,13 +38,15 @@ class _MapFetcher:
         self.dataset = dataset
         self.auto_collation = auto_collation
         self.collate_fn = collate_fn
-        self.fast = fast
+        # Decided once, not per batch: on a tiny batch the check costs as much as the batch.
+        self.get_batch = (dataset.get_batch
+                          if fast and _same_owner(dataset, "__getitem__", "get_batch") else None)
 
     def __call__(self, index):
         if not self.auto_collation:
             return self.collate_fn(self.dataset[index])
-        if self.fast:
-            batch = _fast_batch(self.dataset, index)
+        if self.get_batch is not None:
+            batch = self.get_batch(index)
             if batch is not None:
                 return batch
         if isinstance(index, np.ndarray):
