@@ -430,11 +430,12 @@ class Tensor:
 
 
 _next_seq = itertools.count().__next__
+_allocate = object.__new__
 
 
 def _new(cls, data, requires_grad, grad_fn):
     """Every tensor is born here: storage, flags, and a fresh version counter."""
-    t = object.__new__(cls)
+    t = _allocate(cls)
     t._data = data
     t._requires_grad = requires_grad
     t.grad = None

@@ -30,6 +30,9 @@ _OUTPUT = object()  # marks "this saved array is the op's own output"
 class Function:
     """Base of all differentiable operations; an instance is one node of the graph."""
 
+    # What every recorded node gets, in slots: a node is built on each recorded op, and
+    # slot stores are cheaper than growing the instance dict (ops add their own attributes).
+    __slots__ = ("needs_input_grad", "inputs", "_seq", "__dict__", "__weakref__")
     array_backward = False
     _saved = ()
     # A weak reference to the output tensor, set only once that tensor has hooks or
