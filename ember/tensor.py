@@ -308,7 +308,7 @@ class Tensor:
     @property
     def data(self):
         """The same storage, cut from the graph (changes to it are not tracked)."""
-        return Tensor._wrap(self._data)
+        return _new(Tensor, self._data, False, None)  # Tensor._wrap, one frame less
 
     @data.setter
     def data(self, value):

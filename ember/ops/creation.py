@@ -11,7 +11,9 @@ import numpy as np
 
 from .. import _dtype
 from ..random import numpy_generator
-from ..tensor import Tensor, check_device
+from ..tensor import Tensor, _new, check_device
+
+_INT64 = np.dtype(np.int64)
 
 
 def _infer_dtype(data):
@@ -53,7 +55,7 @@ def _scan_kind(x):
 
 
 def _finish(arr, requires_grad):
-    t = Tensor._wrap(arr)
+    t = _new(Tensor, arr, False, None)  # Tensor._wrap, one frame less
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -61,8 +63,9 @@ def _finish(arr, requires_grad):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
-    check_device(device)
-    np_dtype = _dtype.to_numpy(dtype)
+    if device is not None:  # the calls skipped for the defaults: tensor([...]) is common
+        check_device(device)
+    np_dtype = None if dtype is None else _dtype.to_numpy(dtype)
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=np_dtype, copy=True)
     elif isinstance(data, np.ndarray):
@@ -96,7 +99,7 @@ def _int_list(data):
         arr = np.array(data)
     except (ValueError, TypeError):
         return None
-    return arr if arr.dtype == np.int64 else None
+    return arr if arr.dtype is _INT64 or arr.dtype == _INT64 else None
 
 
 def _to_nested(x):

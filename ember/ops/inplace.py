@@ -10,8 +10,12 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..tensor import Tensor
+from ._quiet import quiet
+from .elementwise import Add, Div, Mul, Sub, _harmless_divisor
 
 _grad_enabled = grad_mode._enabled
+_add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
+_true_divide = np.true_divide
 
 
 def rebase(t, compute):
@@ -68,29 +72,51 @@ def _unwrap(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+# The paths below that write without recording (an optimizer's ``p -= lr * g``, ``g.zero_()``)
+# run once per parameter per step on a handful of elements, so they are kept flat: no
+# helper frames, and ``t._check_inplace()`` only where it can refuse. Unrecorded, the one
+# thing it can refuse is a read-only (expand()ed) tensor, and NumPy refuses to write into
+# one, so it is consulted only when the write fails: a tensor that is not
+# recorded has no grad_fn (a non-leaf always requires grad), and a leaf that requires grad
+# is refused only in grad mode, where writing to it is recorded.
 def fast_binary_inplace(t, ufunc, other, op):
     """``t <op>= other`` written straight into t's storage when nothing is recorded."""
-    t._check_inplace()
-    if _recorded(t, other):
+    if _grad_enabled[0] and (
+            t._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+        t._check_inplace()
         rebase(t, lambda old: op(old, other))
         return t
     data = t._data
-    o = _unwrap(other)
+    o = other._data if isinstance(other, Tensor) else other
     # Same dtypes, or a float tensor and a Python number (an optimizer's update): nothing
-    # to promote or refuse. Otherwise apply PyTorch's rule.
-    same = (o.dtype == data.dtype) if type(o) is np.ndarray else \
-        (type(o) is float or type(o) is int) and data.dtype.kind == "f"
-    if not same or (ufunc is np.true_divide and data.dtype.kind != "f"):
+    # to promote, refuse or cast. Otherwise apply PyTorch's rule.
+    dt = data.dtype
+    to = type(o)
+    if to is np.ndarray:
+        same = o.dtype is dt or o.dtype == dt
+    else:
+        same = (to is float or to is int) and dt.kind == "f"
+    if not same or (ufunc is _true_divide and dt.kind != "f"):
+        t._check_inplace()
         res_dt = _dtype.result_type(data, o)
-        if ufunc is np.true_divide and res_dt.kind != "f":
+        if ufunc is _true_divide and res_dt.kind != "f":
             res_dt = _dtype.default_float()
-        if res_dt != data.dtype and not np.can_cast(res_dt, data.dtype, "same_kind"):
+        if res_dt != dt and not np.can_cast(res_dt, dt, "same_kind"):
             raise RuntimeError(
                 f"result type {_type_word(res_dt)} can't be cast to the desired output type "
-                f"{_type_word(data.dtype)}")
+                f"{_type_word(dt)}")
     try:
-        ufunc(data, o, out=data, casting="unsafe")
-    except ValueError:
+        if ufunc is _true_divide and not _harmless_divisor(o):
+            with quiet():  # PyTorch divides by zero without a warning
+                ufunc(data, o, data, casting="unsafe")
+        elif same:
+            ufunc(data, o, data)
+        else:
+            ufunc(data, o, data, casting="unsafe")
+    except Exception as e:
+        t._check_inplace()  # a read-only tensor's error first, as if checked before
+        if not isinstance(e, ValueError):
+            raise
         raise RuntimeError(
             f"output with shape {list(data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(data.shape, np.shape(o)))}") from None
@@ -98,31 +124,37 @@ def fast_binary_inplace(t, ufunc, other, op):
     return t
 
 
+def _scaled(other, alpha):
+    """``alpha * other`` for add_/sub_: a float tensor outside the graph is scaled as its
+    array (what ``other * alpha`` would compute, without a Tensor around it)."""
+    if (type(alpha) is float or type(alpha) is int) and isinstance(other, Tensor) \
+            and other._data.dtype.kind == "f" \
+            and not (other._requires_grad and _grad_enabled[0]):
+        return other._data * alpha
+    return other * alpha
+
+
 def add_(t, other, *, alpha=1):
-    from .elementwise import Add
     if alpha != 1:
-        other = other * alpha
-    return fast_binary_inplace(t, np.add, other, Add.apply)
+        other = _scaled(other, alpha)
+    return fast_binary_inplace(t, np.add, other, _add)
 
 
 def sub_(t, other, *, alpha=1):
-    from .elementwise import Sub
     if alpha != 1:
-        other = other * alpha
-    return fast_binary_inplace(t, np.subtract, other, Sub.apply)
+        other = _scaled(other, alpha)
+    return fast_binary_inplace(t, np.subtract, other, _sub)
 
 
 def mul_(t, other):
-    from .elementwise import Mul
-    return fast_binary_inplace(t, np.multiply, other, Mul.apply)
+    return fast_binary_inplace(t, np.multiply, other, _mul)
 
 
 def div_(t, other, *, rounding_mode=None):
-    from .elementwise import Div
     if rounding_mode is not None:
         from . import _methods
         return apply_inplace(t, lambda a, b: _methods.div(a, b, rounding_mode=rounding_mode), other)
-    return fast_binary_inplace(t, np.true_divide, other, Div.apply)
+    return fast_binary_inplace(t, np.true_divide, other, _div)
 
 
 def pow_(t, exponent):
@@ -183,21 +215,30 @@ def _unary_inplace(ufunc, op):
 
 
 def zero_(t):
-    t._check_inplace()
-    if _recorded(t):  # the old value no longer matters: its gradient is zero
-        rebase(t, lambda old: old * 0)
+    if t._requires_grad and _grad_enabled[0]:
+        t._check_inplace()
+        rebase(t, lambda old: old * 0)  # the old value no longer matters: its gradient is zero
         return t
-    t._data[...] = 0
+    try:  # flat, like fast_binary_inplace (see there)
+        t._data.fill(0)
+    except Exception:
+        t._check_inplace()  # a read-only tensor's error first, as if checked before
+        raise
     t._vc[0] += 1
     return t
 
 
 def fill_(t, value):
-    t._check_inplace()
-    if _recorded(t, value):
+    if _grad_enabled[0] and (
+            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        t._check_inplace()
         rebase(t, lambda old: old * 0 + value)
         return t
-    t._data[...] = _unwrap(value)
+    try:  # flat, like fast_binary_inplace (see there)
+        t._data[...] = value._data if isinstance(value, Tensor) else value
+    except Exception:
+        t._check_inplace()  # a read-only tensor's error first, as if checked before
+        raise
     t._vc[0] += 1
     return t
 
