@@ -181,7 +181,8 @@ class SetItem(Function):
 
 
 def setitem(t, key, value):
-    idx, _ = convert_index(key)
+    # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
+    idx = key if type(key) is slice else convert_index(key)[0]
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
