@@ -336,20 +336,10 @@ def _matmul_op(a, b):
     return linalg.matmul(_arg(a), _arg(b))
 
 
-def _getitem(self, key):
-    return indexing.getitem(self, key)
-
-
 def _setitem(self, key, value):
     if isinstance(value, (list, tuple)):
         value = creation.tensor(value)
     indexing.setitem(self, key, value)
-
-
-def _iop(fn):
-    def method(self, other):
-        return fn(self, other)
-    return method
 
 
 _OPERATOR_FUNCTIONS = {ew.Add: add, ew.Sub: sub, ew.Mul: mul, ew.Div: div}
@@ -357,16 +347,16 @@ _OPERATOR_FUNCTIONS = {ew.Add: add, ew.Sub: sub, ew.Mul: mul, ew.Div: div}
 _METHODS = {
     # operators
     "__add__": _operator(ew.Add), "__radd__": _operator(ew.Add, reflected=True),
-    "__iadd__": _iop(inplace.add_),
+    "__iadd__": inplace.add_,
     "__sub__": _operator(ew.Sub), "__rsub__": _operator(ew.Sub, reflected=True),
-    "__isub__": _iop(inplace.sub_),
+    "__isub__": inplace.sub_,
     "__mul__": _operator(ew.Mul), "__rmul__": _operator(ew.Mul, reflected=True),
-    "__imul__": _iop(inplace.mul_),
+    "__imul__": inplace.mul_,
     "__truediv__": _operator(ew.Div), "__rtruediv__": _operator(ew.Div, reflected=True),
-    "__itruediv__": _iop(inplace.div_),
+    "__itruediv__": inplace.div_,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),
-    "__pow__": _pow_operator, "__rpow__": _reflected(pow), "__ipow__": _iop(inplace.pow_),
+    "__pow__": _pow_operator, "__rpow__": _reflected(pow), "__ipow__": inplace.pow_,
     "__matmul__": _matmul_op, "__rmatmul__": _reflected(_matmul_op),
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
     "__eq__": _compare(ew.eq), "__ne__": _compare(ew.ne), "__lt__": _compare(ew.lt),
@@ -375,7 +365,7 @@ _METHODS = {
     "__or__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_or, ew.bitwise_or),
     "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_xor, ew.bitwise_xor),
     "__invert__": lambda a: ew.logical_not(a) if a._data.dtype == np.bool_ else ew.bitwise_not(a),
-    "__getitem__": _getitem, "__setitem__": _setitem,
+    "__getitem__": indexing.getitem, "__setitem__": _setitem,
     # arithmetic and math
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
     "divide": div, "true_divide": div, "floor_divide": floor_divide, "remainder": remainder,
