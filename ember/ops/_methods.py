@@ -317,10 +317,10 @@ def _operator(op, reflected=False):
 
 
 def _pow_operator(self, exponent):
-    """``self ** exponent``: a Python number exponent (``** 2`` of the squared loss) goes
-    straight to its Function, as ``_operator`` does for ``+ - * /``."""
+    """``self ** exponent``: a Python number exponent (``** 2`` of the squared loss) takes
+    the flat path, as ``_operator`` does for ``+ - * /``."""
     if type(exponent) is int or type(exponent) is float:
-        return ew.Pow.apply(self, exponent)
+        return ew.Pow.operate(self, exponent)
     return pow(self, exponent)
 
 

@@ -98,12 +98,12 @@ def _harmless_divisor(b):
 
 
 class _Arithmetic(Function):
-    """``+ - * /``. Besides ``apply`` each has ``operate``, the operators' way in: most of
-    the book's arithmetic is a float tensor with a tensor of its dtype or a Python number,
-    often on a handful of elements, where the general path's layers (argument unwrapping,
-    promotion, ``_link_saved``) cost several times the arithmetic. ``operate`` does that
-    case in one flat frame and leaves anything else to ``apply``, which also raises the
-    errors; both leave the same graph node behind."""
+    """``+ - * /`` and ``** number``. Besides ``apply`` each has ``operate``, the operators'
+    way in: most of the book's arithmetic is a float tensor with a tensor of its dtype or a
+    Python number, often on a handful of elements, where the general path's layers
+    (argument unwrapping, promotion, ``_link_saved``) cost several times the arithmetic.
+    ``operate`` does that case in one flat frame and leaves anything else to ``apply``,
+    which also raises the errors; both leave the same graph node behind."""
 
     ufunc = None
     saves_operands = False  # forward saves (a, b): Mul and Div
@@ -239,28 +239,38 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
-    """``a ** b`` for a tensor and a Python number exponent (PowBackward0)."""
+def _power(a, exponent):
+    """``a ** exponent`` for a float array and a Python number."""
+    if exponent == 2:
+        return np.square(a)  # the book's squared loss; squaring needs no quiet() guard
+    with quiet():
+        return np.power(a, exponent)
+
+
+class Pow(_Arithmetic):
+    """``a ** b`` for a tensor and a Python number exponent (PowBackward0); the ``**``
+    operator takes ``operate`` with the exponent as the second operand."""
+
+    ufunc = staticmethod(_power)
+    saves_operands = True
 
     @staticmethod
     def forward(ctx, a, exponent):
         if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
             exponent = exponent.item()
-        if a.dtype.kind != "f":  # a float tensor keeps its dtype: skip the promotion rules
-            a, _ = _operands(a, exponent)
-        ctx.save_for_backward(a)
-        ctx.exponent = exponent
+        if a.dtype.kind == "f":  # a float tensor keeps its dtype: no promotion rules
+            ctx.save_for_backward(a, exponent)
+            return _power(a, exponent)
+        a, _ = _operands(a, exponent)
+        ctx.save_for_backward(a, exponent)
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if exponent == 2 and a.dtype.kind == "f":
-            return np.square(a)  # the book's squared loss; squaring needs no quiet() guard
         with quiet():
             return np.power(a, exponent).astype(a.dtype, copy=False)  # bool ** bool is bool
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        e = ctx.exponent
+        a, e = ctx.saved_tensors
         if e == 0:
             return g * 0, None
         if e == 2:
