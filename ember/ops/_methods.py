@@ -122,8 +122,10 @@ def _resize_into(out, result):
 
 
 def _unary(cls):
+    apply = getattr(cls, "operate", cls.apply)
+
     def op(input, *, out=None):
-        result = cls.apply(input)
+        result = apply(input)
         return result if out is None else _out(result, out)
     op.__name__ = cls.__name__.lower()
     return op

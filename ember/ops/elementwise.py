@@ -349,6 +349,18 @@ class _SlopeOfInput(Function):
     fn = slope = None
 
     @classmethod
+    def operate(cls, x):
+        """``f(x)`` for the functional API: when nothing is to be recorded (an optimizer's
+        ``sqrt(s + eps)``), the NumPy function straight on a float tensor's array, without
+        a graph node's bookkeeping; otherwise ``apply``."""
+        a = x._data if isinstance(x, Tensor) else None
+        if a is None or a.dtype.kind != "f" or (x._requires_grad and _grad_enabled[0]):
+            return cls.apply(x)
+        with quiet():
+            out = cls.fn(a)
+        return _new(Tensor, out if type(out) is np.ndarray else np.asarray(out), False, None)
+
+    @classmethod
     def forward(cls, ctx, a):
         if a.dtype.kind != "f":
             a = _float_input(a)
