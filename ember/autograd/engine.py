@@ -33,11 +33,10 @@ def _sum_to_shape(g, shape):
     for i, s in enumerate(shape, lead):
         if s == 1 and gshape[i] != 1:
             axes.append(i)
-    if axes:
-        g = np.add.reduce(g, axis=tuple(axes), keepdims=True)
-    if lead:
-        g = g.reshape(shape)
-    return g
+    if len(axes) == lead:  # only leading axes (a bias): they go, no reshape needed
+        return np.add.reduce(g, axis=tuple(axes))
+    g = np.add.reduce(g, axis=tuple(axes), keepdims=True)
+    return g.reshape(shape) if lead else g
 
 
 def _fit(g, tensor):
@@ -138,7 +137,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     grads[fn] = ig
                     heappush(heap, (-fn._seq, fn))
             if not retain_graph and node._saved:
-                node._release()
+                node._saved = None  # free what backward needed
+                node._saved_refs = ()
     finally:
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode

@@ -162,12 +162,6 @@ class Function:
             out.append(ref)
         return tuple(out)
 
-    def _release(self):
-        """Free what backward needed (called after a backward without retain_graph)."""
-        if self._saved:
-            self._saved = None
-            self._saved_refs = ()
-
     # ----- identity --------------------------------------------------------------------
     def name(self):
         return getattr(self, "backward_name", None) or type(self).__name__ + "Backward0"
