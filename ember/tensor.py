@@ -90,6 +90,9 @@ def check_device(dev):
             "(ember.cuda.is_available() is False)")
 
 
+# The dims of a tensor of rank 0, 1, 2 in reverse (``T``, ``t()``), made once.
+_REVERSED_DIMS = ((), (0,), (1, 0))
+
 _TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
@@ -228,7 +231,8 @@ class Tensor:
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self._data.ndim)))
+        nd = self._data.ndim
+        return self.permute(_REVERSED_DIMS[nd] if nd < 3 else tuple(range(nd - 1, -1, -1)))
 
     @property
     def mT(self):

@@ -18,57 +18,76 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.dtype != b.dtype:
+        # NumPy refuses what PyTorch refuses here (a 0-d operand, inner sizes that differ,
+        # batch dims that do not broadcast), so the shapes are looked at only then.
+        if a.dtype is not b.dtype and a.dtype != b.dtype:  # `is`: cheap for the usual case
             raise RuntimeError(
                 "expected m1 and m2 to have the same dtype, but got: "
                 f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
-        if a.ndim == 0 or b.ndim == 0:
-            raise RuntimeError(
-                f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D "
-                f"and {b.ndim}D")
-        ka = a.shape[-1]
-        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if ka != kb:
-            if a.ndim == 1 and b.ndim == 1:
-                raise RuntimeError(
-                    f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
-                    f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
-                    f"and {b.shape[0]} elements respectively")
-            raise RuntimeError(_mismatch_message(a.shape, b.shape))
-        ctx.save_for_backward(a, b)
         try:
-            return np.matmul(a, b)
-        except ValueError:  # batch dimensions that do not broadcast
-            raise RuntimeError(_mismatch_message(a.shape, b.shape)) from None
+            out = a @ b
+        except ValueError:
+            raise RuntimeError(_matmul_error(a.shape, b.shape)) from None
+        # Save only what a wanted gradient uses, as PyTorch does: the gradient of b needs
+        # a and that of a needs b (so changing X in place after X @ w, w alone requiring
+        # grad, is an error; changing w is not).
+        need_a, need_b = ctx.needs_input_grad
+        if need_a and need_b:
+            ctx.save_for_backward(a, b)
+        elif need_a:
+            ctx.save_for_backward(b)
+        elif need_b:
+            ctx.save_for_backward(a)
+        na, nb = ctx.ndims = a.ndim, b.ndim
+        if na != 2 or nb != 2:  # PyTorch names the node by the product it made
+            if na == 1 and nb == 1:
+                ctx.backward_name = "DotBackward0"
+            elif nb == 1:
+                ctx.backward_name = "MvBackward0"
+            elif na > 2 or nb > 2:
+                ctx.backward_name = "BmmBackward0" if na == nb == 3 else "UnsafeViewBackward0"
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        saved = ctx.saved_tensors
+        if need_a:
+            a, b = saved if need_b else (None, saved[0])
+        else:
+            a, b = saved[0], None
+        na, nb = ctx.ndims
         ga = gb = None
-        if a.ndim == 1 and b.ndim == 1:
+        if na == 1 and nb == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
-        if b.ndim == 1:      # (..., m, k) @ (k,) -> (..., m)
+        if nb == 1:      # (..., m, k) @ (k,) -> (..., m)
             if need_a:
                 ga = g[..., None] * b
             if need_b:
-                gb = (a * g[..., None]).reshape(-1, b.shape[0]).sum(axis=0)
+                gb = (a * g[..., None]).reshape(-1, a.shape[-1]).sum(axis=0)
             return ga, gb
-        if a.ndim == 1:      # (k,) @ (..., k, n) -> (..., n)
+        if na == 1:      # (k,) @ (..., k, n) -> (..., n)
             if need_a:
                 ga = (b * g[..., None, :]).sum(axis=-1)
             if need_b:
                 gb = a[:, None] * g[..., None, :]
             return ga, gb
         if need_a:
-            ga = g @ b.swapaxes(-1, -2)
+            ga = g @ b.mT  # mT: the last two dims swapped, on an array as on a Tensor
         if need_b:
-            gb = a.swapaxes(-1, -2) @ g
+            gb = a.mT @ g
         return ga, gb
 
 
-def _mismatch_message(sa, sb):
-    """PyTorch's words for a matmul whose inner sizes differ (they depend on the ranks)."""
+def _matmul_error(sa, sb):
+    """PyTorch's words for operands of these shapes that cannot be multiplied."""
+    if not sa or not sb:
+        return (f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D "
+                f"and {len(sb)}D")
+    if len(sa) == 1 and len(sb) == 1:
+        return (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
+                f"have the same number of elements, but got {sa[0]} and {sb[0]} elements "
+                "respectively")
     if len(sb) == 1:  # (..., m, k) @ (n,): folded to a matrix-vector product
         rows = int(np.prod(sa[:-1]))
         return f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})"
@@ -87,17 +106,7 @@ def _mismatch_message(sa, sb):
 
 
 def matmul(input, other):
-    out = Matmul.apply(input, other)
-    node = out.grad_fn
-    if node is not None:
-        na, nb = input._data.ndim, other._data.ndim
-        if na == 1 and nb == 1:
-            node.backward_name = "DotBackward0"
-        elif nb == 1:
-            node.backward_name = "MvBackward0"
-        elif na > 2 or nb > 2:
-            node.backward_name = "BmmBackward0" if na == nb == 3 else "UnsafeViewBackward0"
-    return out
+    return Matmul.apply(input, other)
 
 
 def _require_dims(name, t, n, what):
@@ -132,7 +141,7 @@ def mm(input, mat2):
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(input, mat2)
+    return Matmul.apply(input, mat2)
 
 
 def bmm(input, mat2):

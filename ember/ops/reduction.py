@@ -9,8 +9,12 @@ import collections
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import _TYPE_NAMES, Tensor, _new, _wrap_dim
+from ._quiet import quiet
+
+_grad_enabled = grad_mode._enabled
 
 _ReturnTypes = collections.namedtuple("_ReturnTypes", ["values", "indices"])
 
@@ -58,31 +62,56 @@ def _keep(keepdim, keepdims):
 
 def expand_back(g, in_shape, axes, keepdim):
     """Broadcast the gradient of a reduction over ``axes`` back to ``in_shape``."""
+    tensor = isinstance(g, Tensor)
     if axes is None:
+        if not tensor:
+            return spread(g, in_shape)
         axes = tuple(range(len(in_shape)))
     if not keepdim:
-        kshape = tuple(1 if i in axes else s for i, s in enumerate(in_shape))
-        g = g.reshape(kshape)
-    if not isinstance(g, Tensor):
+        kshape = list(in_shape)
+        for i in axes:
+            kshape[i] = 1
+        g = g.reshape(tuple(kshape))
+    if not tensor:
         return broadcast_view(np.asarray(g), in_shape)
     return g.expand(in_shape)
 
 
+def spread(value, shape):
+    """The one element of ``value`` (a NumPy scalar or a one-element array) at every
+    position of ``shape``: a read-only array with zero strides over a copy of its bytes,
+    the gradient of a whole-tensor reduction at a fifth of ``np.broadcast_to``'s cost."""
+    return np.ndarray(shape, value.dtype, value.tobytes(), 0, (0,) * len(shape))
+
+
 def broadcast_view(g, shape):
-    """A read-only view of ``g`` broadcast to ``shape`` (same rank): ``np.broadcast_to``
-    at a sixth of its cost, which matters on the backward of every reduction."""
+    """``g`` broadcast to ``shape`` (same rank), read-only: ``np.broadcast_to`` at a sixth
+    of its cost, which matters on the backward of every reduction. The array lies over a
+    copy of g's bytes (immutable, so the result is read-only without setting a flag, which
+    costs more than copying a reduced gradient)."""
     if not g.flags.c_contiguous or g.ndim != len(shape):
         return np.broadcast_to(g, shape)
-    strides = tuple(st if gs == s else 0 for gs, s, st in zip(g.shape, shape, g.strides))
-    view = np.ndarray(shape, g.dtype, g, 0, strides)
-    view.flags.writeable = False
-    return view
+    strides = []
+    for gs, s, st in zip(g.shape, shape, g.strides):
+        strides.append(st if gs == s else 0)
+    return np.ndarray(shape, g.dtype, g.tobytes(), 0, tuple(strides))
+
+
+def _untracked(out):
+    """The result of a reduction's ``array`` function as a tensor outside the graph.
+    Reductions that record nothing (an accuracy count, a metric) skip ``Function.apply``
+    and the node it builds and drops: a third of a small sum's cost."""
+    return _new(Tensor, out if type(out) is np.ndarray else np.asarray(out), False, None)
 
 
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
         ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return Sum.array(a, axes, keepdim, np_dtype)
+
+    @staticmethod
+    def array(a, axes, keepdim, np_dtype):
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.int64
         # np.add.reduce is what np.sum calls, without its Python wrapper (half the cost
@@ -95,38 +124,66 @@ class Sum(Function):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
-    axes = dims_arg(dim, axis, input._data.ndim)
-    out = Sum.apply(input, axes, _keep(keepdim, keepdims), _dtype.to_numpy(dtype))
-    if out.grad_fn is not None and axes is not None:
+    # The whole-tensor sum (a loss) is the common call: no argument normalising for it.
+    axes = None if dim is None and axis is None else dims_arg(dim, axis, input._data.ndim)
+    keep = True if keepdim or keepdims else False
+    np_dtype = None if dtype is None else _dtype.to_numpy(dtype)
+    if not (input._requires_grad and _grad_enabled[0]):
+        return _untracked(Sum.array(input._data, axes, keep, np_dtype))
+    out = Sum.apply(input, axes, keep, np_dtype)
+    if dim is not None or axis is not None:  # PyTorch names the node by the overload
         out.grad_fn.backward_name = "SumBackward1"
     return out
+
+
+def _count(shape, axes):
+    """How many elements a reduction over ``axes`` takes into one result."""
+    n = 1
+    for i in axes:
+        n *= shape[i]
+    return n
 
 
 class Mean(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
+        ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.count = a.size if axes is None else _count(a.shape, axes)
+        return Mean.array(a, axes, keepdim)
+
+    @staticmethod
+    def array(a, axes, keepdim):
         if a.dtype.kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_dtype.from_numpy(a.dtype).name.capitalize()}")
-        ctx.in_shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
-        ctx.count = n
-        if n == 0:
-            return np.mean(a, axis=axes, keepdims=keepdim)
+                "point or complex dtype. Got: "
+                + _TYPE_NAMES[_dtype.from_numpy(a.dtype).name][:-len("Tensor")])
+        n = a.size if axes is None else _count(a.shape, axes)
+        if n == 0:  # nan, silently, as PyTorch gives it
+            with quiet():
+                return np.add.reduce(a, axis=axes, keepdims=keepdim) / n
         return np.add.reduce(a, axis=axes, keepdims=keepdim) / n  # np.mean without its wrapper
 
     @staticmethod
     def backward(ctx, g):
-        return expand_back(g / ctx.count, ctx.in_shape, ctx.axes, ctx.keepdim), None, None
+        # (No elements averaged: the input is empty, and so is its gradient.)
+        count = ctx.count or 1
+        if ctx.axes is None and type(g) is np.ndarray:
+            # A whole-tensor mean: divide the one element before spreading it (g[()] is
+            # a NumPy scalar for a 0-d g, whose division costs a fifth of a 0-d array's).
+            return spread(g[()] / count, ctx.in_shape), None, None
+        return expand_back(g / count, ctx.in_shape, ctx.axes, ctx.keepdim), None, None
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
     if dtype is not None:
         input = input.to(dtype)
-    axes = dims_arg(dim, axis, input._data.ndim)
-    out = Mean.apply(input, axes, _keep(keepdim, keepdims))
-    if out.grad_fn is not None and axes is not None:
+    axes = None if dim is None and axis is None else dims_arg(dim, axis, input._data.ndim)
+    keep = True if keepdim or keepdims else False
+    if not (input._requires_grad and _grad_enabled[0]):
+        return _untracked(Mean.array(input._data, axes, keep))
+    out = Mean.apply(input, axes, keep)
+    if dim is not None or axis is not None:  # PyTorch names the node by the overload
         out.grad_fn.backward_name = "MeanBackward1"
     return out
 

@@ -8,8 +8,11 @@ import builtins
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim
+
+_grad_enabled = grad_mode._enabled
 
 
 def _shape_arg(shape):
@@ -20,12 +23,17 @@ def _shape_arg(shape):
 
 
 def _infer(shape, numel, old_shape):
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
-        if s != -1:
+    inferred = False
+    for i, s in enumerate(shape):  # PyTorch's checks, in its order
+        if s == -1:
+            if inferred:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif s >= 0:
             known *= s
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
@@ -48,40 +56,93 @@ def _as_view(out, base):
     return out
 
 
+def _untracked_view(base, arr):
+    """The view ``arr`` of ``base`` when no graph is recorded. Views made outside the graph
+    (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
+    the op's own array function gives the same array, this the same tensor apply would give."""
+    out = _new(Tensor, arr, False, None)
+    out._vc = base._vc
+    return out
+
+
+def _records(input):
+    return input._requires_grad and _grad_enabled[0]
+
+
 class Reshape(Function):
     backward_name = "ViewBackward0"
 
     @staticmethod
     def forward(ctx, a, shape, must_view):
         ctx.in_shape = a.shape
-        if must_view:
-            try:
-                return np.reshape(a, shape, copy=False)
-            except ValueError:
-                raise RuntimeError(
-                    "view size is not compatible with input tensor's size and stride (at "
-                    "least one dimension spans across two contiguous subspaces). Use "
-                    ".reshape(...) instead.") from None
-        return np.reshape(a, shape)
+        return Reshape.array(a, shape, must_view)
+
+    @staticmethod
+    def array(a, shape, must_view):
+        """``a`` in ``shape`` (view/reshape's arguments, -1 included). NumPy infers the -1
+        and checks the size; only what it refuses, or reads differently from PyTorch (a
+        negative size other than -1, None), takes the general path, which raises
+        PyTorch's error."""
+        if len(shape) == 1:
+            shape = shape[0]
+            if type(shape) is int:
+                shape = (shape,)
+        try:
+            for s in shape:
+                if s < -1:
+                    break
+            else:
+                return a.reshape(shape, copy=False) if must_view else a.reshape(shape)
+        except (TypeError, ValueError):
+            pass
+        return _reshape_general(a, shape, must_view)
 
     @staticmethod
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
 
+def _reshape_general(a, shape, must_view):
+    if not isinstance(shape, tuple):
+        shape = (shape,)
+    if must_view and len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        raise RuntimeError("ember does not support reinterpreting a tensor's bytes as another dtype")
+    shape = _infer(_shape_arg(shape), a.size, a.shape)
+    if must_view:
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at "
+                "least one dimension spans across two contiguous subspaces). Use "
+                ".reshape(...) instead.") from None
+    return np.reshape(a, shape)
+
+
+def _shares_storage(new, arr):
+    """Whether ``new``, made from ``arr`` by a reshape, is a view of it: NumPy points a
+    view's base at ``arr`` or at ``arr``'s own base, a copy's at a new array."""
+    b = new.base
+    return b is arr or (b is not None and (b is arr.base or np.may_share_memory(new, arr)))
+
+
 def reshape(input, *shape):
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    out = Reshape.apply(input, shape, False)
-    if np.may_share_memory(out._data, input._data):
-        _as_view(out, input)
-    return out
+    arr = input._data
+    if _records(input):
+        out = Reshape.apply(input, shape, False)
+        if _shares_storage(out._data, arr):
+            _as_view(out, input)
+        return out
+    new = Reshape.array(arr, shape, False)
+    if _shares_storage(new, arr):
+        return _untracked_view(input, new)
+    return _new(Tensor, new, False, None)
 
 
 def view(input, *shape):
-    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        raise RuntimeError("ember does not support reinterpreting a tensor's bytes as another dtype")
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    return _as_view(Reshape.apply(input, shape, True), input)
+    if _records(input):
+        return _as_view(Reshape.apply(input, shape, True), input)
+    return _untracked_view(input, Reshape.array(input._data, shape, True))
 
 
 def view_as(input, other):
@@ -119,37 +180,64 @@ def ravel(input):
 class Permute(Function):
     @staticmethod
     def forward(ctx, a, axes):
-        ctx.inverse = tuple(np.argsort(axes))
-        return np.transpose(a, axes)
+        ctx.axes = axes
+        return a.transpose(axes)
 
     @staticmethod
     def backward(ctx, g):
+        # The inverse permutation, by a plain loop (np.argsort costs 20k instructions);
+        # a negative axis indexes the list from its end, which is its wrapped position.
+        axes = ctx.axes
+        inverse = [0] * len(axes)
+        i = 0
+        for d in axes:
+            inverse[d] = i
+            i += 1
         if isinstance(g, Tensor):
-            return g.permute(ctx.inverse), None
-        return g.transpose(ctx.inverse), None
+            return g.permute(inverse), None
+        return g.transpose(inverse), None
+
+
+def _permuted(input, axes):
+    """``input`` with its dims in the order ``axes`` (possibly negative; NumPy raises
+    ValueError or TypeError for an invalid order)."""
+    if _records(input):
+        return _as_view(Permute.apply(input, axes), input)
+    return _untracked_view(input, input._data.transpose(axes))
 
 
 def permute(input, *dims):
+    if len(dims) == 1 and type(dims[0]) is not int:
+        dims = dims[0]  # permute((1, 0)), permute([1, 0])
+    if type(dims) is tuple:
+        # NumPy's transpose refuses what PyTorch refuses (a wrong count, a dim out of
+        # range or repeated, a non-integer) and takes negative dims: only a refusal goes
+        # on to the checks below, for PyTorch's words.
+        try:
+            return _permuted(input, dims)
+        except (TypeError, ValueError):
+            pass
     nd = input._data.ndim
-    dims = tuple(_wrap_dim(d, nd) for d in _shape_arg(dims))
+    dims = _shape_arg(dims)
+    if len(dims) != nd:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match "
+            "the length of the desired ordering of dimensions i.e. input.dim() = "
+            f"{nd} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
     if sorted(dims) != list(range(nd)):
-        if len(dims) != nd:
-            raise RuntimeError(
-                "permute(sparse_coo): number of dimensions in the tensor input does not match "
-                "the length of the desired ordering of dimensions i.e. input.dim() = "
-                f"{nd} is not equal to len(dims) = {len(dims)}")
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _as_view(Permute.apply(input, dims), input)
+    return _permuted(input, dims)
 
 
 def transpose(input, dim0, dim1):
     nd = input._data.ndim
     if nd == 0:
-        return _as_view(Permute.apply(input, ()), input)
+        return _permuted(input, ())
     axes = list(range(nd))
     d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     axes[d0], axes[d1] = axes[d1], axes[d0]
-    out = _as_view(Permute.apply(input, tuple(axes)), input)
+    out = _permuted(input, tuple(axes))
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "TransposeBackward0"
     return out
@@ -162,7 +250,7 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    out = _as_view(Permute.apply(input, tuple(range(nd))[::-1]), input)
+    out = _permuted(input, _REVERSED_DIMS[nd])
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "TBackward0"
     return out
