@@ -465,7 +465,8 @@ def _initial_grad(t, gradient):
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.array(1, dtype=t._data.dtype).reshape(t._data.shape)
+        one = np.array(1, dtype=t._data.dtype)
+        return one if t._data.ndim == 0 else one.reshape(t._data.shape)
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t._data.dtype)
     if g.shape != t._data.shape:
         raise RuntimeError(
