@@ -92,7 +92,10 @@ class Reshape(Function):
                 if s < -1:
                     break
             else:
-                return a.reshape(shape, copy=False) if must_view else a.reshape(shape)
+                out = a.reshape(shape)
+                # (reshape's copy=False costs more than asking whether it copied)
+                if not must_view or _shares_storage(out, a):
+                    return out
         except (TypeError, ValueError):
             pass
         return _reshape_general(a, shape, must_view)
