@@ -33,7 +33,7 @@ def _sum_to_shape(g, shape):
     for i, s in enumerate(shape, lead):
         if s == 1 and gshape[i] != 1:
             axes.append(i)
-    if len(axes) == lead:  # only leading axes (a bias): they go, no reshape needed
+    if len(axes) == lead and shape:  # only leading axes (a bias): they go, no reshape
         return np.add.reduce(g, axis=tuple(axes))
     g = np.add.reduce(g, axis=tuple(axes), keepdims=True)
     return g.reshape(shape) if lead else g
