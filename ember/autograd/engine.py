@@ -62,18 +62,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     tensor_mode = bool(create_graph)
 
     # Where to deliver gradients for autograd.grad: leaves by identity, others by node.
-    captured = None
+    captured = leaf_targets = None
     if inputs is not None:
         captured = {}
         leaf_targets = {id(t) for t in inputs if t.grad_fn is None}
         node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
-
-    def deliver_leaf(leaf, g):
-        if captured is None:
-            _deliver_to_leaf(leaf, g, tensor_mode)
-        elif id(leaf) in leaf_targets:
-            prev = captured.get(id(leaf))
-            captured[id(leaf)] = g if prev is None else prev + g
 
     grads = {}  # node -> the gradient of its output gathered so far
     heap = []   # (-sequence number, node) for every node in ``grads``
@@ -82,7 +75,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             g = tensor_type._wrap(g)
         fn = t.grad_fn
         if fn is None:
-            deliver_leaf(t, g)
+            _deliver(t, g, tensor_mode, captured, leaf_targets)
         elif fn in grads:
             grads[fn] = grads[fn] + g
         else:
@@ -127,10 +120,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     ig = _fit(ig, inp)  # _fit compares properly
                 fn = inp.grad_fn
                 if fn is None:
-                    if captured is None and not inp._hooks:
-                        _accumulate(inp, ig, tensor_mode)
-                    else:
-                        deliver_leaf(inp, ig)
+                    leaf_grad = inp.grad
+                    if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
+                            or leaf_grad._requires_grad):
+                        _deliver(inp, ig, tensor_mode, captured, leaf_targets)
+                    else:  # a parameter's second step on: _accumulate's last case, inline
+                        np.add(leaf_grad._data, ig, out=leaf_grad._data)
+                        leaf_grad._vc[0] += 1
                 elif fn in grads:
                     grads[fn] = grads[fn] + ig
                 else:
@@ -143,6 +139,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
     return captured
+
+
+def _deliver(leaf, g, tensor_mode, captured, leaf_targets):
+    """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
+    inputs), else through the leaf's hooks into its ``.grad``."""
+    if captured is None:
+        _deliver_to_leaf(leaf, g, tensor_mode)
+    elif id(leaf) in leaf_targets:
+        prev = captured.get(id(leaf))
+        captured[id(leaf)] = g if prev is None else prev + g
 
 
 def _deliver_to_leaf(leaf, g, tensor_mode):

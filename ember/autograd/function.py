@@ -89,6 +89,23 @@ class Function:
             out = np.asarray(out)
         return new(tensor_type, out, False, None)
 
+    @classmethod
+    def apply_to(cls, x, *params):
+        """``apply(x, *params)`` when ``x`` is a tensor whose result is recorded (it
+        requires grad, in grad mode) and ``params`` are not tensors (axes, shapes, flags):
+        the same node, built without apply's scan of the arguments. For the single-input
+        ops of every training step (a loss's sum or mean, views); callers check first."""
+        ctx = cls()
+        ctx.inputs = (x,) + (None,) * len(params)
+        ctx.needs_input_grad = (True,) + (False,) * len(params)
+        raw = out = cls.forward(ctx, x._data, *params)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = _Tensor[1](_Tensor[0], out, True, ctx)
+        if ctx._saved:
+            ctx._link_saved((x,), raw, result)
+        return result
+
     # ----- saving what backward needs -------------------------------------------------
     def save_for_backward(self, *items):
         self._saved = items

@@ -130,7 +130,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False
     np_dtype = None if dtype is None else _dtype.to_numpy(dtype)
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Sum.array(input._data, axes, keep, np_dtype))
-    out = Sum.apply(input, axes, keep, np_dtype)
+    out = Sum.apply_to(input, axes, keep, np_dtype)
     if dim is not None or axis is not None:  # PyTorch names the node by the overload
         out.grad_fn.backward_name = "SumBackward1"
     return out
@@ -182,7 +182,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     keep = True if keepdim or keepdims else False
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Mean.array(input._data, axes, keep))
-    out = Mean.apply(input, axes, keep)
+    out = Mean.apply_to(input, axes, keep)
     if dim is not None or axis is not None:  # PyTorch names the node by the overload
         out.grad_fn.backward_name = "MeanBackward1"
     return out

@@ -132,7 +132,7 @@ def _shares_storage(new, arr):
 def reshape(input, *shape):
     arr = input._data
     if _records(input):
-        out = Reshape.apply(input, shape, False)
+        out = Reshape.apply_to(input, shape, False)
         if _shares_storage(out._data, arr):
             _as_view(out, input)
         return out
@@ -144,7 +144,7 @@ def reshape(input, *shape):
 
 def view(input, *shape):
     if _records(input):
-        return _as_view(Reshape.apply(input, shape, True), input)
+        return _as_view(Reshape.apply_to(input, shape, True), input)
     return _untracked_view(input, Reshape.array(input._data, shape, True))
 
 
@@ -205,7 +205,7 @@ def _permuted(input, axes):
     """``input`` with its dims in the order ``axes`` (possibly negative; NumPy raises
     ValueError or TypeError for an invalid order)."""
     if _records(input):
-        return _as_view(Permute.apply(input, axes), input)
+        return _as_view(Permute.apply_to(input, axes), input)
     return _untracked_view(input, input._data.transpose(axes))
 
 
