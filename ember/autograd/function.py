@@ -56,29 +56,24 @@ class Function:
         # Plain loops, not comprehensions: on Python 3.11 each comprehension is a function
         # call, and this is every op's path.
         arrays = list(args)
-        record = False
+        inputs = None  # the node's inputs: each tensor that requires grad, else None
         i = 0
         for a in args:
             if isinstance(a, tensor_type):
                 arrays[i] = a._data
                 if a._requires_grad:
-                    record = True
+                    if inputs is None:
+                        inputs = [None] * len(args)
+                        needs = [False] * len(args)
+                    inputs[i] = a
+                    needs[i] = True
             i += 1
-        if record and _grad_enabled[0]:
-            needs = []
-            inputs = []
-            for a in args:
-                if isinstance(a, tensor_type) and a._requires_grad:
-                    needs.append(True)
-                    inputs.append(a)
-                else:
-                    needs.append(False)
-                    inputs.append(None)
+        if inputs is not None and _grad_enabled[0]:
+            ctx.inputs = tuple(inputs)
             ctx.needs_input_grad = tuple(needs)
             raw = out = cls.forward(ctx, *arrays)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            ctx.inputs = tuple(inputs)
             result = new(tensor_type, out, True, ctx)
             if ctx._saved:
                 ctx._link_saved(args, raw, result)
