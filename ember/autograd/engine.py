@@ -119,6 +119,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap, and
                     ig = _fit(ig, inp)  # _fit compares properly
                 fn = inp.grad_fn
+                if fn is not None and fn._seq > node._seq:  # inp changed in place since
+                    fn = _grad_fn_at(inp, node._seq)
                 if fn is None:
                     leaf_grad = inp.grad
                     if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
@@ -139,6 +141,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
     return captured
+
+
+def _grad_fn_at(t, seq):
+    """The node that made ``t``'s value as the op with sequence number ``seq`` saw it:
+    an in-place change after that op rebased ``t`` onto a newer node, and the op's
+    gradient belongs to the one before (``ops/inplace.rebase`` keeps the history)."""
+    for rebased_at, previous in t.__dict__.get("_fn_history", ()):
+        if seq < rebased_at:
+            return previous
+    return t.grad_fn
 
 
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets):

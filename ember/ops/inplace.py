@@ -23,9 +23,13 @@ def rebase(t, compute):
     computed from ``old``, a snapshot standing for ``t`` before the change."""
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
-    old.grad_fn = t.grad_fn
+    old.grad_fn = previous = t.grad_fn
     result = compute(old)
     _store(t, result._data)
+    if previous is not None and result.grad_fn is not None:
+        # Ops recorded before this change hold ``t`` and must still reach ``previous``:
+        # the engine looks the node up here for them (autograd/engine.py, _grad_fn_at).
+        t.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, previous))
     t.grad_fn = result.grad_fn
     t._requires_grad = result._requires_grad
 
