@@ -25,7 +25,9 @@ class Matmul(Function):
                 "expected m1 and m2 to have the same dtype, but got: "
                 f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
         try:
-            out = a @ b
+            # ndarray.dot: for matrices the same BLAS product as @ at half @'s call cost (a
+            # strided operand may round differently in the last bit: dot copies it for BLAS)
+            out = a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape)) from None
         # Save only what a wanted gradient uses, as PyTorch does: the gradient of b needs
@@ -72,6 +74,8 @@ class Matmul(Function):
             if need_b:
                 gb = a[:, None] * g[..., None, :]
             return ga, gb
+        if na == 2 and nb == 2 and type(g) is np.ndarray:  # matrices: .dot, as in forward
+            return (g.dot(b.T) if need_a else None), (a.T.dot(g) if need_b else None)
         if need_a:
             ga = g @ b.mT  # mT: the last two dims swapped, on an array as on a Tensor
         if need_b:
