@@ -460,12 +460,18 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
+_ONES = {}
+
+
 def _initial_grad(t, gradient):
     """The gradient a backward starts from: ones for a scalar, else the one given."""
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        one = np.array(1, dtype=t._data.dtype)
+        one = _ONES.get(t._data.dtype)
+        if one is None:  # a read-only 1 per dtype, made once: backward never writes into it
+            one = _ONES[t._data.dtype] = np.ones((), t._data.dtype)
+            one.flags.writeable = False
         return one if t._data.ndim == 0 else one.reshape(t._data.shape)
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t._data.dtype)
     if g.shape != t._data.shape:
