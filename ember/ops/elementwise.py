@@ -106,8 +106,16 @@ class _Arithmetic(Function):
     which also raises the errors; both leave the same graph node behind."""
 
     ufunc = None
-    saves_operands = False  # forward saves (a, b): Mul and Div
+    # Mul, Div and Pow save their operands, each only when a wanted gradient needs it, as
+    # PyTorch does: a when y needs a gradient (or always, keeps_a), b when x does (keeps_b).
+    saves_operands = keeps_a = keeps_b = False
     guarded = False  # the ufunc may warn (Div): run it quietly unless the divisor is harmless
+
+    def save_operands(self, a, b):
+        """``forward``'s half of the saving rule above (``operate`` inlines it)."""
+        need_a, need_b = self.needs_input_grad
+        self.save_for_backward(a if need_b or self.keeps_a else None,
+                               b if need_a or self.keeps_b else None)
 
     @classmethod
     def operate(cls, x, y):
@@ -137,17 +145,16 @@ class _Arithmetic(Function):
             node = cls()
             node.needs_input_grad = (xg, yg)
             node.inputs = (x if xg else None, y if yg else None)
-            if cls.saves_operands:  # what apply's _link_saved would find
-                node._saved = (a, b)
-                if a is x:  # x is a number
-                    node._saved_refs = (None, y)
-                    node._saved_versions = ((1, y._vc, y._vc[0]),)
-                elif b is y:
-                    node._saved_refs = (x, None)
-                    node._saved_versions = ((0, x._vc, x._vc[0]),)
-                else:
-                    node._saved_refs = (x, y)
-                    node._saved_versions = ((0, x._vc, x._vc[0]), (1, y._vc, y._vc[0]))
+            if cls.saves_operands:  # what save_operands and apply's _link_saved would do
+                keep_a = yg or cls.keeps_a
+                keep_b = xg or cls.keeps_b
+                node._saved = (a if keep_a else None, b if keep_b else None)
+                ref_a = x if keep_a and a is not x else None  # a number is saved as itself
+                ref_b = y if keep_b and b is not y else None
+                node._saved_refs = (ref_a, ref_b)
+                node._saved_versions = (
+                    ((0, ref_a._vc, ref_a._vc[0]),) if ref_a is not None else ()) + (
+                    ((1, ref_b._vc, ref_b._vc[0]),) if ref_b is not None else ())
             return _new(Tensor, out, True, node)
         return _new(Tensor, out, False, None)
 
@@ -187,7 +194,7 @@ class Mul(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        ctx.save_for_backward(a, b)
+        ctx.save_operands(a, b)
         try:
             return np.multiply(a, b)
         except ValueError:
@@ -202,12 +209,12 @@ class Mul(_Arithmetic):
 
 class Div(_Arithmetic):
     ufunc = np.true_divide
-    saves_operands = guarded = True
+    saves_operands = keeps_b = guarded = True  # both gradients divide by b
 
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b, floating=True)
-        ctx.save_for_backward(a, b)
+        ctx.save_operands(a, b)
         if _harmless_divisor(b):
             return np.true_divide(a, b)
         with quiet():
@@ -252,17 +259,17 @@ class Pow(_Arithmetic):
     operator takes ``operate`` with the exponent as the second operand."""
 
     ufunc = staticmethod(_power)
-    saves_operands = True
+    saves_operands = keeps_a = keeps_b = True  # (a, exponent): only a has a gradient
 
     @staticmethod
     def forward(ctx, a, exponent):
         if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
             exponent = exponent.item()
         if a.dtype.kind == "f":  # a float tensor keeps its dtype: no promotion rules
-            ctx.save_for_backward(a, exponent)
+            ctx.save_operands(a, exponent)
             return _power(a, exponent)
         a, _ = _operands(a, exponent)
-        ctx.save_for_backward(a, exponent)
+        ctx.save_operands(a, exponent)
         if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         with quiet():

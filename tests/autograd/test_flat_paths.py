@@ -200,3 +200,23 @@ def test_bias_gradient_summed_over_leading_axes(torch):
         assert b.grad.shape == tb.grad.shape
         assert isinstance(b.grad.numpy(), np.ndarray)
         np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-5)
+
+
+def test_operands_saved_only_for_a_wanted_gradient(torch):
+    """As PyTorch saves them: changing h in place after ``h * 2`` or ``h / 2`` is fine (no
+    saved value of h is involved), after ``h * h`` it is an error."""
+    def run(lib, make):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 1.0
+        k = make(h)
+        h.add_(1)
+        k.sum().backward()
+        return x.grad
+
+    for make in (lambda h: h * 2, lambda h: h / 2, lambda h: 2 / (h + 5)):
+        np.testing.assert_allclose(run(ember, make).numpy(), run(torch, make).numpy())
+    for make in (lambda h: h * h,):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            run(ember, make)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            run(torch, make)
