@@ -452,6 +452,12 @@ def _new(cls, data, requires_grad, grad_fn):
     return t
 
 
+def _untracked(out):
+    """An op's result as a tensor outside the graph, for the paths that skip
+    ``Function.apply`` when nothing is recorded (NumPy gives a scalar for a 0-d result)."""
+    return _new(Tensor, out if type(out) is np.ndarray else np.asarray(out), False, None)
+
+
 def _wrap_dim(dim, ndim):
     n = max(ndim, 1)
     if not -n <= dim < n:

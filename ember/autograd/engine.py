@@ -168,10 +168,20 @@ def _deliver_to_leaf(leaf, g, tensor_mode):
     if leaf._hooks:
         tensor_type = _function._Tensor[0]
         for hook in leaf._hooks:
-            out = hook(g if tensor_mode else tensor_type._wrap(g))
+            out = hook(g if tensor_mode else _for_hook(g, tensor_type))
             if out is not None:
                 g = out if tensor_mode else out._data
     _accumulate(leaf, g, tensor_mode)
+
+
+def _for_hook(g, tensor_type):
+    """The gradient as a hook sees it. The shared read-only 1 a scalar's backward starts
+    from is copied, so the hook may change it in place as in PyTorch; a broadcast
+    gradient (zero strides: a reduction's) stays read-only, as PyTorch's expanded
+    gradients refuse in-place writes too."""
+    if g.flags.writeable or 0 in g.strides:
+        return tensor_type._wrap(g)
+    return tensor_type._wrap(g.copy())
 
 
 def _call_backward_tensor_mode(node, g, tensor_type):
@@ -200,7 +210,7 @@ def _node_output_hooks(node, g, tensor_mode, tensor_type):
     if t is None:
         return g
     for hook in t._hooks or ():
-        out = hook(g if tensor_mode else tensor_type._wrap(g))
+        out = hook(g if tensor_mode else _for_hook(g, tensor_type))
         if out is not None:
             g = out if tensor_mode else out._data
     if t._retains_grad:

@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
-from ._quiet import quiet
 from ..autograd.grad_mode import _enabled as _grad_enabled
-from ..tensor import Tensor, _new
+from ..tensor import Tensor, _new, _untracked
+from ._quiet import quiet
 
 result_type = _dtype.result_type
 
@@ -364,8 +364,7 @@ class _SlopeOfInput(Function):
         if a is None or a.dtype.kind != "f" or (x._requires_grad and _grad_enabled[0]):
             return cls.apply(x)
         with quiet():
-            out = cls.fn(a)
-        return _new(Tensor, out if type(out) is np.ndarray else np.asarray(out), False, None)
+            return _untracked(cls.fn(a))
 
     @classmethod
     def forward(cls, ctx, a):

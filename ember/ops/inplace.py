@@ -233,8 +233,7 @@ def zero_(t):
 
 
 def fill_(t, value):
-    if _grad_enabled[0] and (
-            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+    if _recorded(t, value):
         t._check_inplace()
         rebase(t, lambda old: old * 0 + value)
         return t

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import _TYPE_NAMES, Tensor, _new, _wrap_dim
+from ..tensor import _TYPE_NAMES, Tensor, _untracked, _wrap_dim
 from ._quiet import quiet
 
 _grad_enabled = grad_mode._enabled
@@ -95,13 +95,6 @@ def broadcast_view(g, shape):
     for gs, s, st in zip(g.shape, shape, g.strides):
         strides.append(st if gs == s else 0)
     return np.ndarray(shape, g.dtype, g.tobytes(), 0, tuple(strides))
-
-
-def _untracked(out):
-    """The result of a reduction's ``array`` function as a tensor outside the graph.
-    Reductions that record nothing (an accuracy count, a metric) skip ``Function.apply``
-    and the node it builds and drops: a third of a small sum's cost."""
-    return _new(Tensor, out if type(out) is np.ndarray else np.asarray(out), False, None)
 
 
 class Sum(Function):

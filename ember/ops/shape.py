@@ -97,7 +97,7 @@ class Reshape(Function):
                 if not must_view or _shares_storage(out, a):
                     return out
         except (TypeError, ValueError):
-            pass
+            pass  # NumPy refused: the general path says why, in PyTorch's words
         return _reshape_general(a, shape, must_view)
 
     @staticmethod
@@ -219,7 +219,7 @@ def permute(input, *dims):
         try:
             return _permuted(input, dims)
         except (TypeError, ValueError):
-            pass
+            pass  # NumPy refused: the checks below say why, in PyTorch's words
     nd = input._data.ndim
     dims = _shape_arg(dims)
     if len(dims) != nd:

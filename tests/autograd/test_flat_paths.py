@@ -220,3 +220,24 @@ def test_operands_saved_only_for_a_wanted_gradient(torch):
             run(ember, make)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             run(torch, make)
+
+
+def test_hooks_may_change_the_gradient_in_place(torch):
+    """Backward starts from a shared read-only 1, yet a hook on the loss may change its
+    gradient in place, as in PyTorch; a sum's broadcast gradient refuses, as PyTorch's
+    expanded one does."""
+    def run(lib, hook_on_h):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        if hook_on_h:
+            h.register_hook(lambda g: g.mul_(2))
+        loss = h.sum()
+        loss.register_hook(lambda g: g.mul_(5))
+        loss.backward()
+        return x.grad
+
+    np.testing.assert_array_equal(run(ember, False).numpy(), run(torch, False).numpy())
+    np.testing.assert_array_equal(run(ember, False).numpy(), [15.0, 15.0])
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError, match="single memory location"):
+            run(lib, True)
