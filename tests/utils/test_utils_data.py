@@ -295,3 +295,18 @@ def test_seed_linear_regression_pipeline():
     X, y = next(iter(loader))
     assert X.shape == (10, 2) and y.shape == (10, 1) and X.dtype == ember.float32
     assert sum(len(b[0]) for b in loader) == 1000
+
+
+def test_batches_of_a_tensor_that_requires_grad_keep_the_graph(torch):
+    """get_batch steps aside for such tensors; the default collate stacks the rows with a
+    graph, as torch's does."""
+    data = np.arange(12, dtype=np.float32).reshape(6, 2)
+    batches = {}
+    for lib in (ember, torch):
+        X = lib.tensor(data, requires_grad=True)
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(X), 4)
+        (xb,) = next(iter(loader))
+        assert xb.requires_grad
+        xb.sum().backward()
+        batches[lib.__name__] = X.grad.numpy()
+    np.testing.assert_array_equal(batches["ember"], batches["torch"])
