@@ -2,8 +2,8 @@
 
 The contract with an example script ``examples/NAME.py``:
 
-* it is run as ``python NAME.py --out DIR`` (plus ``--quick`` unless ``--full``), from the
-  repository root, with ``MPLBACKEND=Agg``;
+* it is run as ``python NAME.py --out DIR`` (plus ``--quick`` unless ``--full``), in ``DIR``,
+  with ``MPLBACKEND=Agg``;
 * its module docstring's first paragraph summarizes the experiment (the rest describes it);
 * it saves its figures as PNG files in ``DIR`` (they are shown in file-name order);
 * it reports its key numbers in ``DIR/results.json``, an object in report order:
@@ -43,18 +43,17 @@ _TAIL = 4000  # characters of an experiment's output kept in the report
 
 
 def find_examples_dir(explicit=None):
+    """``--examples DIR`` when given, else the experiments shipped inside the package
+    (``ember/examples``), so the tour runs from a wheel in any folder."""
     if explicit:
         if not os.path.isdir(explicit):
             raise CLIError(f"--examples {explicit}: no such directory", EXIT_ENV)
         return os.path.abspath(explicit)
-    # a source checkout: examples/ sits next to the ember package
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__))),
-                        "examples")
-    for candidate in (here, os.path.join(os.getcwd(), "examples")):
-        if os.path.isdir(candidate):
-            return candidate
-    raise CLIError("no examples/ directory found next to the ember package or in the current "
-                   "directory: run from a source checkout, or pass --examples DIR", EXIT_ENV)
+    bundled = os.path.join(os.path.dirname(os.path.abspath(ember.__file__)), "examples")
+    if os.path.isdir(bundled):
+        return bundled
+    raise CLIError(f"the experiments are missing from this installation of ember ({bundled}); "
+                   "reinstall it, or pass --examples DIR", EXIT_ENV)
 
 
 def read_title(path):
@@ -149,7 +148,7 @@ def _error_line(stderr, returncode):
     return rest[-1] if rest else f"exit status {returncode}"
 
 
-def run_experiment(exp, out_root, quick, timeout, cwd):
+def run_experiment(exp, out_root, quick, timeout):
     out_dir = os.path.join(out_root, exp.name)
     os.makedirs(out_dir, exist_ok=True)
     for stale in os.listdir(out_dir):  # a figure of a previous tour must not be shown as new
@@ -159,7 +158,7 @@ def run_experiment(exp, out_root, quick, timeout, cwd):
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1", EMBER_TOUR="1")
     start = time.perf_counter()
     try:
-        proc = subprocess.run(exp.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.run(exp.command, cwd=out_dir, env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, errors="replace",
                               timeout=timeout)
     except subprocess.TimeoutExpired as e:
@@ -314,7 +313,6 @@ def main(args):
     mode = "quick" if quick else "full (the book's)"
     started = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     report = os.path.join(out_root, "report.html")
-    cwd = os.path.dirname(examples_dir)
     n = len(experiments)
     print(f"ember tour: {n} experiment(s) from {examples_dir}, {mode} settings, "
           f"{args.jobs} at a time; output in {out_root}", file=sys.stderr)
@@ -326,7 +324,7 @@ def main(args):
         with lock:
             print(f"{'':>{2 * len(str(n)) + 3}}running {exp.name} ...", file=sys.stderr,
                   flush=True)
-        run_experiment(exp, out_root, quick, args.timeout, cwd)
+        run_experiment(exp, out_root, quick, args.timeout)
         with lock:
             done[0] += 1
             extra = f"  {exp.error}" if exp.status == "failed" else ""

@@ -13,11 +13,16 @@ from ember import vision as _vision
 
 DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 
-# name -> (url, SHA-1 of the file): the book's data hub, for the data the notes use.
+# name -> (url, SHA-1 of the file): the book's data hub. Of these, the files in
+# ``BUNDLED_DIR`` ship inside the package (their licences allow it: the airfoil data is
+# CC BY 4.0, The Time Machine public domain) and are verified by the same SHA-1.
 DATA_HUB = {
     "airfoil": (DATA_URL + "airfoil_self_noise.dat",
                 "76e5be1548fd8222e5074cf0faae75edff8cf93f"),
+    "time_machine": (DATA_URL + "timemachine.txt",
+                     "090b5e7e70c295757f55df93cb0a180b9691891a"),
 }
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
 
 def synthetic_data(w, b, num_examples):
@@ -88,18 +93,18 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None):
 def download(name, cache_dir=None, data_dir=None):
     """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
 
-    Looked for, in order, in ``data_dir``, in ``$EMBER_DATA``, and in the cache directory
-    (``cache_dir``, default the user cache ``~/.cache/ember``) — in each both as
-    ``DIR/FILE`` and ``DIR/NAME/FILE``; only then downloaded from the hub into the cache
-    directory (atomically). A file whose checksum does not match is passed over, with a
-    warning.
+    Looked for, in order, in ``data_dir``, in ``$EMBER_DATA``, in the cache directory
+    (``cache_dir``, default the user cache ``~/.cache/ember``), and in the copies bundled
+    with ember — in each both as ``DIR/FILE`` and ``DIR/NAME/FILE``; only then downloaded
+    from the hub into the cache directory (atomically, with a progress bar). A file whose
+    checksum does not match is passed over, with a warning.
     """
     if name not in DATA_HUB:
         raise KeyError(f"{name!r} is not in DATA_HUB (known: {', '.join(sorted(DATA_HUB))})")
     url, sha1 = DATA_HUB[name]
     fname = url.rsplit("/", 1)[-1]
     cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
-    dirs = [d for d in (data_dir, os.environ.get("EMBER_DATA"), cache) if d]
+    dirs = [d for d in (data_dir, os.environ.get("EMBER_DATA"), cache, BUNDLED_DIR) if d]
     looked = []
     for d in dirs:
         d = os.path.expanduser(os.fspath(d))
