@@ -23,7 +23,7 @@ from .models import (FlattenLayer, GlobalAvgPool2d, Residual, corr2d, linreg, re
 from .optimization import show_trace, show_trace_2d, train_2d
 from .plotting import (Animator, annotate, figure_dir, in_notebook, plot, savefig, set_axes,
                        set_figsize, set_figure_dir, show_images, use_svg_display)
-from .timing import Accumulator, ProgressBar, Timer, progress
+from .timing import Accumulator, Timer, show_progress
 from .training import (accuracy, evaluate_accuracy, evaluate_accuracy_gpu, evaluate_loss,
                        predict_ch3, train_ch3, train_ch5, train_ch6, train_ch7, train_ch11,
                        train_concise_ch11, train_epoch_ch3, train_pytorch_ch7)
@@ -38,7 +38,7 @@ __all__ = sorted(set(_alias_names) | {
     "show_trace", "show_trace_2d", "train_2d",
     "Animator", "annotate", "figure_dir", "in_notebook", "plot", "plt", "savefig", "set_axes",
     "set_figsize", "set_figure_dir", "show_images", "use_svg_display",
-    "Accumulator", "ProgressBar", "Timer", "progress",
+    "Accumulator", "Timer", "show_progress",
     "accuracy", "evaluate_accuracy", "evaluate_accuracy_gpu", "evaluate_loss", "predict_ch3",
     "train_ch3", "train_ch5", "train_ch6", "train_ch7", "train_ch11", "train_concise_ch11",
     "train_epoch_ch3", "train_pytorch_ch7"})
