@@ -118,10 +118,7 @@ def writable_dir(path, what="--out"):
 def use_agg():
     """Select matplotlib's file-only backend before pyplot is imported: the CLI never opens
     windows, and works on machines without a display."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise CLIError("plotting needs matplotlib: pip install 'ember[plot]'", EXIT_ENV) from None
+    import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt

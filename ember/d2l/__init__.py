@@ -46,7 +46,7 @@ __all__ = sorted(set(_alias_names) | {
 
 def __getattr__(name):
     # ``d2l.plt`` is matplotlib's pyplot, imported (backend chosen) on first use only, so
-    # the rest of the toolkit works without matplotlib.
+    # importing the toolkit stays quick.
     if name == "plt":
         from .plotting import _pyplot
         return _pyplot()
