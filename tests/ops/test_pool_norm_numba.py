@@ -7,6 +7,7 @@ import pytest
 import ember
 from ember import _numba, nn
 from ember.nn import functional as F
+from ember.ops.pooling import _first_inside, pool_out_size
 from coreutil import assert_close
 
 pytestmark = pytest.mark.skipif(not _numba.enabled(), reason="numba kernels are off")
@@ -133,6 +134,180 @@ def test_integer_max_pool_stays_on_numpy_path():
         ref, ref_idx = F.max_pool2d(x, 2, return_indices=True)
     np.testing.assert_array_equal(out.numpy(), ref.numpy())
     np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+
+
+# ----- edge geometries (issue 13): the kernels never step outside their arrays ------------
+def _edge_pool_cases(n, seed, dilated):
+    """Random pooling geometries at the edges: size-1 and empty batches, tiny planes,
+    strides beyond the kernel, dilated windows that step over the input (wholly in the
+    padding), ceil_mode; (shape, kernel, stride, padding, dilation, ceil_mode)."""
+    rng = np.random.default_rng(seed)
+    # The issue's reproducer first.
+    cases = [((2, 1, 1, 4), (2, 2), (2, 1), (1, 1), (2, 2), True)] if dilated else []
+    while len(cases) < n:
+        k, s, d = ([int(v) for v in rng.integers(1, hi, 2)] for hi in (5, 6, 4 if dilated else 2))
+        p = [int(rng.integers(0, kk // 2 + 1)) for kk in k]
+        shape = (int(rng.choice([0, 1, 2])), int(rng.choice([1, 3])),
+                 int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        cm = bool(rng.integers(2))
+        if min(pool_out_size(shape[2 + a], k[a], s[a], p[a], d[a], cm) for a in (0, 1)) >= 1:
+            cases.append((shape, tuple(k), tuple(s), tuple(p), tuple(d), cm))
+    return cases
+
+
+EDGE_POOLS = _edge_pool_cases(40, 13, dilated=True)
+LAYOUTS = ["contiguous", "transposed", "negative strides"]
+
+
+def _edge_run(lib, x, layout, fn, backward=True):
+    """Outputs and input gradient of ``fn`` on ``x`` laid out as ``layout`` (ember gets the
+    strided array itself; PyTorch, which has no negative strides, a copy)."""
+    if layout == "transposed":
+        leaf = lib.tensor(np.ascontiguousarray(x.transpose(0, 1, 3, 2)), requires_grad=True)
+        t = leaf.transpose(2, 3)
+    elif layout == "negative strides" and lib is ember:
+        leaf = t = ember.from_numpy(x[:, :, ::-1, ::-1].copy()[:, :, ::-1, ::-1])
+        t.requires_grad_()
+    else:
+        leaf = t = lib.tensor(x, requires_grad=True)
+    y = fn(t)
+    outs = list(y) if isinstance(y, tuple) else [y]
+    if not backward:
+        return [o.detach().numpy() for o in outs]
+    w = np.cos(np.arange(outs[0].numel())).reshape(tuple(outs[0].shape)).astype(x.dtype)
+    outs[0].backward(lib.tensor(w))
+    g = leaf.grad.numpy()
+    if layout == "transposed":
+        g = g.transpose(0, 1, 3, 2)
+    return [o.detach().numpy() for o in outs] + [g]
+
+
+def _edge_compare(torch, x, layout, fn_e, fn_t, exact, grad_vs_torch=True):
+    fast = _edge_run(ember, x, layout, fn_e)
+    with _numba.disabled():
+        slow = _edge_run(ember, x, layout, fn_e)
+    ref = _edge_run(torch, x, layout, fn_t, backward=grad_vs_torch)
+    for i, (a, b) in enumerate(zip(fast, slow)):
+        r = ref[i] if i < len(ref) else b
+        assert a.shape == b.shape == r.shape and a.dtype == b.dtype == r.dtype
+        if exact and i < len(fast) - 1:
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(a, r)
+        else:
+            assert_close(a, b)
+            assert_close(a, r)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", EDGE_POOLS, ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_max_pool_edges(torch, case, layout, dt):
+    shape, k, s, p, d, cm = case
+    x = np.random.default_rng(5).standard_normal(shape).astype(dt)
+    OH, OW = (pool_out_size(shape[2 + a], k[a], s[a], p[a], d[a], cm) for a in (0, 1))
+    # A window wholly in the padding has no element to send its gradient to: ember drops
+    # it, PyTorch adds it at the index it reports, which lies outside the plane (in the
+    # next plane's memory, or past the tensor's end: its backward may then abort).
+    empty = any(_first_inside(O, shape[2 + a], k[a], s[a], p[a], d[a])[1].any()
+                for a, O in enumerate((OH, OW)))
+    _edge_compare(torch, x, layout,
+                  lambda t: F.max_pool2d(t, k, s, p, d, cm, return_indices=True),
+                  lambda t: torch.nn.functional.max_pool2d(t, k, s, p, d, cm,
+                                                           return_indices=True),
+                  exact=True, grad_vs_torch=not empty)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", _edge_pool_cases(20, 14, dilated=False), ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_avg_pool_edges(torch, case, layout, dt):
+    shape, k, s, p, _, cm = case
+    x = np.random.default_rng(5).standard_normal(shape).astype(dt)
+    for cip, div in [(True, None), (False, None), (False, 3)]:
+        _edge_compare(torch, x, layout, lambda t: F.avg_pool2d(t, k, s, p, cm, cip, div),
+                      lambda t: torch.nn.functional.avg_pool2d(t, k, s, p, cm, cip, div),
+                      exact=False)
+
+
+def test_windows_wholly_in_padding_as_torch(torch):
+    """The issue's reproducer: every window misses the input (dilation 2 over one row).
+    Both paths give PyTorch's -inf and indices, and a zero gradient (see above)."""
+    def run():
+        x = ember.arange(8.).reshape(2, 1, 1, 4).requires_grad_()
+        out, idx = F.max_pool2d(x, 2, stride=(2, 1), padding=1, ceil_mode=True, dilation=2,
+                                return_indices=True)
+        out.sum().backward()
+        return out.detach().numpy(), idx.numpy(), x.grad.numpy()
+
+    xt = torch.arange(8.).reshape(2, 1, 1, 4)
+    ref, ref_idx = torch.nn.functional.max_pool2d(xt, 2, stride=(2, 1), padding=1,
+                                                  ceil_mode=True, dilation=2,
+                                                  return_indices=True)
+    for got in (run(), _numba_off(run)):
+        np.testing.assert_array_equal(got[0], ref.numpy())
+        np.testing.assert_array_equal(got[1], ref_idx.numpy())
+        np.testing.assert_array_equal(got[2], np.zeros((2, 1, 1, 4), np.float32))
+
+
+def _numba_off(fn):
+    with _numba.disabled():
+        return fn()
+
+
+GEOMETRY_ERRORS = [dict(kernel_size=0), dict(kernel_size=(2, 0)), dict(kernel_size=-1),
+                   dict(kernel_size=2, stride=0), dict(kernel_size=2, stride=-1),
+                   dict(kernel_size=2, stride=(2, 0)), dict(kernel_size=2, dilation=0),
+                   dict(kernel_size=2, dilation=-2), dict(kernel_size=2, padding=-1),
+                   dict(kernel_size=2, padding=2), dict(kernel_size=(3, 1), padding=(1, 1)),
+                   dict(kernel_size=3, padding=2, dilation=2)]
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 5, 5), (0, 2, 5, 5), (1, 0, 5, 5), (2, 5, 0),
+                                   (0, 5, 5)], ids=str)
+@pytest.mark.parametrize("kw", GEOMETRY_ERRORS, ids=str)
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_bad_geometry_raises_as_torch(torch, name, kw, shape):
+    """Checked before any kernel runs, in PyTorch's order and words (a zero stride would
+    divide by zero, a negative padding or dilation would index outside the input)."""
+    if name == "avg_pool2d" and "dilation" in kw:
+        return
+    def outcome(lib):
+        try:
+            return tuple(getattr(lib.nn.functional, name)(lib.zeros(shape), **kw).shape)
+        except Exception as e:  # noqa: BLE001 - the class and words are what is compared
+            return type(e).__name__, str(e)
+    assert outcome(ember) == outcome(torch)
+
+
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "bool"])
+def test_integer_avg_pool_as_torch(torch, dt):
+    """int64 averages divide as C does (toward zero); other integer types are refused."""
+    x = np.random.default_rng(2).integers(-50, 50, (2, 3, 7, 6)).astype(dt)
+
+    def outcome(lib):
+        try:
+            return lib.nn.functional.avg_pool2d(lib.tensor(x), 3, 2, 1, True, False).numpy()
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__, str(e)
+    got, ref = outcome(ember), outcome(torch)
+    if isinstance(ref, tuple):
+        assert got == ref
+    else:
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == ref.dtype
+
+
+@pytest.mark.parametrize("name", ["max", "avg"])
+def test_a_hook_that_changes_the_gradient_never_reaches_a_kernel(name):
+    """The compiled backward sizes its loops from the output gradient; one of another shape
+    or dtype (returned by a hook) takes the NumPy path, which raises for it."""
+    x = ember.randn(1, 1, 4, 4, requires_grad=True)
+    pool = F.max_pool2d if name == "max" else F.avg_pool2d
+    for bad in (ember.ones(3, 3, 9, 9), ember.ones(2, dtype=ember.float64)):
+        y = pool(x, 2)
+        y.register_hook(lambda g, bad=bad: bad)
+        with pytest.raises((RuntimeError, ValueError)):
+            y.sum().backward()
 
 
 # ----- batch norm --------------------------------------------------------------------------
