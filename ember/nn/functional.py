@@ -138,6 +138,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Input type ({_type_word(input.dtype)}) and weight type "
                            f"({_type_word(weight.dtype)}) should be the same")
     O, Cg, kh, kw = weight.shape
+    _conv.check_args(weight.shape, _pair(stride, "stride"), _pair(dilation, "dilation"), groups)
     if O % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size "
