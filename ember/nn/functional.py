@@ -1,6 +1,7 @@
 """``ember.nn.functional``: the stateless form of every layer and loss (``F.relu``,
 ``F.conv2d``, ``F.cross_entropy`` ...), with PyTorch's signatures and error messages."""
 import functools
+import math
 import warnings
 
 import numpy as np
@@ -284,7 +285,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
     if training:
-        if input.numel() // C <= 1:
+        if input.shape[0] * math.prod(input.shape[2:]) == 1:
             raise ValueError("Expected more than 1 value per channel when training, got "
                              f"input size {_size_str(input.shape)}")
     elif running_mean is None or running_var is None:

@@ -1,6 +1,8 @@
 """Pooling and batch norm on the compiled (numba) path against the NumPy path and against
 PyTorch: outputs, max-pool indices and gradients, float32 and float64, odd geometries
 (stride, padding, dilation, ceil_mode), ties, NaNs and non-contiguous inputs."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -399,3 +401,64 @@ def test_compiled_paths_are_taken_where_meant():
     assert nn_ops._norm_kernels(f32[:, :, 0, 0]) is None  # (N, C) rows stay on NumPy
     with _numba.disabled():
         assert pooling._compiled(f32) is None and nn_ops._norm_kernels(f32) is None
+
+
+# ----- batch norm at the edges (issue 13) --------------------------------------------------
+BN_EDGE_SHAPES = [(1, 3, 1, 1), (1, 3), (2, 3), (1, 3, 2), (4, 2, 1, 1), (2, 3, 1, 5),
+                  (1, 1, 1, 1, 1), (0, 3, 4, 4), (0, 3), (3, 2, 0, 4), (2, 0, 4, 4), (2, 0)]
+
+
+def _bn_edge(lib, x, train, negative_strides):
+    """F.batch_norm's outcome: the output, the gradients of input, weight and bias, and the
+    running statistics after; or the exception's class and words."""
+    C = x.shape[1]
+    if negative_strides and lib is ember:
+        xt = ember.from_numpy(x[:, ::-1].copy()[:, ::-1]).requires_grad_()
+    else:
+        xt = lib.tensor(x, requires_grad=True)
+    dt = xt.dtype
+    rm = lib.tensor(np.linspace(-1, 1, C), dtype=dt)
+    rv = lib.tensor(np.linspace(0.5, 2, C), dtype=dt)
+    w = lib.tensor(np.linspace(0.5, 1.5, C), dtype=dt, requires_grad=True)
+    b = lib.tensor(np.linspace(-1, 1, C), dtype=dt, requires_grad=True)
+    try:
+        y = lib.nn.functional.batch_norm(xt, rm, rv, w, b, training=train)
+    except Exception as e:  # noqa: BLE001 - the class and words are what is compared
+        return type(e).__name__, str(e)
+    y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(x.shape).astype(x.dtype)))
+    return [a.detach().numpy() for a in (y, xt.grad, w.grad, b.grad, rm, rv)]
+
+
+@pytest.mark.parametrize("negative_strides", [False, True], ids=["contiguous", "negative"])
+@pytest.mark.parametrize("shape", BN_EDGE_SHAPES, ids=str)
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm_edges(torch, shape, train, dt, negative_strides):
+    """One value per channel (refused in training), empty batches and planes (the running
+    statistics stay as they were), no channels (refused), size-1 dims, negative strides."""
+    x = (np.random.default_rng(4).standard_normal(shape) * 3 + 7).astype(dt)
+    fast = _bn_edge(ember, x, train, negative_strides)
+    with _numba.disabled():
+        slow = _bn_edge(ember, x, train, negative_strides)
+    ref = _bn_edge(torch, x, train, negative_strides)
+    if isinstance(ref, tuple):
+        assert fast == slow == ref
+        return
+    for a, b, r in zip(fast, slow, ref):
+        assert a.shape == b.shape == r.shape and a.dtype == b.dtype == r.dtype
+        assert_close(a, b)
+        assert_close(a, r)
+
+
+def test_batch_norm_statistics_must_be_vectors(torch):
+    """The kernels index weight, bias and statistics per channel: a (C, 1) one is refused
+    as PyTorch refuses it, on both paths, before the running statistics change."""
+    for lib in (ember, torch):
+        for off in (False, True):
+            rm = lib.zeros(3, 1)
+            with (_numba.disabled() if off and lib is ember else contextlib.nullcontext()):
+                with pytest.raises(RuntimeError, match="TensorAccessor expected 1 dims but "
+                                                       "tensor has 2"):
+                    lib.nn.functional.batch_norm(lib.ones(4, 3, 2, 2), rm, lib.ones(3),
+                                                 training=True)
+            assert not rm.any()
