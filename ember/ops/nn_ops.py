@@ -202,9 +202,12 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     # What the kernels index per channel must be a vector of C (PyTorch's words, which
     # name its own accessor); without channels there is nothing to index (PyTorch fails
     # on its first).
-    for t in (running_mean, running_var, weight, bias):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
         if t is not None and t.ndim != 1:
             raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.ndim}")
+        if t is not None and t.shape[0] != x.shape[1]:
+            raise RuntimeError(f"{name} should contain {x.shape[1]} elements not {t.shape[0]}")
     if x.shape[1] == 0:
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if not training:

@@ -462,3 +462,13 @@ def test_batch_norm_statistics_must_be_vectors(torch):
                     lib.nn.functional.batch_norm(lib.ones(4, 3, 2, 2), rm, lib.ones(3),
                                                  training=True)
             assert not rm.any()
+
+
+def test_batch_norm_op_checks_lengths_itself():
+    """The op indexes per channel whoever calls it: statistics of the wrong length are
+    refused there too, not only by F.batch_norm."""
+    from ember.ops import nn_ops
+    x = ember.ones(4, 3, 2, 2)
+    for train in (True, False):
+        with pytest.raises(RuntimeError, match="running_mean should contain 3 elements not 2"):
+            nn_ops.batch_norm(x, ember.zeros(2), ember.ones(3), None, None, train, 0.1, 1e-5)
