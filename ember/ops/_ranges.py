@@ -146,15 +146,13 @@ def arange_values(start, end, step, np_dtype):
         acc = _F64 if np_dtype == _F32 else _F32
         start_, step_ = (float(acc.type(v)) for v in (dstart, dstep))
     width = _VECTOR_BYTES // np_dtype.itemsize
-    i = np.arange(size, dtype=_F64)
-    # Every value as the scalar tail computes it; then the vector blocks over them.
-    out = _fma(step_, i, start_, acc).astype(np_dtype)
-    blocks = size // (2 * width) * 2
-    if blocks:
-        base = out[: blocks * width: width].astype(_F64)[:, None]
-        k = np.arange(width, dtype=_F64)[None, :]
-        out[: blocks * width] = _fma(step_, k, base, acc).astype(np_dtype).reshape(-1)
-    return out
+    vectors = size // (2 * width) * 2  # the loop takes two vectors at a time
+    # Each vector: its first value rounded to the output type, the rest counted from it.
+    firsts = np.arange(0, vectors * width, width, dtype=_F64)
+    base = _fma(step_, firsts, start_, acc).astype(np_dtype).astype(_F64)[:, None]
+    body = _fma(step_, np.arange(width, dtype=_F64)[None, :], base, acc)
+    tail = _fma(step_, np.arange(vectors * width, size, dtype=_F64), start_, acc)
+    return np.concatenate([body.reshape(-1), tail]).astype(np_dtype)
 
 
 def _c_div(a, b):
