@@ -98,12 +98,18 @@ _TYPE_NAMES = {
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
     "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
 }
+# The C++ names PyTorch's messages give dtypes in (the grad setter's).
+_CPP_TYPE_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 
 class Tensor:
     """A multi-dimensional array that can take part in automatic differentiation."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "_retains_grad",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_vc", "_retains_grad",
                  "_hooks", "__weakref__", "__dict__")
     __array_priority__ = 1000  # NumPy defers ``ndarray + Tensor`` to the Tensor
     __module__ = "ember"  # type(t) prints as <class 'ember.Tensor'>, like torch.Tensor
@@ -122,7 +128,7 @@ class Tensor:
             arr = np.empty(tuple(int(s) for s in shape), dtype=np_dtype)
         self._data = arr
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._vc = [0]
         self._retains_grad = False
@@ -261,6 +267,35 @@ class Tensor:
                 "only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        """The gradient that backward accumulated into this tensor (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # Checked here, as PyTorch does: the optimizers' compiled steps rely on a gradient
+        # having its tensor's shape and dtype.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{_CPP_TYPE_NAMES[value._data.dtype.name]}' to a tensor with grad_dtype "
+                    f"'{_TYPE_NAMES[self._data.dtype.name][:-6]}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+                    "its gradient may break downstream systems that assume they match.")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size")
+        self._grad = value
 
     @property
     def is_leaf(self):
@@ -442,7 +477,7 @@ def _new(cls, data, requires_grad, grad_fn):
     t = _allocate(cls)
     t._data = data
     t._requires_grad = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     if grad_fn is not None:
         grad_fn._seq = _next_seq()  # its place in backward's order (autograd/engine.py)

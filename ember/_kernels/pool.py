@@ -5,6 +5,11 @@ pass per kernel offset; here every window is read once, straight from the unpadd
 (offsets that fall in the padding are skipped).
 Max pooling records the same thing as the NumPy path: per output, the offset ``i * kw + j``
 in the window of its maximum, so ``max_pool2d_indices`` and the backward read it alike.
+
+The caller (``ember/ops/pooling.py``) checks the geometry (kernel, stride and dilation
+positive, padding at most half the window) and hands over C-contiguous arrays of one dtype
+whose shapes it made itself; the loops below then stay inside them for any input size,
+windows lying wholly in the padding included.
 """
 import numba
 import numpy as np
@@ -65,6 +70,10 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
                 if whole_rows and jlo[ow] == 0 and jhi[ow] == kw and not nan_rule:
                     # Loop bounds the compiler can keep in registers: the common case.
                     best, k = _window_max(xp, h0, w0, 0, kh, 0, kw, kw, dh, dw, False)
+                elif ilo[oh] >= ihi[oh] or jlo[ow] >= jhi[ow]:
+                    # A dilated window can miss the input entirely (all of it padding):
+                    # -inf as PyTorch, at the offset where its scan would have started.
+                    best, k = -np.inf, ilo[oh] * kw + jlo[ow]
                 else:
                     best, k = _window_max(xp, h0, w0, ilo[oh], ihi[oh], jlo[ow], jhi[ow],
                                           kw, dh, dw, nan_rule)
@@ -74,8 +83,10 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, nan_rule, out, arg):
 
 @numba.njit(**_jit)
 def max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
-    """``dx`` (N, C, H, W), overwritten: each output's gradient added at its maximum."""
+    """``dx`` (N, C, H, W), overwritten: each output's gradient added at its maximum (a
+    window wholly in the padding has none: its gradient goes nowhere)."""
     N, C, OH, OW = g.shape
+    H, W = dx.shape[2], dx.shape[3]
     # Row and column offset of each window offset k = i * kw + j.
     kdh = np.empty(kh * kw, dtype=np.int64)
     kdw = np.empty(kh * kw, dtype=np.int64)
@@ -89,7 +100,9 @@ def max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
             h0 = oh * sh - ph
             for ow in range(OW):
                 k = ap[oh, ow]
-                dp[h0 + kdh[k], ow * sw - pw + kdw[k]] += gp[oh, ow]
+                h, w = h0 + kdh[k], ow * sw - pw + kdw[k]
+                if 0 <= h < H and 0 <= w < W:
+                    dp[h, w] += gp[oh, ow]
 
 
 @numba.njit(**_jit)

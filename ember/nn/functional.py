@@ -1,6 +1,7 @@
 """``ember.nn.functional``: the stateless form of every layer and loss (``F.relu``,
 ``F.conv2d``, ``F.cross_entropy`` ...), with PyTorch's signatures and error messages."""
 import functools
+import math
 import warnings
 
 import numpy as np
@@ -138,6 +139,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Input type ({_type_word(input.dtype)}) and weight type "
                            f"({_type_word(weight.dtype)}) should be the same")
     O, Cg, kh, kw = weight.shape
+    _conv.check_args(weight.shape, _pair(stride, "stride"), _pair(dilation, "dilation"), groups)
     if O % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size "
@@ -178,17 +180,14 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 # ----- pooling -----------------------------------------------------------------------------
 def _pool_args(input, kernel_size, stride, padding, dilation, name):
-    if input.ndim not in (3, 4) or input.numel() == 0:
+    if input.ndim not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
         else _pair(stride, "stride")
     p = _pair(padding, "padding")
     d = _pair(dilation, "dilation")
-    for kk, pp, dd in zip(k, p, d):
-        if pp > (dd * (kk - 1) + 1) // 2:
-            raise RuntimeError("pad should be at most half of effective kernel size, but got "
-                               f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    _pool.check_args(k, s, p, d, input.shape)
     return k, s, p, d
 
 
@@ -286,7 +285,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
     if training:
-        if input.numel() // C <= 1:
+        if input.shape[0] * math.prod(input.shape[2:]) == 1:
             raise ValueError("Expected more than 1 value per channel when training, got "
                              f"input size {_size_str(input.shape)}")
     elif running_mean is None or running_var is None:

@@ -42,6 +42,43 @@ from .. import _numba, _threads
 from ..autograd import Function
 
 
+def check_args(wshape, stride, dilation, groups):
+    """PyTorch's first checks of a convolution's arguments, in its order and words."""
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dilation) < 0:
+        raise RuntimeError("dilation should be greater than zero")
+    if min(dilation) == 0:  # (the words of PyTorch's default, oneDNN, path)
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if wshape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} "
+                           f"at dimension 0, but got weight of size {list(wshape)} instead")
+
+
+def _check(x, w, b, stride, pads, dilation, groups):
+    """Everything the loops below (compiled ones included) take for granted, checked once
+    more at the op whoever called it: a geometry whose every window lies in the padded
+    input, and channels, groups and bias that agree."""
+    check_args(w.shape, stride, dilation, groups)
+    N, C, H, W = x.shape
+    O, Cg, kh, kw = w.shape
+    if min(pads) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}")
+    if O % groups or C != Cg * groups or (b is not None and b.shape != (O,)) \
+            or x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        raise RuntimeError(f"conv2d: input {list(x.shape)}, weight {list(w.shape)} and bias "
+                           f"{None if b is None else list(b.shape)} do not agree for "
+                           f"groups={groups}")
+    if _out_size(H, pads[0], pads[1], kh, stride[0], dilation[0]) < 1 \
+            or _out_size(W, pads[2], pads[3], kw, stride[1], dilation[1]) < 1:
+        raise RuntimeError("Kernel size can't be greater than actual input size")
+
+
 def _out_size(size, pad_lo, pad_hi, kernel, stride, dilation):
     return (size + pad_lo + pad_hi - dilation * (kernel - 1) - 1) // stride + 1
 
@@ -161,16 +198,28 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        _check(x, w, b, stride, pads, dilation, groups)
+        ctx.geometry = (x.shape, stride, pads, dilation, groups)
+        ctx.save_for_backward(w, x if ctx.needs_input_grad[1] else None)
+        if x.size == 0 or w.size == 0:
+            # An empty batch, or empty sums (no input channel): the bias alone.
+            ctx.empty = True
+            OH = _out_size(x.shape[2], pads[0], pads[1], w.shape[2], stride[0], dilation[0])
+            OW = _out_size(x.shape[3], pads[2], pads[3], w.shape[3], stride[1], dilation[1])
+            out = np.zeros((x.shape[0], w.shape[0], OH, OW), dtype=x.dtype)
+            if b is not None:
+                out += b.reshape(-1, 1, 1)
+            return out
+        ctx.empty = False
         k = _kernels_for(x)
         if k is not None:
             out = _blocked_forward(k, x, w, b, stride, pads, dilation, groups)
         else:
             prod, _, OH, OW, R = _conv_arrays(x, w, stride, pads, dilation, groups)
             out = _to_nchw(prod, OW, b)
-        ctx.geometry = (x.shape, stride, pads, dilation, groups)
-        # The weight gradient needs the column matrix, kh*kw times the input's size: keep
-        # the input (alive anyway as the previous layer's output) and rebuild it in backward.
-        ctx.save_for_backward(w, x if ctx.needs_input_grad[1] else None)
+        # (Saved above.) The weight gradient needs the column matrix, kh*kw times the
+        # input's size: keep the input (alive anyway as the previous layer's output) and
+        # rebuild it in backward.
         return out
 
     @staticmethod
@@ -178,7 +227,19 @@ class Conv2d(Function):
         w, x = ctx.saved_tensors
         xshape, stride, pads, dilation, groups = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        k = _kernels_for(g)
+        if ctx.empty:
+            return (np.zeros(xshape, dtype=w.dtype) if need_x else None,
+                    np.zeros(w.shape, dtype=w.dtype) if need_w else None,
+                    g.sum(axis=(0, 2, 3)) if need_b else None, None, None, None, None)
+        O = w.shape[0]
+        expected = (xshape[0], O) + tuple(
+            _out_size(xshape[2 + a], pads[2 * a], pads[2 * a + 1], w.shape[2 + a], stride[a],
+                      dilation[a]) for a in (0, 1))
+        if g.shape != expected:
+            # The loops size themselves from g (a hook may have replaced it): refuse here.
+            raise RuntimeError(f"conv2d backward: output gradient of shape {list(g.shape)}, "
+                               f"expected {list(expected)}")
+        k = _kernels_for(g) if g.dtype == w.dtype else None
         if k is not None:
             gx, gw, gb = _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
                                            need_x, need_w, need_b)

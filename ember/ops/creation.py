@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from . import _ranges
 from ..random import numpy_generator
 from ..tensor import Tensor, _new, check_device
 
@@ -187,31 +188,25 @@ def _num(x):
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` (default 0) up to ``end`` by ``step``, bit for bit as PyTorch
+    computes them (see ``ops/_ranges.py``)."""
     check_device(device)
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     np_dtype = _dtype.to_numpy(dtype)
     if np_dtype is None:
         is_float = builtins.any(isinstance(v, (float, np.floating)) for v in (start, end, step))
         np_dtype = _dtype.default_float() if is_float else np.dtype(np.int64)
-    # PyTorch computes the length in double precision and the values as start + i * step
-    n = builtins.max(int(math.ceil((end - start) / step)), 0)
-    values = start + np.arange(n, dtype=np.float64) * step if np_dtype.kind == "f" else \
-        np.arange(start, end, step)
-    return _finish(np.asarray(values).astype(np_dtype), requires_grad)
+    return _finish(_ranges.arange_values(start, end, step, np.dtype(np_dtype)), requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values from ``start`` to ``end``, bit for bit as PyTorch computes them."""
     check_device(device)
-    start, end = _num(start), _num(end)
-    np_dtype = _dtype.to_numpy(dtype) or _dtype.default_float()
-    arr = np.linspace(start, end, int(steps), dtype=np.float64)
-    return _finish(arr.astype(np_dtype), requires_grad)
+    np_dtype = np.dtype(_dtype.to_numpy(dtype) or _dtype.default_float())
+    return _finish(_ranges.linspace_values(_num(start), _num(end), int(steps), np_dtype),
+                   requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):

@@ -53,8 +53,8 @@ class LogSoftmax(Function):
 # in two; training then keeps the input for the backward instead of a normalised copy.
 def _channel_view(a):
     """(N, C, *) → (N, C, L) without copying when possible, so per-channel sums run along
-    the contiguous last axis."""
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    the contiguous last axis (L spelled out: -1 is ambiguous for an empty array)."""
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
 
 
 def _per_channel(v, ndim):
@@ -68,7 +68,8 @@ def _channel_sum(a3):
 def _norm_kernels(x):
     """The batch-norm kernels, or None for the NumPy path: numba off, a dtype other than
     float32/64, or no spatial dims ((N, C) rows: NumPy's row-wise passes are as quick)."""
-    if x.dtype not in (np.float32, np.float64) or math.prod(x.shape[2:]) <= 1:
+    if x.dtype not in (np.float32, np.float64) or math.prod(x.shape[2:]) <= 1 \
+            or x.shape[0] == 0:
         return None
     return _numba.kernels("norm")
 
@@ -116,7 +117,7 @@ class BatchNormTrain(Function):
         (weight,) = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g3 = _channel_view(g)
-        M = g3.shape[0] * g3.shape[2]
+        M = max(g3.shape[0] * g3.shape[2], 1)  # empty: gx is empty, any divisor does
         sum_g = _channel_sum(g3)
         sum_gx = np.einsum("ncl,ncl->c", g3, xhat)
         gx = None
@@ -198,12 +199,27 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     """Batch normalisation over dim 1; in training, updates the running statistics in
     place as PyTorch does (``momentum=None``: cumulative average, given as the factor)."""
     x = input._data
+    # What the kernels index per channel must be a vector of C (PyTorch's words, which
+    # name its own accessor); without channels there is nothing to index (PyTorch fails
+    # on its first).
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.ndim != 1:
+            raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.ndim}")
+        if t is not None and t.shape[0] != x.shape[1]:
+            raise RuntimeError(f"{name} should contain {x.shape[1]} elements not {t.shape[0]}")
+    if x.shape[1] == 0:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if not training:
         return BatchNormEval.apply(input, weight, bias, running_mean._data, running_var._data, eps)
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
     k = _norm_kernels(x)
-    if k is not None:
+    if M == 0:
+        # No values: PyTorch leaves the running statistics as they are.
+        mean = var = np.zeros(x.shape[1], dtype=np.float64)
+        running_mean = running_var = None
+    elif k is not None:
         mean, var = k.channel_stats(_c3(x))
     else:
         mean = _channel_sum(x3) / M

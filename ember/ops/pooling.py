@@ -15,6 +15,36 @@ from .. import _numba
 from ..autograd import Function
 
 
+def check_args(kernel, stride, padding, dilation, shape):
+    """PyTorch's checks of a pooling's geometry and of the (N, C, H, W) or (C, H, W) input
+    ``shape``, in its order and words (per axis as its output-size computation meets them,
+    then the signs, the input, and the padding again). The compiled kernels rely on them: with a positive
+    stride and dilation and at most half a window of padding, every window starts inside
+    the input or its padding and the first offset inside the input is in the window."""
+    for k, s, p, d in zip(kernel, stride, padding, dilation):
+        if s == 0:
+            raise RuntimeError("stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+        span = (k - 1) * d + 1
+        if p > (span // 2 if span >= 0 else -(-span // 2)):  # C's division, toward zero
+            raise RuntimeError("pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={d}")
+    for what, (h, w), (nh, nw) in (("kernel size", kernel, ("kH", "kW")),
+                                   ("stride", stride, ("dH", "dW")),
+                                   ("dilation", dilation, ("dilationH", "dilationW"))):
+        if h <= 0 or w <= 0:
+            raise RuntimeError(f"{what} should be greater than zero, but got {nh}: {h} "
+                               f"{nw}: {w}")
+    if 0 in shape[-3:]:  # only a batch may be empty
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(shape)}")
+    (kh, kw), (ph, pw) = kernel, padding
+    if kw // 2 < pw or kh // 2 < ph:
+        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but "
+                           f"got padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+
+
 def pool_out_size(size, kernel, stride, pad, dilation, ceil_mode):
     """PyTorch's pooling output length (a window must start inside input or left pad)."""
     span = size + 2 * pad - dilation * (kernel - 1) - 1
@@ -39,6 +69,7 @@ def _padded(x, pads_h, pads_w, fill):
 
 
 def _geometry(shape, kernel, stride, padding, dilation, ceil_mode):
+    check_args(kernel, stride, padding, dilation, shape)
     N, C, H, W = shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     OH = pool_out_size(H, kh, sh, ph, dh, ceil_mode)
@@ -52,6 +83,16 @@ def _geometry(shape, kernel, stride, padding, dilation, ceil_mode):
 def _compiled(x):
     """The pooling kernels, or None for the NumPy path (numba off, or not float32/64)."""
     return _numba.kernels("pool") if x.dtype in (np.float32, np.float64) else None
+
+
+def _compiled_grad(ctx, g, shape, dtype):
+    """``g`` as the compiled backward takes it, or None for the NumPy path: the kernels
+    size their loops from ``g`` and index the arrays of the forward with it, so only an
+    output gradient of the output's own shape and dtype may reach them (one that a hook
+    replaced may not: the NumPy path then broadcasts it or raises)."""
+    if ctx.kernels is None or g.shape != shape or g.dtype != dtype:
+        return None
+    return _c(g)
 
 
 def _c(a):
@@ -68,6 +109,15 @@ def _has_nan(x):
 def _padded_shape(shape, pads_h, pads_w):
     N, C, H, W = shape
     return (N, C, H + sum(pads_h), W + sum(pads_w))
+
+
+def _first_inside(out, size, kernel, stride, pad, dilation):
+    """Per output position along one axis: the first kernel offset whose element lies
+    inside the input, and whether none does (a dilated window can step over the input)."""
+    start = np.arange(out) * stride - pad
+    lo = np.where(start < 0, -(start // dilation), 0)
+    hi = np.minimum(kernel, (size - 1 - start) // dilation + 1)
+    return lo, lo >= hi
 
 
 def _window(xp, i, j, OH, OW, stride, dilation):
@@ -87,6 +137,7 @@ class MaxPool2d(Function):
         kh, kw = kernel
         arg_type = np.uint8 if kh * kw < 256 else np.int32
         ctx.kernels = k = _compiled(x)
+        ctx.dtype = x.dtype
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             ctx.arg = np.empty(out.shape, dtype=arg_type)
@@ -120,6 +171,13 @@ class MaxPool2d(Function):
                 np.copyto(in_pad, ~here, where=take)
             np.copyto(out, v, where=take)
             np.copyto(arg, k, where=take)
+        # A window wholly in the padding keeps the fill (PyTorch's -inf); its offset is
+        # where the scan over the input would have started, as in the compiled kernel.
+        ilo, hnone = _first_inside(OH, x.shape[2], kh, stride[0], padding[0], dilation[0])
+        jlo, wnone = _first_inside(OW, x.shape[3], kw, stride[1], padding[1], dilation[1])
+        empty = hnone[:, None] | wnone[None, :]
+        if empty.any():
+            arg[..., empty] = (ilo[:, None] * kw + jlo[None, :])[empty]
         ctx.arg = arg
         return out
 
@@ -128,9 +186,10 @@ class MaxPool2d(Function):
         xshape, pshape, kernel, stride, pads_h, pads_w, dilation = ctx.geometry
         arg = ctx.arg
         kh, kw = kernel
-        if ctx.kernels is not None:
+        gc = _compiled_grad(ctx, g, arg.shape, ctx.dtype)
+        if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            ctx.kernels.max_pool_backward(_c(g), arg, kh, kw, *stride, pads_h[0], pads_w[0],
+            ctx.kernels.max_pool_backward(gc, arg, kh, kw, *stride, pads_h[0], pads_w[0],
                                           *dilation, dx)
             return dx, None, None, None, None, None
         OH, OW = g.shape[2:]
@@ -163,6 +222,10 @@ def max_pool2d_indices(arg, xshape, kernel, stride, padding, dilation):
     return h * W + w
 
 
+_SCALAR_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool"}
+
+
 def _avg_divisor(size, kernel, stride, pad, out, count_include_pad):
     start = np.arange(out) * stride - pad
     end = np.minimum(start + kernel, size + pad)
@@ -177,6 +240,9 @@ class AvgPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        if x.dtype.kind not in "f" and x.dtype != np.int64:
+            raise NotImplementedError(f'"avg_pool2d" not implemented for '
+                                      f"'{_SCALAR_NAMES[x.dtype.name]}'")
         one = (1, 1)
         OH, OW, pads_h, pads_w = _geometry(x.shape, kernel, stride, padding, one, ceil_mode)
         kh, kw = kernel
@@ -191,6 +257,7 @@ class AvgPool2d(Function):
         ctx.geometry = (x.shape, _padded_shape(x.shape, pads_h, pads_w), kernel, stride,
                         pads_h, pads_w)
         ctx.kernels = k = _compiled(x)
+        ctx.dtype = x.dtype
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             k.avg_pool_forward(_c(x), kh, kw, *stride, *padding, div, out)
@@ -199,6 +266,9 @@ class AvgPool2d(Function):
         out = _window(xp, 0, 0, OH, OW, stride, one).copy()
         for k in range(1, kh * kw):
             out += _window(xp, k // kw, k % kw, OH, OW, stride, one)
+        if out.dtype.kind == "i":
+            # int64 (PyTorch's one integer type here): C's division, toward zero.
+            return np.sign(out) * (np.abs(out) // div)
         out /= div
         return out
 
@@ -206,10 +276,10 @@ class AvgPool2d(Function):
     def backward(ctx, g):
         xshape, pshape, kernel, stride, pads_h, pads_w = ctx.geometry
         kh, kw = kernel
-        if ctx.kernels is not None:
+        gc = _compiled_grad(ctx, g, xshape[:2] + ctx.div.shape, ctx.dtype)
+        if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            ctx.kernels.avg_pool_backward(_c(g), kh, kw, *stride, pads_h[0], pads_w[0], ctx.div,
-                                          dx)
+            ctx.kernels.avg_pool_backward(gc, kh, kw, *stride, pads_h[0], pads_w[0], ctx.div, dx)
             return dx, None, None, None, None, None, None
         OH, OW = g.shape[2:]
         gd = g / ctx.div

@@ -349,11 +349,21 @@ def _decay_mode(wd, decoupled=False):
     return DECOUPLED if decoupled else L2_PENALTY
 
 
+def _one_shape(arrays):
+    """Whether the arrays all have the first one's shape. A flat loop or a cut into flat
+    slices is only right (and, compiled, only in bounds) then; a gradient whose storage
+    was swapped through ``.data`` may differ, and the ufuncs then broadcast it as PyTorch
+    does, or raise."""
+    shape = arrays[0].shape
+    return all(a.shape == shape for a in arrays)
+
+
 def _fusable(arrays):
-    """Whether a compiled one-pass kernel takes these arrays: C-contiguous, one float dtype."""
+    """Whether a compiled one-pass kernel takes these arrays: C-contiguous, one float dtype,
+    one shape."""
     dtype = arrays[0].dtype
-    return dtype in _FUSED_DTYPES and all(a.dtype == dtype and a.flags.c_contiguous
-                                          for a in arrays)
+    return dtype in _FUSED_DTYPES and _one_shape(arrays) and all(
+        a.dtype == dtype and a.flags.c_contiguous for a in arrays)
 
 
 def _run_rows(kernel, rows, n_scratch, fused=None, loops=None):
@@ -397,7 +407,7 @@ def _elementwise(kernel, rows, n_scratch, fused=None):
     pieces = []
     for arrays, args in rows:
         n = arrays[0].size
-        if n > _MAX_PIECE and all(a.flags.c_contiguous for a in arrays):
+        if n > _MAX_PIECE and _one_shape(arrays) and all(a.flags.c_contiguous for a in arrays):
             flat = [a.reshape(-1) for a in arrays]
             for s in range(0, n, _MAX_PIECE):
                 pieces.append(([f[s:s + _MAX_PIECE] for f in flat], args))

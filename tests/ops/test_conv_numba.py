@@ -3,6 +3,8 @@
 The blocked path runs over blocks of a few samples; the block size is shrunk here so that
 small test inputs span several blocks (one sample each, or a few with a partial last one),
 split between one or two threads."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -160,3 +162,116 @@ def test_same_bits_for_any_thread_count(monkeypatch, case):
     for a, e in zip(*runs):
         if a is not None:
             np.testing.assert_array_equal(a, e)
+
+
+# ----- edge shapes (issue 13): the kernels stay inside their arrays ------------------------
+def _edge_conv_cases(n=24, seed=21):
+    """Random geometries at the edges: empty and size-1 batches, 1x1 and tiny planes,
+    padding far beyond the kernel, dilation, strides beyond the input, groups;
+    (N, C, O, H, W, kernel, stride, padding, dilation, groups, bias)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < n:
+        g = int(rng.choice([1, 2]))
+        k = tuple(int(v) for v in rng.integers(1, 4, 2))
+        s = tuple(int(v) for v in rng.choice([1, 2, 5, 9], 2))
+        p = tuple(int(v) for v in rng.choice([0, 1, 3, 7], 2))
+        d = tuple(int(v) for v in rng.integers(1, 4, 2))
+        H, W = (int(v) for v in rng.integers(1, 6, 2))
+        if any(size + 2 * pad < dil * (kk - 1) + 1
+               for size, pad, dil, kk in zip((H, W), p, d, k)):
+            continue
+        cases.append((int(rng.choice([0, 1, 3])), g * int(rng.integers(1, 3)),
+                      g * int(rng.integers(1, 3)), H, W, k, s, p, d, g, bool(rng.integers(2))))
+    return cases
+
+
+EDGE_CASES = _edge_conv_cases()
+LAYOUTS = [None, "transposed", "negative strides"]
+
+
+def _edge_run(lib, x, w, b, args, layout):
+    if layout == "transposed":
+        leaf = lib.tensor(np.ascontiguousarray(x.transpose(0, 1, 3, 2)), requires_grad=True)
+        xin = leaf.transpose(2, 3)
+    elif layout == "negative strides" and lib is ember:
+        leaf = xin = ember.from_numpy(x[..., ::-1, ::-1].copy()[..., ::-1, ::-1])
+        leaf.requires_grad_()
+    else:
+        leaf = xin = lib.tensor(x, requires_grad=True)
+    wt = lib.tensor(w, requires_grad=True)
+    bt = None if b is None else lib.tensor(b, requires_grad=True)
+    y = lib.nn.functional.conv2d(xin, wt, bt, *args)
+    gy = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(x.dtype)
+    y.backward(lib.tensor(gy))
+    gx = leaf.grad.numpy()
+    if layout == "transposed":
+        gx = gx.transpose(0, 1, 3, 2)
+    return [y.detach().numpy(), gx, wt.grad.numpy()] + ([] if b is None else [bt.grad.numpy()])
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_edge_shapes_against_numpy_path_and_torch(torch, case, dt):
+    x, w, b, args = _arrays(case, dt, seed=3)
+    layout = LAYOUTS[EDGE_CASES.index(case) % 3]
+    got = _edge_run(ember, x, w, b, args, layout)
+    with _numba.disabled():
+        slow = _edge_run(ember, x, w, b, args, layout)
+    ref = _edge_run(torch, x, w, b, args, layout)
+    for a, e, r in zip(got, slow, ref):
+        assert a.shape == e.shape == tuple(r.shape) and a.dtype == e.dtype == r.dtype
+        assert_close(a, e)
+        assert_close(a, r)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_no_input_channels_gives_the_bias(dt):
+    """An input with no channels sums nothing: the output is the bias, on both paths.
+    (PyTorch returns a (N, 0, OH, OW) tensor here, whatever the weight's O: a deliberate
+    difference.)"""
+    x, w, b = np.zeros((2, 0, 5, 5), dt), np.zeros((3, 0, 3, 3), dt), np.arange(3).astype(dt)
+    gy = np.cos(np.arange(54)).reshape(2, 3, 3, 3).astype(dt)
+    for ctx in (contextlib.nullcontext, _numba.disabled):
+        with ctx():
+            got = _edge_run(ember, x, w, b, (1, 0, 1, 1), None)
+        np.testing.assert_array_equal(got[0], np.broadcast_to(b.reshape(3, 1, 1), (2, 3, 3, 3)))
+        assert got[1].shape == (2, 0, 5, 5) and got[2].shape == (3, 0, 3, 3)
+        assert_close(got[3], gy.sum(axis=(0, 2, 3)))
+
+
+BAD_CONV = [dict(stride=0), dict(stride=(1, -1)), dict(dilation=0), dict(dilation=(2, -1)),
+            dict(groups=0), dict(groups=-1), dict(padding=-1), dict(padding=(0, -2))]
+
+
+@pytest.mark.parametrize("kw", BAD_CONV, ids=str)
+def test_bad_arguments_raise_as_torch(torch, kw):
+    def outcome(lib):
+        try:
+            return tuple(lib.nn.functional.conv2d(lib.zeros(2, 2, 5, 5), lib.zeros(3, 2, 3, 3),
+                                                  **kw).shape)
+        except Exception as e:  # noqa: BLE001 - the class and words are what is compared
+            return type(e).__name__, str(e)
+    assert outcome(ember) == outcome(torch)
+
+
+@pytest.mark.parametrize("wshape", [(0, 2, 3, 3), (3, 2, 0, 3), (3, 2, 2, 0)], ids=str)
+def test_empty_weights_raise_as_torch(torch, wshape):
+    """No output channel, or a kernel of size 0 (float64: PyTorch's float32 path answers
+    with a oneDNN message instead of its own)."""
+    def outcome(lib):
+        try:
+            x = lib.zeros(2, 2, 5, 5, dtype=lib.float64)
+            return tuple(lib.nn.functional.conv2d(x, lib.zeros(wshape, dtype=lib.float64)).shape)
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__, str(e)
+    assert outcome(ember) == outcome(torch)
+
+
+def test_a_hook_that_changes_the_gradient_never_reaches_a_kernel():
+    x = ember.randn(2, 2, 5, 5, requires_grad=True)
+    w = ember.randn(3, 2, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w)
+    y.register_hook(lambda g: ember.ones(4, 4, 9, 9))
+    with pytest.raises(RuntimeError):
+        y.sum().backward()

@@ -182,7 +182,7 @@ def test_random_requires_grad_and_float64():
 def test_creation_errors(torch):
     with pytest.raises(RuntimeError, match="negative dimension"):
         ember.zeros(-1)
-    with pytest.raises(RuntimeError, match="upper bound and larger bound inconsistent"):
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent"):
         ember.arange(0, 5, -1)
     with pytest.raises(RuntimeError, match="only Tensors of floating point"):
         ember.ones(2, dtype=ember.int64, requires_grad=True)

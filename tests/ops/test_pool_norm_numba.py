@@ -1,12 +1,15 @@
 """Pooling and batch norm on the compiled (numba) path against the NumPy path and against
 PyTorch: outputs, max-pool indices and gradients, float32 and float64, odd geometries
 (stride, padding, dilation, ceil_mode), ties, NaNs and non-contiguous inputs."""
+import contextlib
+
 import numpy as np
 import pytest
 
 import ember
 from ember import _numba, nn
 from ember.nn import functional as F
+from ember.ops.pooling import _first_inside, pool_out_size
 from coreutil import assert_close
 
 pytestmark = pytest.mark.skipif(not _numba.enabled(), reason="numba kernels are off")
@@ -135,6 +138,180 @@ def test_integer_max_pool_stays_on_numpy_path():
     np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
 
 
+# ----- edge geometries (issue 13): the kernels never step outside their arrays ------------
+def _edge_pool_cases(n, seed, dilated):
+    """Random pooling geometries at the edges: size-1 and empty batches, tiny planes,
+    strides beyond the kernel, dilated windows that step over the input (wholly in the
+    padding), ceil_mode; (shape, kernel, stride, padding, dilation, ceil_mode)."""
+    rng = np.random.default_rng(seed)
+    # The issue's reproducer first.
+    cases = [((2, 1, 1, 4), (2, 2), (2, 1), (1, 1), (2, 2), True)] if dilated else []
+    while len(cases) < n:
+        k, s, d = ([int(v) for v in rng.integers(1, hi, 2)] for hi in (5, 6, 4 if dilated else 2))
+        p = [int(rng.integers(0, kk // 2 + 1)) for kk in k]
+        shape = (int(rng.choice([0, 1, 2])), int(rng.choice([1, 3])),
+                 int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        cm = bool(rng.integers(2))
+        if min(pool_out_size(shape[2 + a], k[a], s[a], p[a], d[a], cm) for a in (0, 1)) >= 1:
+            cases.append((shape, tuple(k), tuple(s), tuple(p), tuple(d), cm))
+    return cases
+
+
+EDGE_POOLS = _edge_pool_cases(40, 13, dilated=True)
+LAYOUTS = ["contiguous", "transposed", "negative strides"]
+
+
+def _edge_run(lib, x, layout, fn, backward=True):
+    """Outputs and input gradient of ``fn`` on ``x`` laid out as ``layout`` (ember gets the
+    strided array itself; PyTorch, which has no negative strides, a copy)."""
+    if layout == "transposed":
+        leaf = lib.tensor(np.ascontiguousarray(x.transpose(0, 1, 3, 2)), requires_grad=True)
+        t = leaf.transpose(2, 3)
+    elif layout == "negative strides" and lib is ember:
+        leaf = t = ember.from_numpy(x[:, :, ::-1, ::-1].copy()[:, :, ::-1, ::-1])
+        t.requires_grad_()
+    else:
+        leaf = t = lib.tensor(x, requires_grad=True)
+    y = fn(t)
+    outs = list(y) if isinstance(y, tuple) else [y]
+    if not backward:
+        return [o.detach().numpy() for o in outs]
+    w = np.cos(np.arange(outs[0].numel())).reshape(tuple(outs[0].shape)).astype(x.dtype)
+    outs[0].backward(lib.tensor(w))
+    g = leaf.grad.numpy()
+    if layout == "transposed":
+        g = g.transpose(0, 1, 3, 2)
+    return [o.detach().numpy() for o in outs] + [g]
+
+
+def _edge_compare(torch, x, layout, fn_e, fn_t, exact, grad_vs_torch=True):
+    fast = _edge_run(ember, x, layout, fn_e)
+    with _numba.disabled():
+        slow = _edge_run(ember, x, layout, fn_e)
+    ref = _edge_run(torch, x, layout, fn_t, backward=grad_vs_torch)
+    for i, (a, b) in enumerate(zip(fast, slow)):
+        r = ref[i] if i < len(ref) else b
+        assert a.shape == b.shape == r.shape and a.dtype == b.dtype == r.dtype
+        if exact and i < len(fast) - 1:
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(a, r)
+        else:
+            assert_close(a, b)
+            assert_close(a, r)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", EDGE_POOLS, ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_max_pool_edges(torch, case, layout, dt):
+    shape, k, s, p, d, cm = case
+    x = np.random.default_rng(5).standard_normal(shape).astype(dt)
+    OH, OW = (pool_out_size(shape[2 + a], k[a], s[a], p[a], d[a], cm) for a in (0, 1))
+    # A window wholly in the padding has no element to send its gradient to: ember drops
+    # it, PyTorch adds it at the index it reports, which lies outside the plane (in the
+    # next plane's memory, or past the tensor's end: its backward may then abort).
+    empty = any(_first_inside(O, shape[2 + a], k[a], s[a], p[a], d[a])[1].any()
+                for a, O in enumerate((OH, OW)))
+    _edge_compare(torch, x, layout,
+                  lambda t: F.max_pool2d(t, k, s, p, d, cm, return_indices=True),
+                  lambda t: torch.nn.functional.max_pool2d(t, k, s, p, d, cm,
+                                                           return_indices=True),
+                  exact=True, grad_vs_torch=not empty)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", _edge_pool_cases(20, 14, dilated=False), ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_avg_pool_edges(torch, case, layout, dt):
+    shape, k, s, p, _, cm = case
+    x = np.random.default_rng(5).standard_normal(shape).astype(dt)
+    for cip, div in [(True, None), (False, None), (False, 3)]:
+        _edge_compare(torch, x, layout, lambda t: F.avg_pool2d(t, k, s, p, cm, cip, div),
+                      lambda t: torch.nn.functional.avg_pool2d(t, k, s, p, cm, cip, div),
+                      exact=False)
+
+
+def test_windows_wholly_in_padding_as_torch(torch):
+    """The issue's reproducer: every window misses the input (dilation 2 over one row).
+    Both paths give PyTorch's -inf and indices, and a zero gradient (see above)."""
+    def run():
+        x = ember.arange(8.).reshape(2, 1, 1, 4).requires_grad_()
+        out, idx = F.max_pool2d(x, 2, stride=(2, 1), padding=1, ceil_mode=True, dilation=2,
+                                return_indices=True)
+        out.sum().backward()
+        return out.detach().numpy(), idx.numpy(), x.grad.numpy()
+
+    xt = torch.arange(8.).reshape(2, 1, 1, 4)
+    ref, ref_idx = torch.nn.functional.max_pool2d(xt, 2, stride=(2, 1), padding=1,
+                                                  ceil_mode=True, dilation=2,
+                                                  return_indices=True)
+    for got in (run(), _numba_off(run)):
+        np.testing.assert_array_equal(got[0], ref.numpy())
+        np.testing.assert_array_equal(got[1], ref_idx.numpy())
+        np.testing.assert_array_equal(got[2], np.zeros((2, 1, 1, 4), np.float32))
+
+
+def _numba_off(fn):
+    with _numba.disabled():
+        return fn()
+
+
+GEOMETRY_ERRORS = [dict(kernel_size=0), dict(kernel_size=(2, 0)), dict(kernel_size=-1),
+                   dict(kernel_size=2, stride=0), dict(kernel_size=2, stride=-1),
+                   dict(kernel_size=2, stride=(2, 0)), dict(kernel_size=2, dilation=0),
+                   dict(kernel_size=2, dilation=-2), dict(kernel_size=2, padding=-1),
+                   dict(kernel_size=2, padding=2), dict(kernel_size=(3, 1), padding=(1, 1)),
+                   dict(kernel_size=3, padding=2, dilation=2)]
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 5, 5), (0, 2, 5, 5), (1, 0, 5, 5), (2, 5, 0),
+                                   (0, 5, 5)], ids=str)
+@pytest.mark.parametrize("kw", GEOMETRY_ERRORS, ids=str)
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_bad_geometry_raises_as_torch(torch, name, kw, shape):
+    """Checked before any kernel runs, in PyTorch's order and words (a zero stride would
+    divide by zero, a negative padding or dilation would index outside the input)."""
+    if name == "avg_pool2d" and "dilation" in kw:
+        return
+    def outcome(lib):
+        try:
+            return tuple(getattr(lib.nn.functional, name)(lib.zeros(shape), **kw).shape)
+        except Exception as e:  # noqa: BLE001 - the class and words are what is compared
+            return type(e).__name__, str(e)
+    assert outcome(ember) == outcome(torch)
+
+
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "bool"])
+def test_integer_avg_pool_as_torch(torch, dt):
+    """int64 averages divide as C does (toward zero); other integer types are refused."""
+    x = np.random.default_rng(2).integers(-50, 50, (2, 3, 7, 6)).astype(dt)
+
+    def outcome(lib):
+        try:
+            return lib.nn.functional.avg_pool2d(lib.tensor(x), 3, 2, 1, True, False).numpy()
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__, str(e)
+    got, ref = outcome(ember), outcome(torch)
+    if isinstance(ref, tuple):
+        assert got == ref
+    else:
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == ref.dtype
+
+
+@pytest.mark.parametrize("name", ["max", "avg"])
+def test_a_hook_that_changes_the_gradient_never_reaches_a_kernel(name):
+    """The compiled backward sizes its loops from the output gradient; one of another shape
+    or dtype (returned by a hook) takes the NumPy path, which raises for it."""
+    x = ember.randn(1, 1, 4, 4, requires_grad=True)
+    pool = F.max_pool2d if name == "max" else F.avg_pool2d
+    for bad in (ember.ones(3, 3, 9, 9), ember.ones(2, dtype=ember.float64)):
+        y = pool(x, 2)
+        y.register_hook(lambda g, bad=bad: bad)
+        with pytest.raises((RuntimeError, ValueError)):
+            y.sum().backward()
+
+
 # ----- batch norm --------------------------------------------------------------------------
 def _bn_run(lib, x, cls, train=True, view=None, steps=2, **kw):
     """Two steps of a batch-norm layer in ``lib``: per step the output and the gradients
@@ -224,3 +401,74 @@ def test_compiled_paths_are_taken_where_meant():
     assert nn_ops._norm_kernels(f32[:, :, 0, 0]) is None  # (N, C) rows stay on NumPy
     with _numba.disabled():
         assert pooling._compiled(f32) is None and nn_ops._norm_kernels(f32) is None
+
+
+# ----- batch norm at the edges (issue 13) --------------------------------------------------
+BN_EDGE_SHAPES = [(1, 3, 1, 1), (1, 3), (2, 3), (1, 3, 2), (4, 2, 1, 1), (2, 3, 1, 5),
+                  (1, 1, 1, 1, 1), (0, 3, 4, 4), (0, 3), (3, 2, 0, 4), (2, 0, 4, 4), (2, 0)]
+
+
+def _bn_edge(lib, x, train, negative_strides):
+    """F.batch_norm's outcome: the output, the gradients of input, weight and bias, and the
+    running statistics after; or the exception's class and words."""
+    C = x.shape[1]
+    if negative_strides and lib is ember:
+        xt = ember.from_numpy(x[:, ::-1].copy()[:, ::-1]).requires_grad_()
+    else:
+        xt = lib.tensor(x, requires_grad=True)
+    dt = xt.dtype
+    rm = lib.tensor(np.linspace(-1, 1, C), dtype=dt)
+    rv = lib.tensor(np.linspace(0.5, 2, C), dtype=dt)
+    w = lib.tensor(np.linspace(0.5, 1.5, C), dtype=dt, requires_grad=True)
+    b = lib.tensor(np.linspace(-1, 1, C), dtype=dt, requires_grad=True)
+    try:
+        y = lib.nn.functional.batch_norm(xt, rm, rv, w, b, training=train)
+    except Exception as e:  # noqa: BLE001 - the class and words are what is compared
+        return type(e).__name__, str(e)
+    y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(x.shape).astype(x.dtype)))
+    return [a.detach().numpy() for a in (y, xt.grad, w.grad, b.grad, rm, rv)]
+
+
+@pytest.mark.parametrize("negative_strides", [False, True], ids=["contiguous", "negative"])
+@pytest.mark.parametrize("shape", BN_EDGE_SHAPES, ids=str)
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm_edges(torch, shape, train, dt, negative_strides):
+    """One value per channel (refused in training), empty batches and planes (the running
+    statistics stay as they were), no channels (refused), size-1 dims, negative strides."""
+    x = (np.random.default_rng(4).standard_normal(shape) * 3 + 7).astype(dt)
+    fast = _bn_edge(ember, x, train, negative_strides)
+    with _numba.disabled():
+        slow = _bn_edge(ember, x, train, negative_strides)
+    ref = _bn_edge(torch, x, train, negative_strides)
+    if isinstance(ref, tuple):
+        assert fast == slow == ref
+        return
+    for a, b, r in zip(fast, slow, ref):
+        assert a.shape == b.shape == r.shape and a.dtype == b.dtype == r.dtype
+        assert_close(a, b)
+        assert_close(a, r)
+
+
+def test_batch_norm_statistics_must_be_vectors(torch):
+    """The kernels index weight, bias and statistics per channel: a (C, 1) one is refused
+    as PyTorch refuses it, on both paths, before the running statistics change."""
+    for lib in (ember, torch):
+        for off in (False, True):
+            rm = lib.zeros(3, 1)
+            with (_numba.disabled() if off and lib is ember else contextlib.nullcontext()):
+                with pytest.raises(RuntimeError, match="TensorAccessor expected 1 dims but "
+                                                       "tensor has 2"):
+                    lib.nn.functional.batch_norm(lib.ones(4, 3, 2, 2), rm, lib.ones(3),
+                                                 training=True)
+            assert not rm.any()
+
+
+def test_batch_norm_op_checks_lengths_itself():
+    """The op indexes per channel whoever calls it: statistics of the wrong length are
+    refused there too, not only by F.batch_norm."""
+    from ember.ops import nn_ops
+    x = ember.ones(4, 3, 2, 2)
+    for train in (True, False):
+        with pytest.raises(RuntimeError, match="running_mean should contain 3 elements not 2"):
+            nn_ops.batch_norm(x, ember.zeros(2), ember.ones(3), None, None, train, 0.1, 1e-5)
