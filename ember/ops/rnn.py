@@ -23,6 +23,7 @@ written with ordinary ops and do support it.
 """
 import numpy as np
 
+from .. import _threads
 from ..autograd.function import Function
 from ._quiet import quiet
 
@@ -81,11 +82,14 @@ class Recurrence(Function):
     @staticmethod
     def forward(ctx, mode, reverse, xw, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        if mode == "GRU":
-            return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
-        if mode == "LSTM":
-            return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
-        return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+        # Many small products in a row: ember's load-aware BLAS thread count (one thread
+        # on a busy machine, where a two-thread product waits for a descheduled thread).
+        with _threads.blas_threads():
+            if mode == "GRU":
+                return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
+            if mode == "LSTM":
+                return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
+            return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
 
     @staticmethod
     def backward(ctx, g):
@@ -94,7 +98,11 @@ class Recurrence(Function):
                 "double backward through nn.RNN, nn.GRU and nn.LSTM layers is not supported "
                 "by ember (their backward is a fused NumPy loop); build the network from "
                 "nn.RNNCell / nn.GRUCell / nn.LSTMCell, whose ops support create_graph=True")
-        saved = ctx.saved_tensors
+        with _threads.blas_threads():
+            return Recurrence._backward(ctx, g, ctx.saved_tensors)
+
+    @staticmethod
+    def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
         if mode == "GRU":
             dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
