@@ -26,19 +26,20 @@ import numpy as np
 
 from .. import _threads
 from ..autograd.function import Function
-from ._quiet import quiet
 
 MODES = ("RNN_TANH", "RNN_RELU", "GRU", "LSTM")
 
 
-def _sigmoid_(a):
-    """1 / (1 + exp(-a)) in place (for very negative a, exp overflows and the result is 0,
-    as PyTorch's)."""
-    np.negative(a, out=a)
-    with quiet():
-        np.exp(a, out=a)
-    a += 1
-    np.reciprocal(a, out=a)
+def _sigmoid_by_tanh(G, H, sigmoid_gates, dtype):
+    """Per-column (scale, offset) over ``G`` gates of ``H`` units such that, for a row of
+    pre-activations pre-multiplied by ``scale``, ``tanh(.) * scale + offset`` is the
+    logistic sigmoid on ``sigmoid_gates`` and tanh on the others: sigmoid(x) =
+    0.5 tanh(x / 2) + 0.5. One contiguous tanh over all gates is several times cheaper
+    than exp-based sigmoids on strided column blocks; the halving is folded into the
+    input projection and a copy of ``W_hh`` once per call."""
+    scale = np.ones((G, H), dtype)
+    scale[list(sigmoid_gates)] = 0.5
+    return scale.reshape(-1), (1 - scale.reshape(-1)) * (scale.reshape(-1) != 1)
 
 
 def _steps(T, reverse):
@@ -73,24 +74,32 @@ def _weight_grad(d_gates, seq, first, reverse):
 
 
 class Recurrence(Function):
-    """``apply(mode, reverse, xw, h0, c0, w_hh, b_hh)``: the hidden states of all steps.
+    """``apply(mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh)``: the hidden states of
+    all steps of one layer in one direction.
 
-    ``xw`` is ``(T, B, G*H)``, the input projection with ``b_ih`` already added; ``h0`` and
-    ``c0`` are ``(B, H)`` (``c0`` only for LSTM, else None); ``b_hh`` may be None. Returns
-    ``(T, B, H)``, step t at row t whichever the direction; for LSTM ``(T + 1, B, H)``, whose
-    last row is the final cell state."""
+    ``x`` is ``(T, B, I)``; ``h0`` and ``c0`` are ``(B, H)`` (``c0`` only for LSTM, else
+    None); the biases may be None. Returns ``(T, B, H)``, step t at row t whichever the
+    direction; for LSTM ``(T + 1, B, H)``, whose last row is the final cell state."""
 
     @staticmethod
-    def forward(ctx, mode, reverse, xw, h0, c0, w_hh, b_hh):
+    def forward(ctx, mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        # Many small products in a row: ember's load-aware BLAS thread count (one thread
-        # on a busy machine, where a two-thread product waits for a descheduled thread).
+        # All the layer's products (the input projection and then one small product per
+        # step) run with ember's load-aware BLAS thread count: on a busy machine one
+        # thread, as a two-thread product there mostly waits for a descheduled thread.
         with _threads.blas_threads():
+            T, B, I = x.shape
+            xw = x.reshape(T * B, I).dot(w_ih.T).reshape(T, B, -1)  # every step at once
+            if b_ih is not None:
+                xw += b_ih
             if mode == "GRU":
-                return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
-            if mode == "LSTM":
-                return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
-            return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+                out, saved = _gru_forward(reverse, xw, h0, w_hh, b_hh)
+            elif mode == "LSTM":
+                out, saved = _lstm_forward(reverse, xw, h0, c0, w_hh, b_hh)
+            else:
+                out, saved = _rnn_forward(mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+        ctx.save_for_backward(x, w_ih, *saved)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -108,6 +117,7 @@ class Recurrence(Function):
     @staticmethod
     def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
+        x, w_ih, saved = saved[0], saved[1], saved[2:]
         if mode == "GRU":
             dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
             dc0 = None
@@ -121,9 +131,14 @@ class Recurrence(Function):
         h0, hs = saved[0], saved[2]
         if mode == "LSTM":
             hs = hs[:-1]
-        dw = _weight_grad(dgh, hs, h0, reverse) if need[5] else None
-        db = np.add.reduce(dgh.reshape(-1, dgh.shape[-1]), axis=0) if need[6] else None
-        return None, None, dxw, dh0, dc0, dw, db
+        T, B, I = x.shape
+        dxw = dxw.reshape(T * B, -1)
+        dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
+        dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
+        db_ih = np.add.reduce(dxw, axis=0) if need[4] else None
+        dw_hh = _weight_grad(dgh, hs, h0, reverse) if need[7] else None
+        db_hh = np.add.reduce(dgh.reshape(-1, dgh.shape[-1]), axis=0) if need[8] else None
+        return None, None, dx, dw_ih, db_ih, dh0, dc0, dw_hh, db_hh
 
 
 class _NotTwiceDifferentiable(Function):
@@ -144,9 +159,11 @@ class _NotTwiceDifferentiable(Function):
 
 
 # ----- Elman RNN ---------------------------------------------------------------------------
-def _rnn_forward(ctx, relu, reverse, xw, h0, w_hh, b_hh):
-    hs = xw + b_hh if b_hh is not None else xw.copy()  # pre-activations, then states
-    w_t = w_hh.T
+def _rnn_forward(relu, reverse, xw, h0, w_hh, b_hh):
+    hs = xw  # pre-activations, then states (xw is the op's own array)
+    if b_hh is not None:
+        hs += b_hh
+    w_t = np.ascontiguousarray(w_hh.T)  # products with a contiguous right side are faster
     h = h0
     for t in _steps(len(hs), reverse):
         a = hs[t]
@@ -156,8 +173,7 @@ def _rnn_forward(ctx, relu, reverse, xw, h0, w_hh, b_hh):
         else:
             np.tanh(a, out=a)
         h = a
-    ctx.save_for_backward(h0, w_hh, hs)
-    return hs
+    return hs, (h0, w_hh, hs)
 
 
 def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
@@ -172,14 +188,17 @@ def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
 
 
 # ----- GRU ---------------------------------------------------------------------------------
-def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
+def _gru_forward(reverse, xw, h0, w_hh, b_hh):
     T, B, H3 = xw.shape
     H = H3 // 3
     gates = np.empty_like(xw)               # r, z, n of every step
     ghn = np.empty((T, B, H), xw.dtype)     # W_hn h + b_hn of every step
     hs = np.empty((T, B, H), xw.dtype)
     gh = np.empty((B, H3), xw.dtype)
-    w_t = w_hh.T
+    scale, _ = _sigmoid_by_tanh(3, H, (0, 1), xw.dtype)  # r, z: sigmoid; n unscaled
+    xw *= scale
+    w_t = np.ascontiguousarray(w_hh.T) * scale
+    b_hh = None if b_hh is None else b_hh * scale
     h = h0
     for t in _steps(T, reverse):
         np.matmul(h, w_t, out=gh)
@@ -188,7 +207,9 @@ def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
         gt, xt = gates[t], xw[t]
         rz = gt[:, :2 * H]
         np.add(xt[:, :2 * H], gh[:, :2 * H], out=rz)
-        _sigmoid_(rz)
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
         ghn[t] = gh[:, 2 * H:]
         n = gt[:, 2 * H:]
         np.multiply(gt[:, :H], gh[:, 2 * H:], out=n)
@@ -199,8 +220,7 @@ def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
         h_new *= gt[:, H:2 * H]
         h_new += n
         h = h_new
-    ctx.save_for_backward(h0, w_hh, hs, gates, ghn)
-    return hs
+    return hs, (h0, w_hh, hs, gates, ghn)
 
 
 def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
@@ -230,21 +250,27 @@ def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
 
 
 # ----- LSTM --------------------------------------------------------------------------------
-def _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh):
+def _lstm_forward(reverse, xw, h0, c0, w_hh, b_hh):
     T, B, H4 = xw.shape
     H = H4 // 4
-    gates = xw + b_hh if b_hh is not None else xw.copy()   # i, f, g, o of every step
+    scale, offset = _sigmoid_by_tanh(4, H, (0, 1, 3), xw.dtype)  # i, f, o: sigmoid
+    gates = xw  # i, f, g, o of every step (xw is the op's own array)
+    if b_hh is not None:
+        gates += b_hh
+    gates *= scale
     out = np.empty((T + 1, B, H), xw.dtype)                 # h of every step, then c_T
     cs = np.empty((T, B, H), xw.dtype)
-    w_t = w_hh.T
+    w_t = np.ascontiguousarray(w_hh.T) * scale
+    gh = np.empty((B, H4), xw.dtype)
     h, c = h0, c0
     for t in _steps(T, reverse):
         gt = gates[t]
-        gt += h @ w_t
-        _sigmoid_(gt[:, :2 * H])
-        _sigmoid_(gt[:, 3 * H:])
+        np.matmul(h, w_t, out=gh)
+        gt += gh
+        np.tanh(gt, out=gt)
+        gt *= scale
+        gt += offset
         gg = gt[:, 2 * H:3 * H]
-        np.tanh(gg, out=gg)
         c_new = cs[t]
         np.multiply(gt[:, H:2 * H], c, out=c_new)
         c_new += gt[:, :H] * gg
@@ -253,8 +279,7 @@ def _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh):
         h *= gt[:, 3 * H:]
         c = c_new
     out[T] = c
-    ctx.save_for_backward(h0, w_hh, out, c0, gates, cs)
-    return out
+    return out, (h0, w_hh, out, c0, gates, cs)
 
 
 def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
