@@ -46,17 +46,25 @@ def _steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def _previous(seq, first, reverse):
-    """The state each step started from, ``(T, B, H)``: ``first`` then ``seq`` shifted by
-    one step in processing order."""
-    prev = np.empty_like(seq)
+def _times_previous(a, seq, first, reverse, out):
+    """``out = a * previous`` where previous[t] is the state step t started from: ``first``
+    for the first step in processing order, else ``seq`` one step earlier."""
     if reverse:
-        prev[:-1] = seq[1:]
-        prev[-1] = first
+        np.multiply(a[:-1], seq[1:], out=out[:-1])
+        np.multiply(a[-1], first, out=out[-1])
     else:
-        prev[1:] = seq[:-1]
-        prev[0] = first
-    return prev
+        np.multiply(a[1:], seq[:-1], out=out[1:])
+        np.multiply(a[0], first, out=out[0])
+
+
+def _h_minus_n(hs, h0, n, reverse, out):
+    """``out = previous h - n`` per step (previous as in ``_times_previous``)."""
+    if reverse:
+        np.subtract(hs[1:], n[:-1], out=out[:-1])
+        np.subtract(h0, n[-1], out=out[-1])
+    else:
+        np.subtract(hs[:-1], n[1:], out=out[1:])
+        np.subtract(h0, n[0], out=out[0])
 
 
 def _weight_grad(d_gates, seq, first, reverse):
@@ -89,7 +97,8 @@ class Recurrence(Function):
         # thread, as a two-thread product there mostly waits for a descheduled thread.
         with _threads.blas_threads():
             T, B, I = x.shape
-            xw = x.reshape(T * B, I).dot(w_ih.T).reshape(T, B, -1)  # every step at once
+            # every step at once; W_ih^T made contiguous (a transposed operand is slower)
+            xw = x.reshape(T * B, I).dot(np.ascontiguousarray(w_ih.T)).reshape(T, B, -1)
             if b_ih is not None:
                 xw += b_ih
             if mode == "GRU":
@@ -178,7 +187,11 @@ def _rnn_forward(relu, reverse, xw, h0, w_hh, b_hh):
 
 def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
     # d pre-activation = (dh) * act'(a), with act' read off the output.
-    da = (hs > 0).astype(hs.dtype) if relu else 1 - hs * hs
+    if relu:
+        da = (hs > 0).astype(hs.dtype)
+    else:
+        da = np.multiply(hs, hs)
+        np.subtract(1, da, out=da)
     dh = np.zeros_like(h0)
     for t in _steps(len(hs), not reverse):
         dh += g[t]
@@ -227,13 +240,22 @@ def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
     T, B, H = hs.shape
     g4 = gates.reshape(T, B, 3, H)
     r, z, n = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2]
-    hp = _previous(hs, h0, reverse)
-    # Each gate's gradient is dh times a coefficient known from the forward:
-    dn_dh = (1 - z) * (1 - n * n)                     # d(pre-activation of n)
+    # Each gate's gradient is dh times a coefficient known from the forward (out= into
+    # a few buffers, as in _lstm_backward):
     coef = np.empty_like(g4)                          # d(W_hh h + b_hh) / dh, per gate
-    coef[:, :, 0] = dn_dh * ghn * r * (1 - r)
-    coef[:, :, 1] = (hp - n) * z * (1 - z)
-    coef[:, :, 2] = dn_dh * r
+    tmp = np.empty_like(hs)
+    dn_dh = np.multiply(n, n)
+    np.subtract(1, dn_dh, out=dn_dh)
+    np.subtract(1, z, out=tmp)
+    dn_dh *= tmp                                      # d(pre-activation of n): (1-z)(1-n^2)
+    np.multiply(dn_dh, r, out=coef[:, :, 2])          # W_hn h + b_hn: dn_dh r
+    np.subtract(1, r, out=tmp)
+    tmp *= coef[:, :, 2]
+    np.multiply(tmp, ghn, out=coef[:, :, 0])          # r: dn_dh r (1 - r) (W_hn h + b_hn)
+    z_slope = np.subtract(1, z, out=tmp)
+    z_slope *= z
+    _h_minus_n(hs, h0, n, reverse, out=coef[:, :, 1])
+    coef[:, :, 1] *= z_slope                          # z: (h_prev - n) z (1 - z)
     dgh = np.empty_like(g4)
     dhs = np.empty_like(hs)
     dh = np.zeros_like(h0)
@@ -286,15 +308,27 @@ def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     T, B, H = cs.shape
     g4 = gates.reshape(T, B, 4, H)
     i, f, gg, o = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2], g4[:, :, 3]
-    tc = np.tanh(cs)
-    cp = _previous(cs, c0, reverse)
-    dc_dh = o * (1 - tc * tc)
-    # d(pre-activations) = dc * coef for i, f, g and dh * coef for o:
+    # d(pre-activations) = dc * coef for i, f, g and dh * coef for o. Written with out=
+    # into a few buffers: a fresh temporary of this size costs more in page faults than
+    # the arithmetic done in it.
     coef = np.empty_like(g4)
-    coef[:, :, 0] = gg * i * (1 - i)
-    coef[:, :, 1] = cp * f * (1 - f)
-    coef[:, :, 2] = i * (1 - gg * gg)
-    coef[:, :, 3] = tc * o * (1 - o)
+    tmp = np.empty_like(cs)
+    tc = np.tanh(cs)
+    np.subtract(1, o, out=tmp)
+    tmp *= o
+    np.multiply(tmp, tc, out=coef[:, :, 3])            # o: tanh(c) o (1 - o)
+    dc_dh = np.multiply(tc, tc, out=tc)
+    np.subtract(1, dc_dh, out=dc_dh)
+    dc_dh *= o                                          # dc/dh = o (1 - tanh(c)^2)
+    np.subtract(1, i, out=tmp)
+    tmp *= i
+    np.multiply(tmp, gg, out=coef[:, :, 0])             # i: g i (1 - i)
+    np.multiply(gg, gg, out=tmp)
+    np.subtract(1, tmp, out=tmp)
+    np.multiply(tmp, i, out=coef[:, :, 2])              # g: i (1 - g^2)
+    np.subtract(1, f, out=tmp)
+    tmp *= f                                            # f: c_prev f (1 - f)
+    _times_previous(tmp, cs, c0, reverse, out=coef[:, :, 1])
     da = np.empty_like(g4)
     dh = np.zeros_like(h0)
     dc = g[T].copy()
