@@ -2,11 +2,10 @@
 direction.
 
 Recorded step by step, a 35-step LSTM layer would leave some 400 small nodes behind, and
-Python's cost per node would dwarf the arithmetic. So the layer is split the way fused
-implementations split it: the input projection ``x W_ih^T + b_ih`` of all time steps is one
-matrix product done by the caller (an ordinary recorded ``linear``), and what remains, the
-loop over time, is the single ``Recurrence`` node here. Its forward walks the steps in
-NumPy, writing into preallocated buffers, and saves the activated gates; its backward is
+Python's cost per node would dwarf the arithmetic. So the layer is one ``Recurrence`` node,
+computed the way fused implementations compute it: the input projection ``x W_ih^T + b_ih``
+of all time steps is one matrix product, then the forward walks the steps in NumPy, writing
+into preallocated buffers, and saves the activated gates; its backward is
 back-propagation through time, the reverse loop in NumPy. The backward's per-step work is
 kept to the part that truly depends on the previous step: every gate's derivative is a
 fixed (elementwise) multiple of the incoming dh (and dc), so those multiples are computed
@@ -19,16 +18,12 @@ with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) n + z 
 
 The backward works on arrays only: under ``create_graph=True`` it still gives the first
 derivatives, but differentiating those again raises instead of silently treating them as
-constants. The cells (``nn.RNNCell`` ...) are
-written with ordinary ops and do support it.
+constants. The cells (``nn.RNNCell`` ...) are written with ordinary ops and do support it.
 """
 import numpy as np
 
 from .. import _threads
 from ..autograd.function import Function
-
-MODES = ("RNN_TANH", "RNN_RELU", "GRU", "LSTM")
-
 
 def _sigmoid_by_tanh(G, H, sigmoid_gates, dtype):
     """Per-column (scale, offset) over ``G`` gates of ``H`` units such that, for a row of
@@ -39,7 +34,8 @@ def _sigmoid_by_tanh(G, H, sigmoid_gates, dtype):
     input projection and a copy of ``W_hh`` once per call."""
     scale = np.ones((G, H), dtype)
     scale[list(sigmoid_gates)] = 0.5
-    return scale.reshape(-1), (1 - scale.reshape(-1)) * (scale.reshape(-1) != 1)
+    scale = scale.reshape(-1)
+    return scale, 1 - scale  # offset 0.5 on the sigmoid gates, 0 on the others
 
 
 def _steps(T, reverse):
