@@ -94,7 +94,7 @@ class Recurrence(Function):
         with _threads.blas_threads():
             T, B, I = x.shape
             # every step at once; W_ih^T made contiguous (a transposed operand is slower)
-            xw = x.reshape(T * B, I).dot(np.ascontiguousarray(w_ih.T)).reshape(T, B, -1)
+            xw = x.reshape(T * B, I).dot(np.ascontiguousarray(w_ih.T)).reshape(T, B, len(w_ih))
             if b_ih is not None:
                 xw += b_ih
             if mode == "GRU":
@@ -137,7 +137,7 @@ class Recurrence(Function):
         if mode == "LSTM":
             hs = hs[:-1]
         T, B, I = x.shape
-        dxw = dxw.reshape(T * B, -1)
+        dxw = dxw.reshape(T * B, len(w_ih))
         dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
         dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
         db_ih = np.add.reduce(dxw, axis=0) if need[4] else None

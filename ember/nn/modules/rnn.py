@@ -174,6 +174,8 @@ class RNNBase(Module):
         """All layers and directions on a batched input: (output, h_n, c_n or None)."""
         x = input.transpose(0, 1) if self.batch_first else input
         T = x.shape[0]
+        if T == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         lstm = self.mode == "LSTM"
         num_directions = 2 if self.bidirectional else 1
         h_n, c_n = [], []
