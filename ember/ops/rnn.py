@@ -25,17 +25,19 @@ import numpy as np
 from .. import _threads
 from ..autograd.function import Function
 
-def _sigmoid_by_tanh(G, H, sigmoid_gates, dtype):
-    """Per-column (scale, offset) over ``G`` gates of ``H`` units such that, for a row of
-    pre-activations pre-multiplied by ``scale``, ``tanh(.) * scale + offset`` is the
-    logistic sigmoid on ``sigmoid_gates`` and tanh on the others: sigmoid(x) =
-    0.5 tanh(x / 2) + 0.5. One contiguous tanh over all gates is several times cheaper
-    than exp-based sigmoids on strided column blocks; the halving is folded into the
-    input projection and a copy of ``W_hh`` once per call."""
-    scale = np.ones((G, H), dtype)
-    scale[list(sigmoid_gates)] = 0.5
-    scale = scale.reshape(-1)
-    return scale, 1 - scale  # offset 0.5 on the sigmoid gates, 0 on the others
+_SIGMOID_GATES = {"GRU": (3, (0, 1)), "LSTM": (4, (0, 1, 3))}  # r, z; i, f, o
+
+
+def _gate_scale(mode, H, dtype):
+    """Per-column factor over the gates: 0.5 on the sigmoid gates, 1 elsewhere. With the
+    pre-activations multiplied by it, ``tanh(.) * scale + (1 - scale)`` is the logistic
+    sigmoid on those gates and tanh on the others (sigmoid(x) = 0.5 tanh(x / 2) + 0.5): one
+    contiguous tanh over all gates is several times cheaper than exp-based sigmoids on
+    strided column blocks, and the factor is folded into the weights once per call."""
+    gates, sigmoid = _SIGMOID_GATES.get(mode, (1, ()))
+    scale = np.ones((gates, H), dtype)
+    scale[list(sigmoid)] = 0.5
+    return scale.reshape(-1)
 
 
 def _steps(T, reverse):
@@ -93,16 +95,24 @@ class Recurrence(Function):
         # thread, as a two-thread product there mostly waits for a descheduled thread.
         with _threads.blas_threads():
             T, B, I = x.shape
-            # every step at once; W_ih^T made contiguous (a transposed operand is slower)
-            xw = x.reshape(T * B, I).dot(np.ascontiguousarray(w_ih.T)).reshape(T, B, len(w_ih))
-            if b_ih is not None:
-                xw += b_ih
+            H = w_hh.shape[1]
+            # The sigmoid gates' halving (see _gate_scale) and, where the recurrence adds
+            # it unchanged (RNN, LSTM), b_hh go into the projection's weights and bias, so
+            # that the (T, B, G*H) projection is made in one product and one pass.
+            scale = _gate_scale(mode, H, x.dtype)
+            w_in = np.multiply(w_ih.T, scale, order="C")  # contiguous: a faster product
+            bias = b_ih if mode == "GRU" or b_hh is None else b_ih + b_hh
+            xw = x.reshape(T * B, I).dot(w_in).reshape(T, B, len(w_ih))  # all steps at once
+            if bias is not None:
+                xw += bias * scale
+            w_t = np.multiply(w_hh.T, scale, order="C")
             if mode == "GRU":
-                out, saved = _gru_forward(reverse, xw, h0, w_hh, b_hh)
+                out, saved = _gru_forward(reverse, xw, h0, w_hh, w_t,
+                                          None if b_hh is None else b_hh * scale)
             elif mode == "LSTM":
-                out, saved = _lstm_forward(reverse, xw, h0, c0, w_hh, b_hh)
+                out, saved = _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale)
             else:
-                out, saved = _rnn_forward(mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+                out, saved = _rnn_forward(mode == "RNN_RELU", reverse, xw, h0, w_hh, w_t)
         ctx.save_for_backward(x, w_ih, *saved)
         return out
 
@@ -140,9 +150,12 @@ class Recurrence(Function):
         dxw = dxw.reshape(T * B, len(w_ih))
         dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
         dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
-        db_ih = np.add.reduce(dxw, axis=0) if need[4] else None
+        db_ih = np.add.reduce(dxw, axis=0) if need[4] or (need[8] and mode != "GRU") else None
         dw_hh = _weight_grad(dgh, hs, h0, reverse) if need[7] else None
-        db_hh = np.add.reduce(dgh.reshape(-1, dgh.shape[-1]), axis=0) if need[8] else None
+        db_hh = None
+        if need[8]:  # the same as db_ih, except for GRU's b_hn (a copy: never one array twice)
+            db_hh = db_ih.copy() if mode != "GRU" else \
+                np.add.reduce(dgh.reshape(T * B, dgh.shape[-1]), axis=0)
         return None, None, dx, dw_ih, db_ih, dh0, dc0, dw_hh, db_hh
 
 
@@ -164,11 +177,8 @@ class _NotTwiceDifferentiable(Function):
 
 
 # ----- Elman RNN ---------------------------------------------------------------------------
-def _rnn_forward(relu, reverse, xw, h0, w_hh, b_hh):
+def _rnn_forward(relu, reverse, xw, h0, w_hh, w_t):
     hs = xw  # pre-activations, then states (xw is the op's own array)
-    if b_hh is not None:
-        hs += b_hh
-    w_t = np.ascontiguousarray(w_hh.T)  # products with a contiguous right side are faster
     h = h0
     for t in _steps(len(hs), reverse):
         a = hs[t]
@@ -197,17 +207,14 @@ def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
 
 
 # ----- GRU ---------------------------------------------------------------------------------
-def _gru_forward(reverse, xw, h0, w_hh, b_hh):
+def _gru_forward(reverse, xw, h0, w_hh, w_t, b_hh):
+    """``xw``, ``w_t`` (W_hh^T) and ``b_hh`` come with the r and z columns halved."""
     T, B, H3 = xw.shape
     H = H3 // 3
     gates = np.empty_like(xw)               # r, z, n of every step
     ghn = np.empty((T, B, H), xw.dtype)     # W_hn h + b_hn of every step
     hs = np.empty((T, B, H), xw.dtype)
     gh = np.empty((B, H3), xw.dtype)
-    scale, _ = _sigmoid_by_tanh(3, H, (0, 1), xw.dtype)  # r, z: sigmoid; n unscaled
-    xw *= scale
-    w_t = np.ascontiguousarray(w_hh.T) * scale
-    b_hh = None if b_hh is None else b_hh * scale
     h = h0
     for t in _steps(T, reverse):
         np.matmul(h, w_t, out=gh)
@@ -268,17 +275,15 @@ def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
 
 
 # ----- LSTM --------------------------------------------------------------------------------
-def _lstm_forward(reverse, xw, h0, c0, w_hh, b_hh):
+def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
+    """``xw`` (with both biases) and ``w_t`` (W_hh^T) come with the sigmoid gates'
+    columns halved by ``scale``."""
     T, B, H4 = xw.shape
     H = H4 // 4
-    scale, offset = _sigmoid_by_tanh(4, H, (0, 1, 3), xw.dtype)  # i, f, o: sigmoid
+    offset = 1 - scale
     gates = xw  # i, f, g, o of every step (xw is the op's own array)
-    if b_hh is not None:
-        gates += b_hh
-    gates *= scale
     out = np.empty((T + 1, B, H), xw.dtype)                 # h of every step, then c_T
     cs = np.empty((T, B, H), xw.dtype)
-    w_t = np.ascontiguousarray(w_hh.T) * scale
     gh = np.empty((B, H4), xw.dtype)
     h, c = h0, c0
     for t in _steps(T, reverse):
