@@ -121,8 +121,8 @@ def test_train_ch8_concise_gru_learns(figure_dir):
     _need("GRU")
     random.seed(0)
     train_iter, vocab = d2l.load_data_time_machine(32, 35, max_tokens=10000)
-    net = d2l.RNNModel(nn.GRU(len(vocab), 64), len(vocab))
-    ppl, _ = d2l.train_ch8(net, train_iter, vocab, 2, 20, d2l.try_gpu())
+    net = d2l.RNNModel(nn.GRU(len(vocab), 32), len(vocab))
+    ppl, _ = d2l.train_ch8(net, train_iter, vocab, 4, 10, d2l.try_gpu())
     assert ppl < 0.8 * _unigram_perplexity(train_iter.corpus)
 
 
