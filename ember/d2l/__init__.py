@@ -22,8 +22,8 @@ from .attention import (AdditiveAttention, AddNorm, AttentionDecoder, DotProduct
                         EncoderBlock, MultiHeadAttention, PositionalEncoding, PositionWiseFFN,
                         TransformerEncoder, masked_softmax, show_heatmaps, transpose_output,
                         transpose_qkv)
-from .data import (DATA_HUB, DATA_URL, download, download_extract, get_data_ch7, get_data_ch11,
-                   get_dataloader_workers, get_fashion_mnist_labels, load_array,
+from .data import (DATA_HUB, DATA_URL, download, download_extract, find_data, get_data_ch7,
+                   get_data_ch11, get_dataloader_workers, get_fashion_mnist_labels, load_array,
                    load_data_fashion_mnist, synthetic_data, user_cache_dir)
 from .devices import cpu, gpu, num_gpus, try_all_gpus, try_gpu
 from .models import (FlattenLayer, GlobalAvgPool2d, Residual, corr2d, linreg, resnet18,
@@ -57,7 +57,7 @@ __all__ = sorted(set(_alias_names) | {
     "truncate_pad",
     "SeqDataLoader", "Vocab", "count_corpus", "load_corpus_time_machine",
     "load_data_time_machine", "read_time_machine", "seq_data_iter_random",
-    "seq_data_iter_sequential", "tokenize", "Benchmark", "download_extract",
+    "seq_data_iter_sequential", "tokenize", "Benchmark", "download_extract", "find_data",
     "DATA_HUB", "DATA_URL", "download", "get_data_ch7", "get_data_ch11",
     "get_dataloader_workers", "get_fashion_mnist_labels", "load_array",
     "load_data_fashion_mnist", "synthetic_data", "user_cache_dir",

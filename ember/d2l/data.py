@@ -97,6 +97,41 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None):
                              num_workers=get_dataloader_workers()))
 
 
+def _search_dirs(cache_dir, data_dir):
+    # data_dir, the book's place (cache_dir when given, else ../data), $EMBER_DATA, the
+    # user cache, the bundled copies: in this order.
+    book_dir = BOOK_DATA_DIR if cache_dir is None else os.fspath(cache_dir)
+    dirs = [data_dir, book_dir, os.environ.get("EMBER_DATA"), user_cache_dir(), BUNDLED_DIR]
+    return [os.path.expanduser(os.fspath(d)) for d in dirs if d]
+
+
+def _hub_entry(name):
+    if name not in DATA_HUB:
+        raise KeyError(f"{name!r} is not in DATA_HUB (known: {', '.join(sorted(DATA_HUB))})")
+    url, sha1 = DATA_HUB[name]
+    return url, sha1, url.rsplit("/", 1)[-1]
+
+
+def find_data(name, cache_dir=None, data_dir=None, looked=None):
+    """The path of a local copy of the data hub's file ``name`` whose SHA-1 matches, or
+    ``None``: searched as ``download`` searches, without downloading. A copy whose
+    checksum does not match is passed over, with a warning. ``looked``, a list, receives
+    the paths tried."""
+    url, sha1, fname = _hub_entry(name)
+    looked = [] if looked is None else looked
+    for d in _search_dirs(cache_dir, data_dir):
+        for path in (os.path.join(d, fname), os.path.join(d, name, fname)):
+            if path in looked:
+                continue
+            looked.append(path)
+            if os.path.isfile(path):
+                if file_digest(path, "sha1") == sha1:
+                    return path
+                warnings.warn(f"{path} does not match the SHA-1 of {name!r} "
+                              f"({sha1}); not using it")
+    return None
+
+
 def download(name, cache_dir=None, data_dir=None):
     """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
 
@@ -107,30 +142,14 @@ def download(name, cache_dir=None, data_dir=None):
     (default: the user cache), atomically. A file whose checksum does not match is passed
     over, with a warning.
     """
-    if name not in DATA_HUB:
-        raise KeyError(f"{name!r} is not in DATA_HUB (known: {', '.join(sorted(DATA_HUB))})")
-    url, sha1 = DATA_HUB[name]
-    fname = url.rsplit("/", 1)[-1]
-    book_dir = BOOK_DATA_DIR if cache_dir is None else os.fspath(cache_dir)
-    cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
-    dirs = [data_dir, book_dir, os.environ.get("EMBER_DATA"), user_cache_dir(), BUNDLED_DIR]
     looked = []
-    for d in dirs:
-        if not d:
-            continue
-        d = os.path.expanduser(os.fspath(d))
-        for path in (os.path.join(d, fname), os.path.join(d, name, fname)):
-            if path in looked:
-                continue
-            looked.append(path)
-            if os.path.isfile(path):
-                if file_digest(path, "sha1") == sha1:
-                    return path
-                warnings.warn(f"{path} does not match the SHA-1 of {name!r} "
-                              f"({sha1}); not using it")
-    dest = os.path.join(cache, fname)
+    path = find_data(name, cache_dir, data_dir, looked)
+    if path is not None:
+        return path
+    url, sha1, fname = _hub_entry(name)
+    cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
     try:
-        return fetch_verified(url, dest, "sha1", sha1)
+        return fetch_verified(url, os.path.join(cache, fname), "sha1", sha1)
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         raise RuntimeError(
             f"{fname} ({name!r}) not found; looked in:\n  " + "\n  ".join(looked)

@@ -215,3 +215,12 @@ def test_the_real_fra_eng_file():
     train_iter, src_vocab, tgt_vocab = d2l.load_data_nmt(batch_size=2, num_steps=8)
     X, X_valid_len, Y, Y_valid_len = next(iter(train_iter))
     assert X.shape == Y.shape == (2, 8)
+
+
+def test_find_data_looks_without_downloading(fra_eng, tmp_path):
+    assert d2l.find_data("fra-eng") == os.path.join("..", "data", "fra-eng.zip")
+    looked = []
+    assert d2l.find_data("fra-eng", data_dir=tmp_path / "none", cache_dir=tmp_path / "c",
+                         looked=looked) is None
+    assert str(tmp_path / "none" / "fra-eng.zip") == looked[0]
+    assert not (tmp_path / "c").exists()  # nothing created, nothing downloaded
