@@ -36,15 +36,19 @@ from .ops.shape import (broadcast_tensors, broadcast_to, cat, chunk, clone, conc
                         unflatten, unsqueeze, vstack)
 from .ops.indexing import (argsort, argwhere, gather, index_select, masked_fill, masked_select,
                            nonzero, sort, take_along_dim, topk)
+from .ops.unique import unique
 from .ops.linalg import (addmm, bmm, det, dot, einsum, ger, inner, inverse, linalg, matmul, mm,
                          mv, outer, vdot)
 from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
                            full_like, linspace, logspace, meshgrid, multinomial, normal, ones,
                            ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
                            randperm, scalar_tensor, tensor, zeros, zeros_like)
+from ._tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                            HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import autograd, random
 from .serialization import load, save
 from . import distributions, nn, optim, utils, vision
+from . import jit
 from ._threads import get_num_threads, set_num_threads
 from ._tensor_str import set_printoptions, get_printoptions
 
@@ -72,3 +76,14 @@ class cuda:
 
 def is_floating_point(t):
     return t.is_floating_point()
+
+
+def _axis_aliases(namespace):
+    """The functions above that have a ``dim`` take ``axis=`` too, as PyTorch's do."""
+    import inspect
+    for name, fn in list(namespace.items()):
+        if inspect.isfunction(fn) and _ops._methods.accepts_axis(name, fn):
+            namespace[name] = _ops._methods.axis_alias(fn)
+
+
+_axis_aliases(globals())

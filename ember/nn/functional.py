@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor
 from ..ops import conv as _conv
+from ..ops import embedding as _embedding
 from ..ops import nn_ops as _nn
 from ..ops import pooling as _pool
 from ..ops.inplace import apply_inplace as _apply_inplace
@@ -622,6 +623,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 # ----- misc --------------------------------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` at the integer ``input``: shape ``input.shape + (dim,)``. The
+    ``padding_idx`` row receives no gradient; ``max_norm`` first renormalises, in place, the
+    rows being read whose norm exceeds it (as PyTorch does)."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
+            padding_idx = weight.size(0) + padding_idx
+    if sparse:
+        raise NotImplementedError(
+            "sparse=True (sparse gradients) is not supported by ember; use sparse=False")
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    _embedding.check_indices(idx, weight.shape[0])
+    if max_norm is not None:
+        weight._bump_version()
+        _embedding.renorm_rows_(weight._data, idx, max_norm, norm_type)
+    return _embedding.Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+
+
 def one_hot(tensor, num_classes=-1):
     """(…,) int64 class indices → (…, num_classes) int64 one-hot rows."""
     if tensor.dtype != _dtype.int64:

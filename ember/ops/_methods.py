@@ -1,5 +1,7 @@
 """The functional API (``ember.add``, ``ember.exp`` ...) and its binding as Tensor methods
 and operators, in one table so that a function and its method can never drift apart."""
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -7,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
+from .unique import unique
 
 _Scalar = (numbers.Number, np.generic)
 
@@ -410,7 +413,7 @@ _METHODS = {
     "take_along_dim": indexing.take_along_dim, "masked_fill": indexing.masked_fill,
     "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
     "argwhere": indexing.argwhere, "sort": indexing.sort, "argsort": indexing.argsort,
-    "topk": indexing.topk,
+    "topk": indexing.topk, "unique": unique,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv,
     "dot": linalg.dot, "inner": linalg.dot, "outer": linalg.outer, "ger": linalg.outer,
@@ -511,9 +514,38 @@ def _array_function(self, func, types, args, kwargs):
     return func(*arrays, **kwargs)
 
 
+# PyTorch's argument parser takes ``axis=`` wherever a native function has ``dim`` (NumPy's
+# name for it); its functions written in Python (these) do not.
+_NO_AXIS_ALIAS = {"norm", "split", "unique"}
+
+
+def accepts_axis(name, fn):
+    """Whether ``fn`` (bound as ``name``) should take ``axis=`` as the alias of its ``dim``:
+    it has a ``dim`` parameter, no ``axis`` of its own, and PyTorch's twin takes one."""
+    if name in _NO_AXIS_ALIAS or not callable(fn):
+        return False
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "dim" in params and "axis" not in params
+
+
+def axis_alias(fn):
+    """``fn`` taking ``axis=`` as another name of ``dim=``."""
+    @functools.wraps(fn)
+    def with_axis(*args, **kwargs):
+        if "axis" in kwargs:
+            if "dim" in kwargs:
+                raise TypeError(f"{fn.__name__}() got multiple values for argument 'dim'")
+            kwargs["dim"] = kwargs.pop("axis")
+        return fn(*args, **kwargs)
+    return with_axis
+
+
 def bind():
     for name, fn in _METHODS.items():
-        setattr(Tensor, name, fn)
+        setattr(Tensor, name, axis_alias(fn) if accepts_axis(name, fn) else fn)
     Tensor.__array_ufunc__ = _array_ufunc
     Tensor.__array_function__ = _array_function
     Tensor.__hash__ = lambda self: id(self)

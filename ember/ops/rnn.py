@@ -17,12 +17,14 @@ Gate layout as PyTorch's: RNN ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``; GRU `
 with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) n + z h``; LSTM
 ``i, f, g, o`` with ``c' = f c + i g`` and ``h' = o tanh(c')``.
 
-The backward works on arrays only: a second derivative through it (``create_graph=True``)
-raises instead of silently treating it as a constant. The cells (``nn.RNNCell`` ...) are
+The backward works on arrays only: under ``create_graph=True`` it still gives the first
+derivatives, but differentiating those again raises instead of silently treating them as
+constants. The cells (``nn.RNNCell`` ...) are
 written with ordinary ops and do support it.
 """
 import numpy as np
 
+from .. import _threads
 from ..autograd.function import Function
 from ._quiet import quiet
 
@@ -81,20 +83,30 @@ class Recurrence(Function):
     @staticmethod
     def forward(ctx, mode, reverse, xw, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        if mode == "GRU":
-            return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
-        if mode == "LSTM":
-            return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
-        return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+        # Many small products in a row: ember's load-aware BLAS thread count (one thread
+        # on a busy machine, where a two-thread product waits for a descheduled thread).
+        with _threads.blas_threads():
+            if mode == "GRU":
+                return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
+            if mode == "LSTM":
+                return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
+            return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
 
     @staticmethod
     def backward(ctx, g):
-        if not isinstance(g, np.ndarray):
-            raise RuntimeError(
-                "double backward through nn.RNN, nn.GRU and nn.LSTM layers is not supported "
-                "by ember (their backward is a fused NumPy loop); build the network from "
-                "nn.RNNCell / nn.GRUCell / nn.LSTMCell, whose ops support create_graph=True")
-        saved = ctx.saved_tensors
+        if isinstance(g, np.ndarray):
+            with _threads.blas_threads():
+                return Recurrence._backward(ctx, g, ctx.saved_tensors)
+        # create_graph: the same arrays, each wrapped in a node that refuses to be
+        # differentiated (a first derivative is fine; a second one raises, clearly).
+        with _threads.blas_threads():
+            grads = Recurrence._backward(ctx, g._data, ctx._saved)
+        sources = [g] + [t for t in ctx.inputs if t is not None]
+        return tuple(None if d is None else _NotTwiceDifferentiable.apply(d, *sources)
+                     for d in grads)
+
+    @staticmethod
+    def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
         if mode == "GRU":
             dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
@@ -112,6 +124,23 @@ class Recurrence(Function):
         dw = _weight_grad(dgh, hs, h0, reverse) if need[5] else None
         db = np.add.reduce(dgh.reshape(-1, dgh.shape[-1]), axis=0) if need[6] else None
         return None, None, dxw, dh0, dc0, dw, db
+
+
+class _NotTwiceDifferentiable(Function):
+    """``apply(value, *sources)``: ``value``, recorded as depending on ``sources`` (the
+    recurrence's inputs and output gradient) so that differentiating it reaches this
+    backward, which raises."""
+
+    @staticmethod
+    def forward(ctx, value, *sources):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(
+            "double backward through nn.RNN, nn.GRU and nn.LSTM layers is not supported by "
+            "ember (their backward is a fused NumPy loop); build the network from "
+            "nn.RNNCell / nn.GRUCell / nn.LSTMCell, whose ops support it")
 
 
 # ----- Elman RNN ---------------------------------------------------------------------------
