@@ -78,11 +78,16 @@ def predict_ch8(prefix, num_preds, net, vocab, device):
     return "".join(vocab.idx_to_token[i] for i in outputs)
 
 
-def grad_clipping(net, theta):
+def grad_clipping(net, theta, device=None):
     """Scale the gradients of ``net``'s parameters (an ``nn.Module``'s, or the ``params``
-    list of a from-scratch model) so that their joint L2 norm is at most ``theta``."""
+    list of a from-scratch model) so that their joint L2 norm is at most ``theta``.
+
+    The older edition's ``grad_clipping(params, theta, device)``, with the list of
+    parameters itself, works too (``device`` is not needed)."""
     if isinstance(net, nn.Module):
         params = [p for p in net.parameters() if p.requires_grad]
+    elif isinstance(net, (list, tuple)):
+        params = net
     else:
         params = net.params
     grads = [p.grad for p in params if p.grad is not None]

@@ -71,6 +71,9 @@ def test_grad_clipping_against_torch(torch):
     d2l.grad_clipping(scratch, 1)
     total = sum(float((p.grad ** 2).sum()) for p in scratch.params)
     assert total == pytest.approx(1.0, rel=1e-5)
+    d2l.grad_clipping(scratch.params, 0.5, d2l.try_gpu())  # the older edition's call
+    total = sum(float((p.grad ** 2).sum()) for p in scratch.params)
+    assert total == pytest.approx(0.25, rel=1e-5)
 
 
 def _unigram_perplexity(corpus):
