@@ -5,7 +5,7 @@ benchmarks/results/latest.json (plus a timestamped copy).
     python -m benchmarks --quick              # a smoke-sized version of everything
     python -m benchmarks --only fashion,nn    # a selection
 
-``--only`` takes training groups (linreg, ch11, fashion, conv), any part of a training
+``--only`` takes training groups (linreg, ch11, fashion, conv, rnn), any part of a training
 workload's name (lenet_bn, adam b10, ...), or a per-area benchmark (nn, optim).
 """
 import argparse
@@ -21,7 +21,7 @@ from . import _harness as H  # noqa: E402
 from . import bench_nn, bench_optim, bench_training  # noqa: E402
 
 AREAS = {"nn": bench_nn.run, "optim": bench_optim.run}
-TRAINING_GROUPS = ("linreg", "ch11", "fashion", "conv")
+TRAINING_GROUPS = ("linreg", "ch11", "fashion", "conv", "rnn")
 
 
 def main(argv=None):

@@ -351,6 +351,136 @@ def conv_steps(lib, quick, model):
     return {"run": run, "net": net, "input": images.shape[1:], "samples": steps * batch}
 
 
+# --------------------------------------------------------------------------- train_ch8
+
+TIME_MACHINE = os.path.join(H.REPO_ROOT, "ember", "data", "timemachine.txt")
+
+
+def _time_machine_corpus():
+    """The book's character corpus of The Time Machine as indices (vocabulary 28: the 26
+    letters, space and '<unk>', ordered by frequency as d2l.Vocab orders them), or, where
+    the text is absent, a synthetic corpus of the same size and vocabulary."""
+    if not os.path.exists(TIME_MACHINE):
+        return np.random.default_rng(0).integers(0, 28, 170580), 28
+    import collections
+    import re
+    with open(TIME_MACHINE) as f:
+        text = "".join(re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in f)
+    counts = sorted(collections.Counter(text).items(), key=lambda kv: kv[1], reverse=True)
+    index = {ch: i + 1 for i, (ch, _) in enumerate(counts)}  # 0 is '<unk>'
+    return np.array([index[ch] for ch in text]), len(index) + 1
+
+
+def train_ch8(lib, quick, model):
+    """One epoch of the book's ``train_epoch_ch8`` on The Time Machine at its sizes (batch
+    32, 35 steps, 256 hidden units, sequential partitioning, state carried over and detached,
+    ``grad_clipping(net, 1)``, lr 1): ``model`` is ``scratch`` (``RNNModelScratch`` with the
+    book's ``rnn`` loop and ``d2l.sgd``) or ``RNN``/``GRU``/``LSTM`` (``RNNModel`` around
+    ``nn.<model>`` with ``torch.optim.SGD``)."""
+    corpus, vocab_size = _time_machine_corpus()
+    batch_size, num_steps, num_hiddens = 32, 35, 256
+    nn, F = lib.nn, lib.nn.functional
+    offset = 3  # the book draws it at random; fixed here so both libraries see the same data
+    num_tokens = ((len(corpus) - offset - 1) // batch_size) * batch_size
+    Xs = corpus[offset:offset + num_tokens].reshape(batch_size, -1)
+    Ys = corpus[offset + 1:offset + 1 + num_tokens].reshape(batch_size, -1)
+    num_batches = Xs.shape[1] // num_steps
+    if quick:
+        num_batches = 8
+    rng = np.random.default_rng(0)
+
+    def normal(shape):
+        return lib.tensor(rng.standard_normal(shape).astype(np.float32) * 0.01,
+                          requires_grad=True)
+
+    if model == "scratch":
+        params = [normal((vocab_size, num_hiddens)), normal((num_hiddens, num_hiddens)),
+                  lib.zeros(num_hiddens, requires_grad=True),
+                  normal((num_hiddens, vocab_size)), lib.zeros(vocab_size, requires_grad=True)]
+
+        def rnn(inputs, state, params):
+            W_xh, W_hh, b_h, W_hq, b_q = params
+            H, = state
+            outputs = []
+            for X in inputs:
+                H = lib.tanh(lib.mm(X, W_xh) + lib.mm(H, W_hh) + b_h)
+                Y = lib.mm(H, W_hq) + b_q
+                outputs.append(Y)
+            return lib.cat(outputs, dim=0), (H,)
+
+        def net(X, state):
+            X = F.one_hot(X.T, vocab_size).type(lib.float32)
+            return rnn(X, state, params)
+
+        def begin_state(batch):
+            return (lib.zeros((batch, num_hiddens)),)
+
+        def updater():
+            with lib.no_grad():
+                for param in params:
+                    param -= 1 * param.grad / 1
+                    param.grad.zero_()
+    else:
+        class RNNModel(nn.Module):
+            def __init__(self, rnn_layer):
+                super().__init__()
+                self.rnn = rnn_layer
+                self.linear = nn.Linear(num_hiddens, vocab_size)
+
+            def forward(self, inputs, state):
+                X = F.one_hot(inputs.T.long(), vocab_size).to(lib.float32)
+                Y, state = self.rnn(X, state)
+                return self.linear(Y.reshape((-1, Y.shape[-1]))), state
+
+        lib.manual_seed(0)
+        net = RNNModel(getattr(nn, model)(vocab_size, num_hiddens))
+        # the same initial weights in both libraries
+        with lib.no_grad():
+            for p in net.parameters():
+                p.copy_(lib.tensor(rng.uniform(-1 / 16, 1 / 16, tuple(p.shape))
+                                   .astype(np.float32)))
+        params = list(net.parameters())
+        optimizer = lib.optim.SGD(net.parameters(), lr=1)
+
+        def begin_state(batch):
+            z = lib.zeros((1, batch, num_hiddens))
+            return (z, lib.zeros((1, batch, num_hiddens))) if model == "LSTM" else z
+
+        def updater():
+            optimizer.step()
+
+    loss = nn.CrossEntropyLoss()
+
+    def grad_clipping(theta):
+        norm = lib.sqrt(sum(lib.sum((p.grad ** 2)) for p in params))
+        if norm > theta:
+            for param in params:
+                param.grad[:] *= theta / norm
+
+    def run():
+        state, total = None, 0.0
+        for i in range(num_batches):
+            X = lib.tensor(Xs[:, i * num_steps:(i + 1) * num_steps])
+            Y = lib.tensor(Ys[:, i * num_steps:(i + 1) * num_steps])
+            if state is None:
+                state = begin_state(X.shape[0])
+            else:
+                for s in (state if isinstance(state, tuple) else (state,)):
+                    s.detach_()
+            y = Y.T.reshape(-1)
+            y_hat, state = net(X, state)
+            l = loss(y_hat, y.long()).mean()
+            if model != "scratch":
+                optimizer.zero_grad()
+            l.backward()
+            grad_clipping(1)
+            updater()
+            total += float(l) * y.numel()
+            yield
+
+    return {"run": run, "steps": num_batches}
+
+
 # --------------------------------------------------------------------------- the table
 
 def _workloads(quick):
@@ -374,6 +504,12 @@ def _workloads(quick):
     for model in ("resnet18", "densenet"):
         w.append((f"{model} 20 steps (b64)" if not quick else f"{model} 2 steps (b16)",
                   lambda lib, m=model: conv_steps(lib, quick, m), 1, 1.5, "conv"))
+    for model, target in (("scratch", 0.7), ("RNN", 1.0), ("GRU", 1.0), ("LSTM", 1.0)):
+        label = "scratch RNN" if model == "scratch" else f"nn.{model}"
+        w.append((f"train_ch8 {label} (time machine, b32 x 35, 256 hidden, "
+                  f"{'8 batches' if quick else '1 ep'})",
+                  lambda lib, m=model: train_ch8(lib, quick, m), 1 if quick else 2, target,
+                  "rnn"))
     return w
 
 
@@ -387,11 +523,12 @@ MEMORY_PROBES = {
     "lenet_bn_train": lambda lib, quick: fashion(lib, quick, "lenet_bn", "train"),
     "resnet18": lambda lib, quick: conv_steps(lib, quick, "resnet18"),
     "densenet": lambda lib, quick: conv_steps(lib, quick, "densenet"),
+    "ch8_lstm": lambda lib, quick: train_ch8(lib, quick, "LSTM"),
 }
 MEMORY_ROW = {"linreg": "linreg", "ch11_adam_b10": "train_ch11 adam b10",
               "softmax_train": "softmax epoch train", "mlp_train": "mlp epoch train",
               "lenet_bn_train": "lenet_bn epoch train", "resnet18": "resnet18",
-              "densenet": "densenet"}
+              "densenet": "densenet", "ch8_lstm": "train_ch8 nn.LSTM"}
 
 
 def memory_probe(workload, lib_name, quick):

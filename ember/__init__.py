@@ -78,12 +78,4 @@ def is_floating_point(t):
     return t.is_floating_point()
 
 
-def _axis_aliases(namespace):
-    """The functions above that have a ``dim`` take ``axis=`` too, as PyTorch's do."""
-    import inspect
-    for name, fn in list(namespace.items()):
-        if inspect.isfunction(fn) and _ops._methods.accepts_axis(name, fn):
-            namespace[name] = _ops._methods.axis_alias(fn)
-
-
-_axis_aliases(globals())
+_ops._methods.add_axis_aliases(globals())  # axis= for dim=, as PyTorch's functions take it

@@ -87,6 +87,21 @@ def controllable():
     return bool(_controllers())
 
 
+_synced = [None]  # the count sync_blas last gave BLAS
+
+
+def sync_blas():
+    """Give BLAS the count ``get_num_threads()`` chooses now, if it changed since the last
+    call (it is re-judged at most once a second): what ember's matrix products call before
+    a product large enough for BLAS to split over threads. The setting stays until the
+    next change, so a product's backward runs under the same count."""
+    n = get_num_threads()
+    if n != _synced[0]:
+        for lib in _controllers():
+            lib.set_num_threads(n)
+        _synced[0] = n
+
+
 @contextlib.contextmanager
 def blas_threads(n=None):
     """Run the enclosed BLAS calls with ``n`` threads (default ``get_num_threads()``),

@@ -15,7 +15,6 @@ import sys
 from . import serialization
 from .nn.modules.module import Module
 from .nn.parameter import Parameter
-from .tensor import Tensor
 
 _FORMAT = "ember-jit-1"
 

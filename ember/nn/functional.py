@@ -637,12 +637,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         raise NotImplementedError(
             "sparse=True (sparse gradients) is not supported by ember; use sparse=False")
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-    _embedding.check_indices(idx, weight.shape[0])
-    if max_norm is not None:
-        weight._bump_version()
-        _embedding.renorm_rows_(weight._data, idx, max_norm, norm_type)
-    return _embedding.Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+    return _embedding.embedding(input, weight, padding_idx, max_norm, norm_type,
+                                scale_grad_by_freq)
 
 
 def one_hot(tensor, num_classes=-1):

@@ -543,6 +543,13 @@ def axis_alias(fn):
     return with_axis
 
 
+def add_axis_aliases(namespace):
+    """Give the functions in ``namespace`` (``ember``'s) that have a ``dim`` ``axis=`` too."""
+    for name, fn in list(namespace.items()):
+        if inspect.isfunction(fn) and accepts_axis(name, fn):
+            namespace[name] = axis_alias(fn)
+
+
 def bind():
     for name, fn in _METHODS.items():
         setattr(Tensor, name, axis_alias(fn) if accepts_axis(name, fn) else fn)

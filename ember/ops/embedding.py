@@ -35,7 +35,18 @@ class Embedding(Function):
         return dw, None, None, None
 
 
-def check_indices(indices, num_rows):
+def embedding(indices, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq):
+    """``F.embedding`` once its arguments are checked: the rows of ``weight`` (a tensor) at
+    ``indices`` (a tensor or array), renormalising them first when ``max_norm`` is given."""
+    idx = indices._data if hasattr(indices, "_data") else np.asarray(indices)
+    _check_indices(idx, weight.shape[0])
+    if max_norm is not None:
+        weight._bump_version()
+        _renorm_rows_(weight._data, idx, max_norm, norm_type)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+
+
+def _check_indices(indices, num_rows):
     """PyTorch's errors for indices that are not integers or not rows of the weight."""
     if indices.dtype.kind != "i" or indices.dtype.itemsize < 4:
         from .. import _dtype
@@ -49,7 +60,7 @@ def check_indices(indices, num_rows):
         raise IndexError("index out of range in self")
 
 
-def renorm_rows_(weight, indices, max_norm, norm_type):
+def _renorm_rows_(weight, indices, max_norm, norm_type):
     """Scale, in place, the rows of ``weight`` that ``indices`` reads and whose
     ``norm_type``-norm exceeds ``max_norm`` down to norm ``max_norm`` (PyTorch's
     ``embedding_renorm_``: factor max_norm / (norm + 1e-7))."""

@@ -2,9 +2,14 @@
 einsum, and the ``linalg`` functions the notes need (norm, inv, det, solve)."""
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _threads
 from ..autograd.function import Function
 from .reduction import norm as _norm
+
+
+# OpenBLAS splits a product over threads only from m*n*k = 4 * 65536 on (its
+# GEMM_MULTITHREAD_THRESHOLD times SMP_THRESHOLD_MIN); below that the thread count is moot.
+_THREADED_PRODUCT = 4 * 65536
 
 
 def _shape_str(s):
@@ -24,6 +29,8 @@ class Matmul(Function):
             raise RuntimeError(
                 "expected m1 and m2 to have the same dtype, but got: "
                 f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
+        if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
+            _threads.sync_blas()  # the load-aware count (see ember/_threads.py)
         try:
             # ndarray.dot: for matrices the same BLAS product as @ at half @'s call cost (a
             # strided operand may round differently in the last bit: dot copies it for BLAS)

@@ -2,11 +2,10 @@
 direction.
 
 Recorded step by step, a 35-step LSTM layer would leave some 400 small nodes behind, and
-Python's cost per node would dwarf the arithmetic. So the layer is split the way fused
-implementations split it: the input projection ``x W_ih^T + b_ih`` of all time steps is one
-matrix product done by the caller (an ordinary recorded ``linear``), and what remains, the
-loop over time, is the single ``Recurrence`` node here. Its forward walks the steps in
-NumPy, writing into preallocated buffers, and saves the activated gates; its backward is
+Python's cost per node would dwarf the arithmetic. So the layer is one ``Recurrence`` node,
+computed the way fused implementations compute it: the input projection ``x W_ih^T + b_ih``
+of all time steps is one matrix product, then the forward walks the steps in NumPy, writing
+into preallocated buffers, and saves the activated gates; its backward is
 back-propagation through time, the reverse loop in NumPy. The backward's per-step work is
 kept to the part that truly depends on the previous step: every gate's derivative is a
 fixed (elementwise) multiple of the incoming dh (and dc), so those multiples are computed
@@ -19,43 +18,51 @@ with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) n + z 
 
 The backward works on arrays only: under ``create_graph=True`` it still gives the first
 derivatives, but differentiating those again raises instead of silently treating them as
-constants. The cells (``nn.RNNCell`` ...) are
-written with ordinary ops and do support it.
+constants. The cells (``nn.RNNCell`` ...) are written with ordinary ops and do support it.
 """
 import numpy as np
 
 from .. import _threads
 from ..autograd.function import Function
-from ._quiet import quiet
 
-MODES = ("RNN_TANH", "RNN_RELU", "GRU", "LSTM")
+_SIGMOID_GATES = {"GRU": (3, (0, 1)), "LSTM": (4, (0, 1, 3))}  # r, z; i, f, o
 
 
-def _sigmoid_(a):
-    """1 / (1 + exp(-a)) in place (for very negative a, exp overflows and the result is 0,
-    as PyTorch's)."""
-    np.negative(a, out=a)
-    with quiet():
-        np.exp(a, out=a)
-    a += 1
-    np.reciprocal(a, out=a)
+def _gate_scale(mode, H, dtype):
+    """Per-column factor over the gates: 0.5 on the sigmoid gates, 1 elsewhere. With the
+    pre-activations multiplied by it, ``tanh(.) * scale + (1 - scale)`` is the logistic
+    sigmoid on those gates and tanh on the others (sigmoid(x) = 0.5 tanh(x / 2) + 0.5): one
+    contiguous tanh over all gates is several times cheaper than exp-based sigmoids on
+    strided column blocks, and the factor is folded into the weights once per call."""
+    gates, sigmoid = _SIGMOID_GATES.get(mode, (1, ()))
+    scale = np.ones((gates, H), dtype)
+    scale[list(sigmoid)] = 0.5
+    return scale.reshape(-1)
 
 
 def _steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def _previous(seq, first, reverse):
-    """The state each step started from, ``(T, B, H)``: ``first`` then ``seq`` shifted by
-    one step in processing order."""
-    prev = np.empty_like(seq)
+def _times_previous(a, seq, first, reverse, out):
+    """``out = a * previous`` where previous[t] is the state step t started from: ``first``
+    for the first step in processing order, else ``seq`` one step earlier."""
     if reverse:
-        prev[:-1] = seq[1:]
-        prev[-1] = first
+        np.multiply(a[:-1], seq[1:], out=out[:-1])
+        np.multiply(a[-1], first, out=out[-1])
     else:
-        prev[1:] = seq[:-1]
-        prev[0] = first
-    return prev
+        np.multiply(a[1:], seq[:-1], out=out[1:])
+        np.multiply(a[0], first, out=out[0])
+
+
+def _h_minus_n(hs, h0, n, reverse, out):
+    """``out = previous h - n`` per step (previous as in ``_times_previous``)."""
+    if reverse:
+        np.subtract(hs[1:], n[:-1], out=out[:-1])
+        np.subtract(h0, n[-1], out=out[-1])
+    else:
+        np.subtract(hs[:-1], n[1:], out=out[1:])
+        np.subtract(h0, n[0], out=out[0])
 
 
 def _weight_grad(d_gates, seq, first, reverse):
@@ -73,24 +80,41 @@ def _weight_grad(d_gates, seq, first, reverse):
 
 
 class Recurrence(Function):
-    """``apply(mode, reverse, xw, h0, c0, w_hh, b_hh)``: the hidden states of all steps.
+    """``apply(mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh)``: the hidden states of
+    all steps of one layer in one direction.
 
-    ``xw`` is ``(T, B, G*H)``, the input projection with ``b_ih`` already added; ``h0`` and
-    ``c0`` are ``(B, H)`` (``c0`` only for LSTM, else None); ``b_hh`` may be None. Returns
-    ``(T, B, H)``, step t at row t whichever the direction; for LSTM ``(T + 1, B, H)``, whose
-    last row is the final cell state."""
+    ``x`` is ``(T, B, I)``; ``h0`` and ``c0`` are ``(B, H)`` (``c0`` only for LSTM, else
+    None); the biases may be None. Returns ``(T, B, H)``, step t at row t whichever the
+    direction; for LSTM ``(T + 1, B, H)``, whose last row is the final cell state."""
 
     @staticmethod
-    def forward(ctx, mode, reverse, xw, h0, c0, w_hh, b_hh):
+    def forward(ctx, mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        # Many small products in a row: ember's load-aware BLAS thread count (one thread
-        # on a busy machine, where a two-thread product waits for a descheduled thread).
+        # All the layer's products (the input projection and then one small product per
+        # step) run with ember's load-aware BLAS thread count: on a busy machine one
+        # thread, as a two-thread product there mostly waits for a descheduled thread.
         with _threads.blas_threads():
+            T, B, I = x.shape
+            H = w_hh.shape[1]
+            # The sigmoid gates' halving (see _gate_scale) and, where the recurrence adds
+            # it unchanged (RNN, LSTM), b_hh go into the projection's weights and bias, so
+            # that the (T, B, G*H) projection is made in one product and one pass.
+            scale = _gate_scale(mode, H, x.dtype)
+            w_in = np.multiply(w_ih.T, scale, order="C")  # contiguous: a faster product
+            bias = b_ih if mode == "GRU" or b_hh is None else b_ih + b_hh
+            xw = x.reshape(T * B, I).dot(w_in).reshape(T, B, len(w_ih))  # all steps at once
+            if bias is not None:
+                xw += bias * scale
+            w_t = np.multiply(w_hh.T, scale, order="C")
             if mode == "GRU":
-                return _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh)
-            if mode == "LSTM":
-                return _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh)
-            return _rnn_forward(ctx, mode == "RNN_RELU", reverse, xw, h0, w_hh, b_hh)
+                out, saved = _gru_forward(reverse, xw, h0, w_hh, w_t,
+                                          None if b_hh is None else b_hh * scale)
+            elif mode == "LSTM":
+                out, saved = _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale)
+            else:
+                out, saved = _rnn_forward(mode == "RNN_RELU", reverse, xw, h0, w_hh, w_t)
+        ctx.save_for_backward(x, w_ih, *saved)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -108,6 +132,7 @@ class Recurrence(Function):
     @staticmethod
     def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
+        x, w_ih, saved = saved[0], saved[1], saved[2:]
         if mode == "GRU":
             dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
             dc0 = None
@@ -121,9 +146,17 @@ class Recurrence(Function):
         h0, hs = saved[0], saved[2]
         if mode == "LSTM":
             hs = hs[:-1]
-        dw = _weight_grad(dgh, hs, h0, reverse) if need[5] else None
-        db = np.add.reduce(dgh.reshape(-1, dgh.shape[-1]), axis=0) if need[6] else None
-        return None, None, dxw, dh0, dc0, dw, db
+        T, B, I = x.shape
+        dxw = dxw.reshape(T * B, len(w_ih))
+        dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
+        dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
+        db_ih = np.add.reduce(dxw, axis=0) if need[4] or (need[8] and mode != "GRU") else None
+        dw_hh = _weight_grad(dgh, hs, h0, reverse) if need[7] else None
+        db_hh = None
+        if need[8]:  # the same as db_ih, except for GRU's b_hn (a copy: never one array twice)
+            db_hh = db_ih.copy() if mode != "GRU" else \
+                np.add.reduce(dgh.reshape(T * B, dgh.shape[-1]), axis=0)
+        return None, None, dx, dw_ih, db_ih, dh0, dc0, dw_hh, db_hh
 
 
 class _NotTwiceDifferentiable(Function):
@@ -144,9 +177,8 @@ class _NotTwiceDifferentiable(Function):
 
 
 # ----- Elman RNN ---------------------------------------------------------------------------
-def _rnn_forward(ctx, relu, reverse, xw, h0, w_hh, b_hh):
-    hs = xw + b_hh if b_hh is not None else xw.copy()  # pre-activations, then states
-    w_t = w_hh.T
+def _rnn_forward(relu, reverse, xw, h0, w_hh, w_t):
+    hs = xw  # pre-activations, then states (xw is the op's own array)
     h = h0
     for t in _steps(len(hs), reverse):
         a = hs[t]
@@ -156,13 +188,16 @@ def _rnn_forward(ctx, relu, reverse, xw, h0, w_hh, b_hh):
         else:
             np.tanh(a, out=a)
         h = a
-    ctx.save_for_backward(h0, w_hh, hs)
-    return hs
+    return hs, (h0, w_hh, hs)
 
 
 def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
     # d pre-activation = (dh) * act'(a), with act' read off the output.
-    da = (hs > 0).astype(hs.dtype) if relu else 1 - hs * hs
+    if relu:
+        da = (hs > 0).astype(hs.dtype)
+    else:
+        da = np.multiply(hs, hs)
+        np.subtract(1, da, out=da)
     dh = np.zeros_like(h0)
     for t in _steps(len(hs), not reverse):
         dh += g[t]
@@ -172,14 +207,14 @@ def _rnn_backward(relu, reverse, g, h0, w_hh, hs):
 
 
 # ----- GRU ---------------------------------------------------------------------------------
-def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
+def _gru_forward(reverse, xw, h0, w_hh, w_t, b_hh):
+    """``xw``, ``w_t`` (W_hh^T) and ``b_hh`` come with the r and z columns halved."""
     T, B, H3 = xw.shape
     H = H3 // 3
     gates = np.empty_like(xw)               # r, z, n of every step
     ghn = np.empty((T, B, H), xw.dtype)     # W_hn h + b_hn of every step
     hs = np.empty((T, B, H), xw.dtype)
     gh = np.empty((B, H3), xw.dtype)
-    w_t = w_hh.T
     h = h0
     for t in _steps(T, reverse):
         np.matmul(h, w_t, out=gh)
@@ -188,7 +223,9 @@ def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
         gt, xt = gates[t], xw[t]
         rz = gt[:, :2 * H]
         np.add(xt[:, :2 * H], gh[:, :2 * H], out=rz)
-        _sigmoid_(rz)
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
         ghn[t] = gh[:, 2 * H:]
         n = gt[:, 2 * H:]
         np.multiply(gt[:, :H], gh[:, 2 * H:], out=n)
@@ -199,21 +236,29 @@ def _gru_forward(ctx, reverse, xw, h0, w_hh, b_hh):
         h_new *= gt[:, H:2 * H]
         h_new += n
         h = h_new
-    ctx.save_for_backward(h0, w_hh, hs, gates, ghn)
-    return hs
+    return hs, (h0, w_hh, hs, gates, ghn)
 
 
 def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
     T, B, H = hs.shape
     g4 = gates.reshape(T, B, 3, H)
     r, z, n = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2]
-    hp = _previous(hs, h0, reverse)
-    # Each gate's gradient is dh times a coefficient known from the forward:
-    dn_dh = (1 - z) * (1 - n * n)                     # d(pre-activation of n)
+    # Each gate's gradient is dh times a coefficient known from the forward (out= into
+    # a few buffers, as in _lstm_backward):
     coef = np.empty_like(g4)                          # d(W_hh h + b_hh) / dh, per gate
-    coef[:, :, 0] = dn_dh * ghn * r * (1 - r)
-    coef[:, :, 1] = (hp - n) * z * (1 - z)
-    coef[:, :, 2] = dn_dh * r
+    tmp = np.empty_like(hs)
+    dn_dh = np.multiply(n, n)
+    np.subtract(1, dn_dh, out=dn_dh)
+    np.subtract(1, z, out=tmp)
+    dn_dh *= tmp                                      # d(pre-activation of n): (1-z)(1-n^2)
+    np.multiply(dn_dh, r, out=coef[:, :, 2])          # W_hn h + b_hn: dn_dh r
+    np.subtract(1, r, out=tmp)
+    tmp *= coef[:, :, 2]
+    np.multiply(tmp, ghn, out=coef[:, :, 0])          # r: dn_dh r (1 - r) (W_hn h + b_hn)
+    z_slope = np.subtract(1, z, out=tmp)
+    z_slope *= z
+    _h_minus_n(hs, h0, n, reverse, out=coef[:, :, 1])
+    coef[:, :, 1] *= z_slope                          # z: (h_prev - n) z (1 - z)
     dgh = np.empty_like(g4)
     dhs = np.empty_like(hs)
     dh = np.zeros_like(h0)
@@ -230,21 +275,25 @@ def _gru_backward(reverse, g, h0, w_hh, hs, gates, ghn):
 
 
 # ----- LSTM --------------------------------------------------------------------------------
-def _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh):
+def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
+    """``xw`` (with both biases) and ``w_t`` (W_hh^T) come with the sigmoid gates'
+    columns halved by ``scale``."""
     T, B, H4 = xw.shape
     H = H4 // 4
-    gates = xw + b_hh if b_hh is not None else xw.copy()   # i, f, g, o of every step
+    offset = 1 - scale
+    gates = xw  # i, f, g, o of every step (xw is the op's own array)
     out = np.empty((T + 1, B, H), xw.dtype)                 # h of every step, then c_T
     cs = np.empty((T, B, H), xw.dtype)
-    w_t = w_hh.T
+    gh = np.empty((B, H4), xw.dtype)
     h, c = h0, c0
     for t in _steps(T, reverse):
         gt = gates[t]
-        gt += h @ w_t
-        _sigmoid_(gt[:, :2 * H])
-        _sigmoid_(gt[:, 3 * H:])
+        np.matmul(h, w_t, out=gh)
+        gt += gh
+        np.tanh(gt, out=gt)
+        gt *= scale
+        gt += offset
         gg = gt[:, 2 * H:3 * H]
-        np.tanh(gg, out=gg)
         c_new = cs[t]
         np.multiply(gt[:, H:2 * H], c, out=c_new)
         c_new += gt[:, :H] * gg
@@ -253,23 +302,34 @@ def _lstm_forward(ctx, reverse, xw, h0, c0, w_hh, b_hh):
         h *= gt[:, 3 * H:]
         c = c_new
     out[T] = c
-    ctx.save_for_backward(h0, w_hh, out, c0, gates, cs)
-    return out
+    return out, (h0, w_hh, out, c0, gates, cs)
 
 
 def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     T, B, H = cs.shape
     g4 = gates.reshape(T, B, 4, H)
     i, f, gg, o = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2], g4[:, :, 3]
-    tc = np.tanh(cs)
-    cp = _previous(cs, c0, reverse)
-    dc_dh = o * (1 - tc * tc)
-    # d(pre-activations) = dc * coef for i, f, g and dh * coef for o:
+    # d(pre-activations) = dc * coef for i, f, g and dh * coef for o. Written with out=
+    # into a few buffers: a fresh temporary of this size costs more in page faults than
+    # the arithmetic done in it.
     coef = np.empty_like(g4)
-    coef[:, :, 0] = gg * i * (1 - i)
-    coef[:, :, 1] = cp * f * (1 - f)
-    coef[:, :, 2] = i * (1 - gg * gg)
-    coef[:, :, 3] = tc * o * (1 - o)
+    tmp = np.empty_like(cs)
+    tc = np.tanh(cs)
+    np.subtract(1, o, out=tmp)
+    tmp *= o
+    np.multiply(tmp, tc, out=coef[:, :, 3])            # o: tanh(c) o (1 - o)
+    dc_dh = np.multiply(tc, tc, out=tc)
+    np.subtract(1, dc_dh, out=dc_dh)
+    dc_dh *= o                                          # dc/dh = o (1 - tanh(c)^2)
+    np.subtract(1, i, out=tmp)
+    tmp *= i
+    np.multiply(tmp, gg, out=coef[:, :, 0])             # i: g i (1 - i)
+    np.multiply(gg, gg, out=tmp)
+    np.subtract(1, tmp, out=tmp)
+    np.multiply(tmp, i, out=coef[:, :, 2])              # g: i (1 - g^2)
+    np.subtract(1, f, out=tmp)
+    tmp *= f                                            # f: c_prev f (1 - f)
+    _times_previous(tmp, cs, c0, reverse, out=coef[:, :, 1])
     da = np.empty_like(g4)
     dh = np.zeros_like(h0)
     dc = g[T].copy()

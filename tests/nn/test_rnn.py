@@ -294,6 +294,7 @@ def test_errors_as_torch(torch):
         (lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(2, 5)), RuntimeError),
         (lambda lib: lib.nn.GRUCell(3, 4)(lib.zeros(2, 3), lib.zeros(3, 4)), RuntimeError),
         (lambda lib: lib.nn.RNNCell(3, 4)(lib.zeros(2, 2, 3)), ValueError),
+        (lambda lib: lib.nn.LSTM(3, 4)(lib.zeros(0, 2, 3)), RuntimeError),
     ]
     for make, exc in cases:
         messages = []
@@ -304,6 +305,13 @@ def test_errors_as_torch(torch):
         assert messages[0] == messages[1]
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(3, 4, proj_size=2)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_empty_batch(torch, kind):
+    em, tm = _pair(torch, kind, dict(bidirectional=True), "float32")
+    out_e, out_t = em(ember.zeros(4, 0, 5))[0], tm(torch.zeros(4, 0, 5))[0]
+    assert tuple(out_e.shape) == tuple(out_t.shape) == (4, 0, 14)
 
 
 def test_layer_norm_as_the_transformer_uses_it(torch):

@@ -24,5 +24,6 @@ __all__ = [
     "Softplus", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss",
     "BCELoss", "BCEWithLogitsLoss",
-    "Embedding", "RNNBase", "RNN", "GRU", "LSTM", "RNNCellBase", "RNNCell", "GRUCell", "LSTMCell",
+    "Embedding", "RNNBase", "RNN", "GRU", "LSTM",
+    "RNNCellBase", "RNNCell", "GRUCell", "LSTMCell",
 ]

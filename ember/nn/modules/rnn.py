@@ -4,9 +4,9 @@ As in PyTorch, the three layers differ only in their gate arithmetic: ``RNNBase`
 parameters (``weight_ih_l{k}{_reverse}``, ``weight_hh_l…``, ``bias_ih_l…``, ``bias_hh_l…``,
 in PyTorch's order, shapes and initialisation), the argument checks, the layer/direction
 loop, dropout between layers, ``batch_first`` and unbatched input. Each layer and direction
-is one input projection of all time steps (a recorded ``linear``) followed by one
-``ops.rnn.Recurrence`` node, which runs the time loop and its backward in NumPy (see there;
-double backward through these layers raises). The cells are plain compositions of ops.
+is one ``ops.rnn.Recurrence`` node: the input projection of all time steps in one product,
+then the time loop, and its backward, in NumPy (see there; double backward through these
+layers raises). The cells are plain compositions of ops.
 """
 import math
 import numbers
@@ -174,6 +174,8 @@ class RNNBase(Module):
         """All layers and directions on a batched input: (output, h_n, c_n or None)."""
         x = input.transpose(0, 1) if self.batch_first else input
         T = x.shape[0]
+        if T == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         lstm = self.mode == "LSTM"
         num_directions = 2 if self.bidirectional else 1
         h_n, c_n = [], []
@@ -183,8 +185,7 @@ class RNNBase(Module):
                 k = layer * num_directions + direction
                 w = [getattr(self, name) for name in self._all_weights[k]]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
-                xw = F.linear(x, w[0], b_ih)
-                out = Recurrence.apply(self.mode, direction == 1, xw, hx[k],
+                out = Recurrence.apply(self.mode, direction == 1, x, w[0], b_ih, hx[k],
                                        cx[k] if lstm else None, w[1], b_hh)
                 if lstm:
                     c_n.append(out[T])
