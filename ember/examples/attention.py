@@ -7,7 +7,7 @@ The book's sections "注意力提示", "注意力评分函数" and "Bahdanau 注
 d2l.masked_softmax, d2l.AdditiveAttention, d2l.DotProductAttention, d2l.AttentionDecoder),
 with the book's model (embedding 32, 32 hidden units, two GRU layers, dropout 0.1, batches
 of 64, 10 steps, Adam lr 0.005, 250 epochs). Data as in seq2seq.py: the real pairs
-without --quick when found, else generated ones; --quick trains 30 epochs at lr 0.01.
+without --quick when found, else generated ones; --quick trains 60 epochs at lr 0.01.
 """
 from _common import report, save, setup
 from _nmt import load_pairs, translate_all
@@ -98,7 +98,7 @@ def main():
 
     embed_size, num_hiddens, num_layers, dropout = 32, 32, 2, 0.1
     batch_size, num_steps = 64, 10
-    lr, num_epochs = (0.01, 30) if args.quick else (0.005, 250)
+    lr, num_epochs = (0.01, 60) if args.quick else (0.005, 250)
     train_iter, src_vocab, tgt_vocab, source, english, french = load_pairs(
         batch_size, num_steps, args.quick)
     report("data", source)

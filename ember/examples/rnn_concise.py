@@ -3,7 +3,7 @@ shapes, the d2l.RNNModel around it, its perplexity curve, and text generated aft
 "time traveller".
 
 The book's section "循环神经网络的简洁实现" (nn.RNN, d2l.RNNModel, d2l.train_ch8); the
-unigram model's perplexity is printed beside it. --quick: 96 hidden units, 40 epochs; the
+unigram model's perplexity is printed beside it. --quick: 128 hidden units, 60 epochs; the
 book's 256 units and 500 epochs (lr 1) without it.
 """
 from _common import report, save, setup
@@ -20,7 +20,7 @@ def main():
     train_iter, vocab = d2l.load_data_time_machine(batch_size, num_steps)
     report("unigram perplexity", unigram_perplexity(train_iter.corpus))
 
-    num_hiddens, num_epochs, lr = (96, 40, 1) if args.quick else (256, 500, 1)
+    num_hiddens, num_epochs, lr = (128, 60, 1) if args.quick else (256, 500, 1)
     rnn_layer = nn.RNN(len(vocab), num_hiddens)
     state = torch.zeros((1, batch_size, num_hiddens))
     report("state shape", tuple(state.shape), notes=(1, 32, num_hiddens))

@@ -8,7 +8,7 @@ d2l.predict_seq2seq, d2l.bleu), with the book's model (embedding 32, 32 hidden u
 GRU layers, dropout 0.1, batches of 64, 10 steps, Adam lr 0.005). Data: without --quick
 the book's 600 English-French pairs when a verified fra-eng.zip is found (../data,
 $EMBER_DATA, the cache), 300 epochs; with --quick, or without the file, pairs generated
-from a small grammar (see _nmt.py), 40 epochs at lr 0.01 for --quick.
+from a small grammar (see _nmt.py), 80 epochs at lr 0.01 for --quick.
 """
 from _common import report, save, setup
 from _nmt import load_pairs, translate_all
@@ -63,7 +63,7 @@ def main():
 
     embed_size, num_hiddens, num_layers, dropout = 32, 32, 2, 0.1
     batch_size, num_steps = 64, 10
-    lr, num_epochs = (0.01, 40) if args.quick else (0.005, 300)
+    lr, num_epochs = (0.01, 80) if args.quick else (0.005, 300)
     train_iter, src_vocab, tgt_vocab, source, english, french = load_pairs(
         batch_size, num_steps, args.quick)
     report("data", source)
