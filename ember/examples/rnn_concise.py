@@ -23,7 +23,7 @@ def main():
     num_hiddens, num_epochs, lr = (128, 60, 1) if args.quick else (256, 500, 1)
     rnn_layer = nn.RNN(len(vocab), num_hiddens)
     state = torch.zeros((1, batch_size, num_hiddens))
-    report("state shape", tuple(state.shape), notes=(1, 32, num_hiddens))
+    report("state shape", tuple(state.shape))
     X = torch.rand(size=(num_steps, batch_size, len(vocab)))
     Y, state_new = rnn_layer(X, state)
     report("Y shape, new state shape", (tuple(Y.shape), tuple(state_new.shape)))
