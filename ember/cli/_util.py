@@ -1,12 +1,10 @@
 """What every subcommand shares: user errors, name lookup with suggestions, ``key=value``
-hyperparameters, output directories and the progress bar."""
+hyperparameters and output directories."""
 import ast
 import difflib
 import inspect
 import os
-import sys
 import tempfile
-import time
 
 # Exit codes (also listed in ``ember --help``): a command line that cannot work is 2 (as
 # argparse uses), a problem with the machine or the files it names is 1, Ctrl-C is 130.
@@ -120,10 +118,7 @@ def writable_dir(path, what="--out"):
 def use_agg():
     """Select matplotlib's file-only backend before pyplot is imported: the CLI never opens
     windows, and works on machines without a display."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise CLIError("plotting needs matplotlib: pip install 'ember[plot]'", EXIT_ENV) from None
+    import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
@@ -139,52 +134,3 @@ def fmt_duration(seconds):
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
 
-
-class Progress:
-    """A one-line progress bar on stderr, redrawn in place (at most ten times a second).
-
-    Drawn only when stderr is a terminal (or when forced): in a log file or a pipe the
-    carriage returns would be noise, and the per-epoch metrics line says the same.
-    """
-
-    def __init__(self, total, label, stream=None, enabled=None, width=28):
-        self.total = max(int(total), 0)
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.width = width
-        self.done = 0
-        self.samples = 0
-        self.start = time.perf_counter()
-        self._last_draw = 0.0
-        self.postfix = ""
-
-    def update(self, steps=1, samples=0, postfix=None):
-        self.done += steps
-        self.samples += samples
-        if postfix is not None:
-            self.postfix = postfix
-        now = time.perf_counter()
-        if self.enabled and (now - self._last_draw >= 0.1 or self.done >= self.total):
-            self._last_draw = now
-            self._draw(now)
-
-    def throughput(self):
-        elapsed = time.perf_counter() - self.start
-        return self.samples / elapsed if elapsed > 0 else 0.0
-
-    def _draw(self, now):
-        frac = self.done / self.total if self.total else 1.0
-        filled = int(round(self.width * min(frac, 1.0)))
-        elapsed = now - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{self.done}/{self.total} {self.throughput():,.0f} samples/s "
-                f"{fmt_duration(elapsed)}<{fmt_duration(eta)} {self.postfix}")
-        self.stream.write("\r" + line.rstrip() + "\x1b[K")
-        self.stream.flush()
-
-    def close(self):
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()

@@ -64,12 +64,8 @@ def main(args):
     print(f"ember {ember.__version__}  ({os.path.dirname(ember.__file__)})")
     print(f"Python {platform.python_version()} ({sys.executable})")
     print(f"NumPy {np.__version__}")
-    try:
-        import matplotlib
-        plotting = f"matplotlib {matplotlib.__version__}"
-    except ImportError:
-        plotting = "not available (pip install 'ember[plot]')"
-    print(f"plotting: {plotting}")
+    import matplotlib
+    print(f"plotting: matplotlib {matplotlib.__version__}")
     print(f"threads: {ember.get_num_threads()}")
     print(f"compiled kernels: {compiled_kernels()}")
     print("array backends:")

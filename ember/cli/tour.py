@@ -5,6 +5,9 @@ The contract with an example script ``examples/NAME.py``:
 * it is run as ``python NAME.py --out DIR`` (plus ``--quick`` unless ``--full``), in ``DIR``,
   with ``MPLBACKEND=Agg``;
 * its module docstring's first paragraph summarizes the experiment (the rest describes it);
+  a sentence there beginning ``The notes'`` or ``The book's`` names the section(s) it
+  follows in quotes, in the notes' language (``The notes' "残差网络(ResNet)" section.``):
+  the report shows them beside the experiment's name;
 * it saves its figures as PNG files in ``DIR`` (they are shown in file-name order);
 * it reports its key numbers in ``DIR/results.json``, an object in report order:
   ``{"name": value, ...}`` or ``{"name": {"value": v, "notes": n}, ...}`` where ``notes``
@@ -35,6 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 import ember
+
+from ember.utils._progress import progress_bar
 
 from ._util import EXIT_ENV, EXIT_INTERRUPTED, CLIError, closest, fmt_duration, writable_dir
 
@@ -68,11 +73,21 @@ def read_title(path):
     return " ".join(first.split()), rest.strip()
 
 
+_SECTION_SENTENCE = re.compile(r"The (?:notes'|book's) ([^.]*)")
+
+
+def sections(doc):
+    """The quoted section names of the sentence that begins "The notes'" or "The book's"."""
+    m = _SECTION_SENTENCE.search(doc)
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+
+
 class Experiment:
     def __init__(self, name, script):
         self.name = name
         self.script = script
         self.summary, self.description = read_title(script)
+        self.sections = sections(self.description or self.summary)
         self.status = "pending"
         self.seconds = 0.0
         self.results = {}       # name -> (value, notes value or None)
@@ -186,8 +201,10 @@ def run_experiment(exp, out_root, quick, timeout):
 # --- the report -----------------------------------------------------------------------
 
 _CSS = """
-body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2330;
-background:#f6f7f9}
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Noto Sans SC',
+'Source Han Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','WenQuanYi Micro Hei',
+'WenQuanYi Zen Hei',sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+.section{font-weight:400;color:#5b6475}
 header{background:#1d2330;color:#fff;padding:22px 32px}
 header h1{margin:0 0 6px;font-size:24px} header p{margin:2px 0;color:#c9d0dc}
 main{max-width:1100px;margin:0 auto;padding:20px 32px 60px}
@@ -223,6 +240,14 @@ def _tail(text):
     return text if len(text) <= _TAIL else "…" + text[-_TAIL:]
 
 
+def _section_span(x):
+    """The notes' section names, marked as Chinese so the browser picks a CJK font."""
+    if not x.sections:
+        return ""
+    names = " · ".join(html.escape(s) for s in x.sections)
+    return f" <span class='section' lang='zh-CN'>{names}</span>"
+
+
 def render_html(experiments, mode, total_seconds, started):
     e = html.escape
     n_ok = sum(x.status == "ok" for x in experiments)
@@ -241,12 +266,12 @@ def render_html(experiments, mode, total_seconds, started):
     for x in experiments:
         nums = "; ".join(f"{k} = {_fmt_value(v)}" + (f" / {_fmt_value(n)}" if n is not None else "")
                          for k, (v, n) in x.results.items())
-        parts.append(f"<tr><td><a href='#{e(x.name)}'>{e(x.name)}</a></td>"
+        parts.append(f"<tr><td><a href='#{e(x.name)}'>{e(x.name)}</a>{_section_span(x)}</td>"
                      f"<td class='{x.status}'>{x.status}</td>"
                      f"<td class='num'>{e(fmt_duration(x.seconds))}</td><td>{e(nums)}</td></tr>")
     parts.append("</table>")
     for x in experiments:
-        parts.append(f"<section id='{e(x.name)}'><h2>{e(x.name)}</h2>")
+        parts.append(f"<section id='{e(x.name)}'><h2>{e(x.name)}{_section_span(x)}</h2>")
         parts.append(f"<div class='meta'>examples/{e(x.name)}.py · <span class='{x.status}'>"
                      f"{x.status}</span> · {e(fmt_duration(x.seconds))}</div>")
         for para in (x.summary, x.description):
@@ -316,21 +341,21 @@ def main(args):
     n = len(experiments)
     print(f"ember tour: {n} experiment(s) from {examples_dir}, {mode} settings, "
           f"{args.jobs} at a time; output in {out_root}", file=sys.stderr)
-    done = [0]
+    done = [0]  # a disabled tqdm bar (not a terminal) does not count
     lock = threading.Lock()
     t0 = time.perf_counter()
+    bar = progress_bar(n, "tour", unit=" experiments")
 
     def one(exp):
         with lock:
-            print(f"{'':>{2 * len(str(n)) + 3}}running {exp.name} ...", file=sys.stderr,
-                  flush=True)
+            bar.write(f"{'':>{2 * len(str(n)) + 3}}running {exp.name} ...", file=sys.stderr)
         run_experiment(exp, out_root, quick, args.timeout)
         with lock:
             done[0] += 1
             extra = f"  {exp.error}" if exp.status == "failed" else ""
-            print(f"[{done[0]:>{len(str(n))}}/{n}] {exp.status:<6}  {exp.name} "
-                  f"({fmt_duration(exp.seconds)})"
-                  f"{extra}", file=sys.stderr, flush=True)
+            bar.write(f"[{done[0]:>{len(str(n))}}/{n}] {exp.status:<6}  {exp.name} "
+                      f"({fmt_duration(exp.seconds)}){extra}", file=sys.stderr)
+            bar.update()
 
     interrupted = False
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
@@ -347,6 +372,7 @@ def main(args):
                 exp.status, exp.error = "failed", "interrupted"
     finally:
         pool.shutdown(wait=True)
+        bar.close()
     total = time.perf_counter() - t0
     try:
         write_atomic(report, render_html(experiments, mode, total, started))

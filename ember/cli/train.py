@@ -26,7 +26,9 @@ import numpy as np
 
 import ember
 
-from ._util import (EXIT_ENV, EXIT_INTERRUPTED, CLIError, Progress, check_keywords, construct,
+from ember.utils._progress import progress_bar
+
+from ._util import (EXIT_ENV, EXIT_INTERRUPTED, CLIError, check_keywords, construct,
                     lookup, parse_assignments, required_keywords, unknown, use_agg,
                     writable_dir)
 
@@ -384,8 +386,8 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
     try:
         for epoch in range(start_epoch, s["epochs"]):
             model.train()
-            bar = Progress(len(train_iter), f"epoch {epoch + 1}/{s['epochs']}",
-                           enabled=progress)
+            bar = progress_bar(len(train_iter.dataset), f"epoch {epoch + 1}/{s['epochs']}",
+                               unit=" samples", enabled=progress)
             t0 = time.perf_counter()
             loss_sum, correct, seen = 0.0, 0, 0
             for X, y in train_iter:
@@ -400,7 +402,8 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
                 loss_sum += float(loss) * n
                 correct += int((y_hat.argmax(dim=1) == y).sum())
                 seen += n
-                bar.update(1, n, postfix=f"loss {loss_sum / seen:.4f}")
+                bar.set_postfix_str(f"loss {loss_sum / seen:.4f}", refresh=False)
+                bar.update(n)
             bar.close()
             train_seconds = time.perf_counter() - t0
             test_acc = evaluate(model, test_iter)

@@ -40,7 +40,7 @@ from .seq2seq import (Decoder, Encoder, EncoderDecoder, MaskedSoftmaxCELoss, Seq
 from .text import (SeqDataLoader, Vocab, count_corpus, load_corpus_time_machine,
                    load_data_time_machine, read_time_machine, seq_data_iter_random,
                    seq_data_iter_sequential, tokenize)
-from .timing import Accumulator, Benchmark, ProgressBar, Timer, progress
+from .timing import Accumulator, Benchmark, Timer, show_progress
 from .training import (accuracy, evaluate_accuracy, evaluate_accuracy_gpu, evaluate_loss,
                        predict_ch3, train_ch3, train_ch5, train_ch6, train_ch7, train_ch11,
                        train_concise_ch11, train_epoch_ch3, train_pytorch_ch7)
@@ -67,7 +67,7 @@ __all__ = sorted(set(_alias_names) | {
     "show_trace", "show_trace_2d", "train_2d",
     "Animator", "annotate", "figure_dir", "in_notebook", "plot", "plt", "savefig", "set_axes",
     "set_figsize", "set_figure_dir", "show_images", "use_svg_display",
-    "Accumulator", "ProgressBar", "Timer", "progress",
+    "Accumulator", "Timer", "show_progress",
     "accuracy", "evaluate_accuracy", "evaluate_accuracy_gpu", "evaluate_loss", "predict_ch3",
     "train_ch3", "train_ch5", "train_ch6", "train_ch7", "train_ch11", "train_concise_ch11",
     "train_epoch_ch3", "train_pytorch_ch7"})
@@ -75,7 +75,7 @@ __all__ = sorted(set(_alias_names) | {
 
 def __getattr__(name):
     # ``d2l.plt`` is matplotlib's pyplot, imported (backend chosen) on first use only, so
-    # the rest of the toolkit works without matplotlib.
+    # importing the toolkit stays quick.
     if name == "plt":
         from .plotting import _pyplot
         return _pyplot()

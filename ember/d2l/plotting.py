@@ -1,9 +1,9 @@
 """Plotting helpers of the book: ``use_svg_display``, ``set_figsize``, ``set_axes``, ``plot``,
 ``annotate``, ``show_images``, ``Animator`` and ``plt`` itself.
 
-matplotlib is imported on first use (it is an optional dependency: ``pip install
-ember[plot]``), so the training helpers work without it. Where there is no display and no
-notebook, the Agg backend is selected, so nothing ever opens a window or blocks.
+matplotlib (a dependency of ember) is imported on first use, so ``import ember.d2l`` stays
+quick. Where there is no display and no notebook, the Agg backend is selected, so nothing
+ever opens a window or blocks.
 
 Figures drawn outside a notebook are saved to files. ``Animator`` keeps its figure up to
 date in a PNG file whose path it reports (``animator.path``) and prints once to stderr; the
@@ -44,11 +44,7 @@ def _choose_backend(matplotlib):
 
 def _pyplot():
     if "matplotlib.pyplot" not in sys.modules:
-        try:
-            import matplotlib
-        except ImportError as e:
-            raise ImportError("ember.d2l's plotting needs matplotlib: "
-                              "pip install 'ember[plot]' (or pip install matplotlib)") from e
+        import matplotlib
         _choose_backend(matplotlib)
     from matplotlib import pyplot
     return pyplot

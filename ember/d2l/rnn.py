@@ -9,7 +9,7 @@ from ember.nn import functional as F
 
 from .models import sgd
 from .plotting import Animator
-from .timing import Accumulator, ProgressBar, Timer
+from .timing import Accumulator, Timer, epoch_bar
 
 
 class RNNModelScratch:
@@ -114,11 +114,7 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
     under sequential partitioning. ``updater`` is an optimizer or ``updater(batch_size)``."""
     state, timer = None, Timer()
     metric = Accumulator(2)  # sum of losses, tokens
-    try:
-        total = len(train_iter)
-    except TypeError:
-        total = None
-    with ProgressBar(total=total) as bar:
+    with epoch_bar(train_iter, "") as bar:
         for X, Y in train_iter:
             if state is None or use_random_iter:
                 state = net.begin_state(batch_size=X.shape[0], device=device)
@@ -138,7 +134,9 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
                 grad_clipping(net, 1)
                 updater(batch_size=1)  # the loss is already a mean
             metric.add(float(l) * y.numel(), y.numel())
-            bar.update(postfix=f"perplexity {math.exp(metric[0] / metric[1]):.1f}")
+            bar.set_postfix_str(f"perplexity {math.exp(metric[0] / metric[1]):.1f}",
+                                refresh=False)
+            bar.update()
     return math.exp(metric[0] / metric[1]), metric[1] / timer.stop()
 
 

@@ -12,7 +12,7 @@ from .data import download_extract, load_array
 from .plotting import Animator, set_figsize, _pyplot
 from .rnn import grad_clipping
 from .text import Vocab
-from .timing import Accumulator, ProgressBar, Timer
+from .timing import Accumulator, Timer, epoch_bar
 
 
 def read_data_nmt():
@@ -190,7 +190,7 @@ def train_seq2seq(net, data_iter, lr, num_epochs, tgt_vocab, device):
     for epoch in range(num_epochs):
         timer = Timer()
         metric = Accumulator(2)  # sum of losses, tokens
-        with ProgressBar(desc=f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for batch in data_iter:
                 optimizer.zero_grad()
                 X, X_valid_len, Y, Y_valid_len = [x.to(device) for x in batch]
@@ -203,7 +203,8 @@ def train_seq2seq(net, data_iter, lr, num_epochs, tgt_vocab, device):
                 optimizer.step()
                 with ember.no_grad():
                     metric.add(l.sum(), Y_valid_len.sum())
-                bar.update(postfix=f"loss {metric[0] / metric[1]:.3f}")
+                bar.set_postfix_str(f"loss {metric[0] / metric[1]:.3f}", refresh=False)
+                bar.update()
         if (epoch + 1) % 10 == 0:
             animator.add(epoch + 1, (metric[0] / metric[1],))
     speed = metric[1] / timer.stop()

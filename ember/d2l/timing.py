@@ -1,10 +1,11 @@
-"""Timing and counting: the book's ``Timer`` and ``Accumulator``, and a small terminal
-progress bar for the training loops."""
+"""Timing and counting: the book's ``Timer`` and ``Accumulator``, and the opt-in progress
+bar of the training loops."""
 import os
-import sys
 import time
 
 import numpy as np
+
+from ember.utils._progress import progress_bar
 
 
 class Timer:
@@ -61,73 +62,23 @@ class Accumulator:
         return len(self.data)
 
 
-class ProgressBar:
-    """A one-line terminal progress bar: ``epoch 2/10 [#####.....] 120/235 3.1s loss 0.51``.
-
-    It redraws in place with a carriage return, at most every ``min_interval`` seconds, and
-    only when ``stream`` is a terminal (or ``force=True``): logs and captured test output
-    stay clean, and the training loops print their results as ordinary lines anyway.
-    ``EMBER_PROGRESS=0`` in the environment turns the bars off everywhere.
-    """
-
-    def __init__(self, total=None, desc="", width=30, stream=None, min_interval=0.1,
-                 force=False):
-        self.total = total
-        self.desc = desc
-        self.width = width
-        self.stream = stream if stream is not None else sys.stderr
-        self.min_interval = min_interval
-        self.n = 0
-        self.postfix = ""
-        self._last = float("-inf")
-        self._start = time.perf_counter()
-        isatty = getattr(self.stream, "isatty", lambda: False)()
-        self.live = (force or isatty) and os.environ.get("EMBER_PROGRESS", "1") != "0"
-
-    def render(self):
-        """The bar's current line of text."""
-        elapsed = time.perf_counter() - self._start
-        if self.total:
-            filled = int(round(min(self.n / self.total, 1.0) * self.width))
-            core = f"[{'#' * filled}{'.' * (self.width - filled)}] {self.n}/{self.total}"
-        else:
-            core = f"{self.n} it"
-        parts = (self.desc, core, f"{elapsed:.1f}s", self.postfix)
-        return " ".join(p for p in parts if p)
-
-    def update(self, n=1, postfix=None):
-        self.n += n
-        if postfix is not None:
-            self.postfix = postfix
-        now = time.perf_counter()
-        finished = self.total is not None and self.n >= self.total
-        if self.live and (finished or now - self._last >= self.min_interval):
-            self._last = now
-            self.stream.write("\r" + self.render() + "\033[K")
-            self.stream.flush()
-
-    def close(self):
-        """Clear the bar's line so the next output starts on a clean line."""
-        if self.live:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+def show_progress(enabled=True):
+    """Opt in (or, with ``False``, out again) to a tqdm progress bar per epoch in the long
+    ``train_*`` loops. Off by default, as in the book, whose loops draw only the
+    ``Animator``; ``EMBER_PROGRESS=1`` in the environment opts in too."""
+    _progress["on"] = bool(enabled)
 
 
-def progress(iterable, desc="", total=None, **kwargs):
-    """Yield from ``iterable`` while a ``ProgressBar`` counts the items."""
-    if total is None and hasattr(iterable, "__len__"):
-        total = len(iterable)
-    with ProgressBar(total=total, desc=desc, **kwargs) as bar:
-        for item in iterable:
-            yield item
-            bar.update()
+_progress = {"on": os.environ.get("EMBER_PROGRESS") == "1"}
+
+
+def epoch_bar(data_iter, desc):
+    """The bar of one epoch over ``data_iter`` (drawn only after ``show_progress()``)."""
+    try:
+        total = len(data_iter)
+    except TypeError:
+        total = None
+    return progress_bar(total=total, desc=desc, unit="batch", enabled=_progress["on"])
 
 
 class Benchmark:

@@ -1,7 +1,8 @@
 """The book's training and evaluation loops.
 
-Every loop shows its progress (a bar in a terminal, the live ``Animator`` figure in a
-notebook or its file elsewhere) and returns its final numbers. Both editions' calling
+Every loop shows its progress (the live ``Animator`` figure in a notebook or its file
+elsewhere, and a tqdm bar per epoch after ``d2l.show_progress()``) and returns its final
+numbers. Both editions' calling
 conventions are accepted where they differ: ``evaluate_accuracy(net, data_iter)`` (newer)
 and ``evaluate_accuracy(data_iter, net)`` (older); ``train_ch3(..., updater)`` (newer) and
 ``train_ch3(..., batch_size, params, lr, optimizer)`` (older).
@@ -15,7 +16,7 @@ from ember.utils import data as _data
 from .models import linreg, sgd, squared_loss
 from .plotting import Animator, show_images
 from .data import get_fashion_mnist_labels
-from .timing import Accumulator, ProgressBar, Timer
+from .timing import Accumulator, Timer, epoch_bar
 
 
 def accuracy(y_hat, y):
@@ -77,14 +78,6 @@ def evaluate_loss(net, data_iter, loss):
     return metric[0] / metric[1]
 
 
-def _epoch_bar(data_iter, desc):
-    try:
-        total = len(data_iter)
-    except TypeError:
-        total = None
-    return ProgressBar(total=total, desc=desc)
-
-
 def train_epoch_ch3(net, train_iter, loss, updater, desc=""):
     """Train for one epoch; ``updater`` is an ``ember.optim.Optimizer`` (fed the mean loss)
     or a function ``updater(batch_size)`` (fed the summed loss, like ``d2l.sgd``).
@@ -92,7 +85,7 @@ def train_epoch_ch3(net, train_iter, loss, updater, desc=""):
     if isinstance(net, nn.Module):
         net.train()
     metric = Accumulator(3)  # sum of losses, correct predictions, examples
-    with _epoch_bar(train_iter, desc) as bar:
+    with epoch_bar(train_iter, desc) as bar:
         for X, y in train_iter:
             y_hat = net(X)
             l = loss(y_hat, y)
@@ -104,7 +97,9 @@ def train_epoch_ch3(net, train_iter, loss, updater, desc=""):
                 l.sum().backward()
                 updater(X.shape[0])
             metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
-            bar.update(postfix=f"loss {metric[0] / metric[2]:.3f} acc {metric[1] / metric[2]:.3f}")
+            bar.set_postfix_str(f"loss {metric[0] / metric[2]:.3f} "
+                                f"acc {metric[1] / metric[2]:.3f}", refresh=False)
+            bar.update()
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
@@ -159,7 +154,7 @@ def train_ch5(net, train_iter, test_iter, batch_size, optimizer, device, num_epo
         net.train()
         train_l_sum, train_acc_sum, n, batch_count = 0.0, 0.0, 0, 0
         timer = Timer()
-        with _epoch_bar(train_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(train_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for X, y in train_iter:
                 X, y = X.to(device), y.to(device)
                 y_hat = net(X)
@@ -171,7 +166,8 @@ def train_ch5(net, train_iter, test_iter, batch_size, optimizer, device, num_epo
                 train_acc_sum += accuracy(y_hat, y)
                 n += y.shape[0]
                 batch_count += 1
-                bar.update(postfix=f"loss {train_l_sum / batch_count:.3f}")
+                bar.set_postfix_str(f"loss {train_l_sum / batch_count:.3f}", refresh=False)
+                bar.update()
         test_acc = evaluate_accuracy(net, test_iter, device)
         print(f"epoch {epoch + 1}, loss {train_l_sum / batch_count:.4f}, train acc "
               f"{train_acc_sum / n:.3f}, test acc {test_acc:.3f}, time {timer.stop():.1f} sec")
@@ -198,7 +194,7 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None):
     for epoch in range(num_epochs):
         metric = Accumulator(3)  # sum of losses, correct predictions, examples
         net.train()
-        with _epoch_bar(train_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(train_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for i, (X, y) in enumerate(train_iter):
                 timer.start()
                 optimizer.zero_grad()
@@ -213,7 +209,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device=None):
                 train_l, train_acc = metric[0] / metric[2], metric[1] / metric[2]
                 if (i + 1) % max(num_batches // 5, 1) == 0 or i == num_batches - 1:
                     animator.add(epoch + (i + 1) / num_batches, (train_l, train_acc, None))
-                bar.update(postfix=f"loss {train_l:.3f} acc {train_acc:.3f}")
+                bar.set_postfix_str(f"loss {train_l:.3f} acc {train_acc:.3f}", refresh=False)
+                bar.update()
         test_acc = evaluate_accuracy_gpu(net, test_iter, device)
         animator.add(epoch + 1, (None, None, test_acc))
     print(f"loss {train_l:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
@@ -281,7 +278,7 @@ def _airfoil_loop(step, eval_loss, features, labels, batch_size, num_epochs):
     timer = Timer()
     for epoch in range(num_epochs):
         timer.start()
-        with _epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for batch_i, (X, y) in enumerate(data_iter):
                 step(X, y)
                 if (batch_i + 1) * batch_size % 100 == 0:
@@ -313,7 +310,7 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim, num_epoc
     animator = Animator(xlabel="epoch", ylabel="loss", xlim=[0, num_epochs], ylim=[0.22, 0.35])
     n, timer = 0, Timer()
     for epoch in range(num_epochs):
-        with _epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for X, y in data_iter:
                 l = loss(net(X), y).mean()
                 # The newer edition's trainers zero the gradients themselves, the older
@@ -347,7 +344,7 @@ def train_concise_ch11(trainer_fn, hyperparams, data_iter, num_epochs=4):
     animator = Animator(xlabel="epoch", ylabel="loss", xlim=[0, num_epochs], ylim=[0.22, 0.35])
     n, timer = 0, Timer()
     for epoch in range(num_epochs):
-        with _epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
+        with epoch_bar(data_iter, f"epoch {epoch + 1}/{num_epochs}") as bar:
             for X, y in data_iter:
                 optimizer.zero_grad()
                 out = net(X)

@@ -90,7 +90,7 @@ def _write_results():
     os.replace(tmp, os.path.join(folder, "results.json"))
 
 
-def fashion_mnist(batch_size, quick, resize=None, n_train=2000, n_test=1000):
+def fashion_mnist(batch_size, quick, n_train, n_test, resize=None):
     """``d2l.load_data_fashion_mnist``; with ``quick``, the first ``n_train`` training and
     ``n_test`` test images only (the training subset still shuffled every epoch)."""
     from ember import d2l

@@ -4,7 +4,7 @@ probabilities swapped, the notes' exercise).
 
 The notes' "暂退法(Dropout)" section.
 """
-from _common import fashion_mnist, report, save, setup
+from _common import report, save, setup
 
 
 def main():
@@ -49,9 +49,9 @@ def main():
                 H2 = dropout_layer(H2, self.dropout2)
             return self.lin3(H2)
 
-    num_epochs, lr, batch_size = (2 if args.quick else 10), 0.5, 256
+    num_epochs, lr, batch_size = (1 if args.quick else 10), 0.5, 256
     loss = nn.CrossEntropyLoss(reduction="none")
-    train_iter, test_iter = fashion_mnist(batch_size, args.quick)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
 
     net = Net(num_inputs, num_outputs, num_hiddens1, num_hiddens2, 0.2, 0.5)
     trainer = torch.optim.SGD(net.parameters(), lr=lr)

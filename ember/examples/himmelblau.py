@@ -1,7 +1,7 @@
 """Himmelblau's function (x**2 + y - 11)**2 + (x + y**2 - 7)**2: its surface, and Adam
 from (0, 0) converging to the minimum (3, 2).
 
-The 2-D optimization example of "pytorch基础(三)".
+The notes' "2D函数优化实例" section of "pytorch基础(三)".
 """
 from _common import report, save, setup
 

@@ -3,7 +3,7 @@
 
 The notes' "多层感知机的简洁实现" section.
 """
-from _common import fashion_mnist, report, save, setup
+from _common import report, save, setup
 
 
 def main():
@@ -19,10 +19,10 @@ def main():
             nn.init.normal_(m.weight, std=0.01)
 
     net.apply(init_weight)
-    batch_size, lr, num_epochs = 256, 0.1, (2 if args.quick else 10)
+    batch_size, lr, num_epochs = 256, 0.1, (1 if args.quick else 10)
     loss = nn.CrossEntropyLoss(reduction="none")
     trainer = torch.optim.SGD(net.parameters(), lr=lr, weight_decay=0.01)
-    train_iter, test_iter = fashion_mnist(batch_size, args.quick)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     train_loss, train_acc, test_acc = d2l.train_ch3(net, train_iter, test_iter, loss,
                                                     num_epochs, trainer)
     save("training")

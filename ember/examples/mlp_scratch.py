@@ -3,7 +3,7 @@ parameters as nn.Parameter, trained by d2l.train_ch3 with SGD and weight decay 0
 
 The notes' "多层感知机的从零开始" section.
 """
-from _common import fashion_mnist, report, save, setup
+from _common import report, save, setup
 
 
 def main():
@@ -13,7 +13,7 @@ def main():
     from ember import d2l
 
     batch_size = 256
-    train_iter, test_iter = fashion_mnist(batch_size, args.quick)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     num_inputs, num_outputs, num_hiddens = 784, 10, 256
     W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens, requires_grad=True) * 0.01)
     b1 = nn.Parameter(torch.zeros(num_hiddens, requires_grad=True))
@@ -30,7 +30,7 @@ def main():
         return H @ W2 + b2
 
     loss = nn.CrossEntropyLoss(reduction="none")
-    num_epochs, lr = (2 if args.quick else 10), 0.1
+    num_epochs, lr = (1 if args.quick else 10), 0.1
     updater = torch.optim.SGD(params, lr=lr, weight_decay=0.01)
     train_loss, train_acc, test_acc = d2l.train_ch3(net, train_iter, test_iter, loss,
                                                     num_epochs, updater)

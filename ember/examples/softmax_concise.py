@@ -3,7 +3,7 @@ from N(0, 0.01^2), CrossEntropyLoss(reduction='none') and SGD with weight decay 
 
 The notes' "softmax的简洁实现" section.
 """
-from _common import fashion_mnist, report, save, setup
+from _common import report, save, setup
 
 
 def main():
@@ -13,7 +13,7 @@ def main():
     from ember import d2l
 
     batch_size = 256
-    train_iter, test_iter = fashion_mnist(batch_size, args.quick)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
 
     def init_weights(m):
@@ -23,7 +23,7 @@ def main():
     net.apply(init_weights)
     loss = nn.CrossEntropyLoss(reduction="none")
     trainer = torch.optim.SGD(net.parameters(), lr=0.1, weight_decay=0.01)
-    num_epochs = 2 if args.quick else 10
+    num_epochs = 1 if args.quick else 10
     train_loss, train_acc, test_acc = d2l.train_ch3(net, train_iter, test_iter, loss,
                                                     num_epochs, trainer)
     save("training")

@@ -4,7 +4,7 @@ predictions on test images.
 
 The notes' "softmax的从零开始实现" section.
 """
-from _common import fashion_mnist, report, save, setup
+from _common import report, save, setup
 
 
 def main():
@@ -13,7 +13,7 @@ def main():
     from ember import d2l
 
     batch_size = 256
-    train_iter, test_iter = fashion_mnist(batch_size, args.quick)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     num_inputs, num_outputs = 784, 10
     W = torch.normal(0, 0.01, size=(num_inputs, num_outputs), requires_grad=True)
     b = torch.zeros(num_outputs, requires_grad=True)
@@ -50,7 +50,7 @@ def main():
     def updater(batch_size):
         return d2l.sgd([W, b], lr, batch_size)
 
-    num_epochs = 2 if args.quick else 10
+    num_epochs = 1 if args.quick else 10
     train_loss, train_acc, test_acc = d2l.train_ch3(net, train_iter, test_iter, cross_entropy,
                                                     num_epochs, updater)
     report("train loss", train_loss)

@@ -578,9 +578,9 @@ Erf = _unary("Erf", _SlopeOfInput, lambda a: erf_array(a),
 def erf_array(x):
     """The error function, elementwise (SciPy's when installed, else the math module's)."""
     x = np.asarray(x)
-    if _scipy_erf is not None:
-        return _scipy_erf(x).astype(x.dtype, copy=False)
-    return _math_erf(x).astype(x.dtype, copy=False)
+    # both return a Python or NumPy scalar for a 0-d input: asarray makes it an array again
+    values = _scipy_erf(x) if _scipy_erf is not None else _math_erf(x)
+    return np.asarray(values, dtype=x.dtype)
 
 
 try:

@@ -4,6 +4,8 @@ import os
 import tempfile
 import urllib.request
 
+from ._progress import progress_bar
+
 
 def file_digest(path, algorithm):
     """The hex digest of the file at ``path`` (``algorithm``: "md5", "sha1", ...)."""
@@ -23,9 +25,14 @@ def fetch_verified(url, dest, algorithm, digest, timeout=30):
     try:
         h = hashlib.new(algorithm, usedforsecurity=False)
         with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            for chunk in iter(lambda: r.read(1 << 20), b""):
-                h.update(chunk)
-                f.write(chunk)
+            size = r.headers.get("Content-Length")
+            with progress_bar(int(size) if size and size.isdigit() else None,
+                              f"downloading {os.path.basename(dest)}", unit="B",
+                              unit_scale=True, unit_divisor=1024) as bar:
+                for chunk in iter(lambda: r.read(1 << 20), b""):
+                    h.update(chunk)
+                    f.write(chunk)
+                    bar.update(len(chunk))
         if h.hexdigest() != digest:
             raise RuntimeError(f"checksum mismatch for {url}: got {algorithm.upper()} "
                                f"{h.hexdigest()}, expected {digest}")

@@ -20,7 +20,7 @@ EXAMPLES = {
     "alpha": '''
         """Alpha: a parabola.
 
-        Draws y = x**2 and reports its minimum."""
+        Draws y = x**2 and reports its minimum. The notes' "梯度下降" section."""
         import argparse, json, os
         import matplotlib.pyplot as plt
         p = argparse.ArgumentParser()
@@ -146,7 +146,23 @@ window.addEventListener('load', () => {
   const bad = imgs.filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0));
   const div = document.createElement('div');
   div.id = 'ember-check';
+  // Each Chinese character of the first section title, drawn alone in the title's font:
+  // real glyphs differ from each other, missing ones ("tofu" boxes or blanks) do not.
+  const title = document.querySelector('h2 .section');
+  const chars = title ? [...new Set(Array.from(title.textContent)
+                                  .filter(c => /[\u4e00-\u9fff]/.test(c)))] : [];
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const ctx = canvas.getContext('2d');
+  const glyphs = chars.map(c => {
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.font = '40px ' + (title ? getComputedStyle(title).fontFamily : 'sans-serif');
+    ctx.fillText(c, 2, 40);
+    return ctx.getImageData(0, 0, 48, 48).data.filter((v, i) => i % 4 === 3).join(',');
+  });
+  const inked = glyphs.filter(g => /[1-9]/.test(g)).length;
   div.textContent = `images=${imgs.length} broken=${bad.length} ` +
+                    `cjk=${chars.length} distinct=${new Set(glyphs).size} inked=${inked} ` +
                     `sizes=${imgs.map(i => i.naturalWidth + 'x' + i.naturalHeight).join(',')}`;
   document.body.appendChild(div);
 });
@@ -181,11 +197,16 @@ def test_report_renders_every_figure_in_headless_chromium(tmp_path, two_tour):
            probe.as_uri()]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                           env=dict(cli_env(), HOME=str(tmp_path)))
-    m = re.search(r"<div id=\"ember-check\">images=(\d+) broken=(\d+) sizes=([^<]*)</div>",
-                  done.stdout)
+    m = re.search(r"<div id=\"ember-check\">images=(\d+) broken=(\d+) cjk=(\d+) "
+                  r"distinct=(\d+) inked=(\d+) sizes=([^<]*)</div>", done.stdout)
     assert m, f"chromium did not run the check (exit {done.returncode}): {done.stderr[-2000:]}"
     assert int(m.group(1)) == 2, m.group(0)
     assert int(m.group(2)) == 0, m.group(0)
-    for size in m.group(3).split(","):
+    # the notes' section title "梯度下降" renders as four different, visible glyphs
+    assert "梯度下降" in html
+    assert (m.group(3), m.group(4), m.group(5)) == ("4", "4", "4"), (
+        f"the Chinese section title does not render ({m.group(0)}): is a CJK font installed "
+        "(Debian: apt-get install -y fonts-wqy-microhei)?")
+    for size in m.group(6).split(","):
         w, h = map(int, size.split("x"))
         assert w > 100 and h > 100
