@@ -13,7 +13,8 @@ from .seq2seq import Decoder, Encoder, sequence_mask
 def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cmap="Reds"):
     """Draw a grid of heat maps: ``matrices`` has shape ``(rows, columns, queries,
     keys)``; the x label goes under the last row, the y label left of the first column,
-    ``titles`` over the columns; one shared colour bar. Returns the figure."""
+    ``titles`` over the columns; one shared colour bar. Returns nothing, as in the book
+    (a notebook would show a returned figure twice): the figure is pyplot's current one."""
     use_svg_display()
     num_rows, num_cols = matrices.shape[0], matrices.shape[1]
     fig, axes = _pyplot().subplots(num_rows, num_cols, figsize=figsize, sharex=True,
@@ -28,7 +29,6 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cma
             if titles:
                 ax.set_title(titles[j])
     fig.colorbar(pcm, ax=axes, shrink=0.6)
-    return fig
 
 
 def masked_softmax(X, valid_lens):
