@@ -1,8 +1,11 @@
 """Data helpers of the book: synthetic regression data, array loaders, Fashion-MNIST, and
-the airfoil self-noise data of the optimization chapter (with the book's data hub)."""
+the book's data hub (the airfoil self-noise data, The Time Machine, the English-French
+pairs) with its downloader."""
 import os
+import tarfile
 import urllib.error
 import warnings
+import zipfile
 
 import numpy as np
 
@@ -15,13 +18,17 @@ DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 
 # name -> (url, SHA-1 of the file): the book's data hub. Of these, the files in
 # ``BUNDLED_DIR`` ship inside the package (their licences allow it: the airfoil data is
-# CC BY 4.0, The Time Machine public domain) and are verified by the same SHA-1.
+# CC BY 4.0, The Time Machine public domain) and are verified by the same SHA-1. The
+# English-French pairs (Tatoeba via manythings.org, CC BY 2.0) are downloaded.
 DATA_HUB = {
     "airfoil": (DATA_URL + "airfoil_self_noise.dat",
                 "76e5be1548fd8222e5074cf0faae75edff8cf93f"),
     "time_machine": (DATA_URL + "timemachine.txt",
                      "090b5e7e70c295757f55df93cb0a180b9691891a"),
+    "fra-eng": (DATA_URL + "fra-eng.zip", "94646ad1522d915e7b0f9296181140edcf86a4f5"),
 }
+# Where the book keeps its data: ``../data``, next to the folder of its notebooks.
+BOOK_DATA_DIR = os.path.join("..", "data")
 BUNDLED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
 
@@ -90,39 +97,91 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None):
                              num_workers=get_dataloader_workers()))
 
 
-def download(name, cache_dir=None, data_dir=None):
-    """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
+def _search_dirs(cache_dir, data_dir):
+    # data_dir, the book's place (cache_dir when given, else ../data), $EMBER_DATA, the
+    # user cache, the bundled copies: in this order.
+    book_dir = BOOK_DATA_DIR if cache_dir is None else os.fspath(cache_dir)
+    dirs = [data_dir, book_dir, os.environ.get("EMBER_DATA"), user_cache_dir(), BUNDLED_DIR]
+    return [os.path.expanduser(os.fspath(d)) for d in dirs if d]
 
-    Looked for, in order, in ``data_dir``, in ``$EMBER_DATA``, in the cache directory
-    (``cache_dir``, default the user cache ``~/.cache/ember``), and in the copies bundled
-    with ember — in each both as ``DIR/FILE`` and ``DIR/NAME/FILE``; only then downloaded
-    from the hub into the cache directory (atomically, with a progress bar). A file whose
-    checksum does not match is passed over, with a warning.
-    """
+
+def _hub_entry(name):
     if name not in DATA_HUB:
         raise KeyError(f"{name!r} is not in DATA_HUB (known: {', '.join(sorted(DATA_HUB))})")
     url, sha1 = DATA_HUB[name]
-    fname = url.rsplit("/", 1)[-1]
-    cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
-    dirs = [d for d in (data_dir, os.environ.get("EMBER_DATA"), cache, BUNDLED_DIR) if d]
-    looked = []
-    for d in dirs:
-        d = os.path.expanduser(os.fspath(d))
+    return url, sha1, url.rsplit("/", 1)[-1]
+
+
+def find_data(name, cache_dir=None, data_dir=None, looked=None):
+    """The path of a local copy of the data hub's file ``name`` whose SHA-1 matches, or
+    ``None``: searched as ``download`` searches, without downloading. A copy whose
+    checksum does not match is passed over, with a warning. ``looked``, a list, receives
+    the paths tried."""
+    url, sha1, fname = _hub_entry(name)
+    looked = [] if looked is None else looked
+    for d in _search_dirs(cache_dir, data_dir):
         for path in (os.path.join(d, fname), os.path.join(d, name, fname)):
+            if path in looked:
+                continue
             looked.append(path)
             if os.path.isfile(path):
                 if file_digest(path, "sha1") == sha1:
                     return path
                 warnings.warn(f"{path} does not match the SHA-1 of {name!r} "
                               f"({sha1}); not using it")
-    dest = os.path.join(cache, fname)
+    return None
+
+
+def download(name, cache_dir=None, data_dir=None):
+    """The path of the data hub's file ``name`` (a key of ``DATA_HUB``), verified by SHA-1.
+
+    Looked for, in order, in ``data_dir``, where the book keeps it (``cache_dir`` when
+    given, else the book's ``../data``), in ``$EMBER_DATA``, in ember's user cache
+    (``~/.cache/ember``), and in the copies bundled with ember — in each both as
+    ``DIR/FILE`` and ``DIR/NAME/FILE``; only then downloaded from the hub into ``cache_dir``
+    (default: the user cache), atomically. A file whose checksum does not match is passed
+    over, with a warning.
+    """
+    looked = []
+    path = find_data(name, cache_dir, data_dir, looked)
+    if path is not None:
+        return path
+    url, sha1, fname = _hub_entry(name)
+    cache = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
     try:
-        return fetch_verified(url, dest, "sha1", sha1)
+        return fetch_verified(url, os.path.join(cache, fname), "sha1", sha1)
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         raise RuntimeError(
             f"{fname} ({name!r}) not found; looked in:\n  " + "\n  ".join(looked)
             + f"\nand downloading {url} failed: {e}\nPut the file in one of these places, "
             f"pass data_dir=, or set EMBER_DATA to its folder.") from e
+
+
+def download_extract(name, folder=None, cache_dir=None, data_dir=None):
+    """Find (or download, see ``download``) the zip or tar archive ``name`` and extract it
+    next to itself; returns the folder ``folder`` inside that place when given, else the
+    archive's path without its extension (``../data/fra-eng`` for ``fra-eng.zip``).
+
+    Where the archive's folder is read-only, it is extracted into the cache directory
+    instead. Members that would land outside the extraction folder are refused.
+    """
+    fname = download(name, cache_dir=cache_dir, data_dir=data_dir)
+    base_dir = os.path.dirname(fname)
+    stem, ext = os.path.splitext(os.path.basename(fname))
+    if ext == ".gz" and stem.endswith(".tar"):
+        stem = stem[:-4]
+    if not os.access(base_dir, os.W_OK):
+        base_dir = user_cache_dir() if cache_dir is None else os.fspath(cache_dir)
+        os.makedirs(base_dir, exist_ok=True)
+    if ext == ".zip":
+        with zipfile.ZipFile(fname, "r") as fp:
+            fp.extractall(base_dir)  # zipfile drops ".." and absolute parts of names
+    elif ext in (".tar", ".gz", ".tgz"):
+        with tarfile.open(fname, "r") as fp:
+            fp.extractall(base_dir, filter="data")
+    else:
+        raise ValueError(f"{fname}: only zip and tar archives can be extracted")
+    return os.path.join(base_dir, folder) if folder else os.path.join(base_dir, stem)
 
 
 def _airfoil(data_dir=None):

@@ -79,3 +79,20 @@ def epoch_bar(data_iter, desc):
     except TypeError:
         total = None
     return progress_bar(total=total, desc=desc, unit="batch", enabled=_progress["on"])
+
+
+class Benchmark:
+    """A ``with`` block that prints its running time: ``with Benchmark('numpy'): ...``
+    prints ``numpy: 0.1234 sec`` at the end (the book's ``d2l.Benchmark``). The block's
+    ``Timer`` is kept as ``timer``."""
+
+    def __init__(self, description="Done"):
+        self.description = description
+
+    def __enter__(self):
+        self.timer = Timer()
+        return self
+
+    def __exit__(self, *exc):
+        print(f"{self.description}: {self.timer.stop():.4f} sec")
+        return False

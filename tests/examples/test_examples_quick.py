@@ -58,7 +58,8 @@ def test_every_experiment_has_a_script():
                 "weight_decay", "dropout", "numerical_stability", "batchnorm_lenet", "resnet",
                 "densenet", "risk", "optimization_challenges", "convexity", "gd_1d", "newton",
                 "gd_2d", "sgd_schedules", "minibatch_sgd", "momentum", "adagrad", "rmsprop",
-                "adadelta", "adam", "himmelblau"}
+                "adadelta", "adam", "himmelblau", "rnn_scratch", "rnn_concise", "modern_rnns",
+                "seq2seq", "attention", "transformer"}
     assert expected <= set(SCRIPTS)
 
 
