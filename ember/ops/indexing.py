@@ -31,6 +31,13 @@ def _convert_one(k):
     return k
 
 
+def _as_int(k):
+    """A 0-d integer index tensor selects like an int in PyTorch (a view, basic indexing)."""
+    if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+        return int(k)
+    return k
+
+
 def convert_index(key):
     """An index in PyTorch's vocabulary, turned into one NumPy understands the same way.
 
@@ -38,14 +45,51 @@ def convert_index(key):
     if type(key) is slice or type(key) is int:  # t[:] = v, t[i]: NumPy's meaning already
         return key, False
     if isinstance(key, tuple):
-        conv = tuple(_convert_one(k) for k in key)
+        conv = tuple(_as_int(_convert_one(k)) for k in key)
     else:
-        conv = _convert_one(key)
-        if isinstance(conv, np.ndarray) and conv.dtype != np.bool_ and conv.ndim == 0:
-            conv = int(conv)
+        conv = _as_int(_convert_one(key))
     items = conv if isinstance(conv, tuple) else (conv,)
     advanced = any(isinstance(k, np.ndarray) for k in items)
+    if advanced and any(isinstance(k, (int, np.integer)) for k in items):
+        return _IntsFirst(items), True
     return conv, advanced
+
+
+class _IntsFirst:
+    """An index that mixes ints with advanced indices, read as PyTorch reads it: the ints
+    select first (basic indexing, like ``select``) and the advanced indices apply to what
+    remains. NumPy counts the ints as advanced indices, which moves the result's dims
+    (``x[0, :, [0, 1]]`` of a (2, 3, 4) tensor: PyTorch (3, 2), NumPy (2, 3))."""
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, items):
+        first, rest = [], []
+        for k in items:
+            if isinstance(k, (int, np.integer)):
+                first.append(k)
+            elif k is None:
+                first.append(None)
+                rest.append(slice(None))  # the new dim exists after the first step
+            elif k is Ellipsis:
+                first.append(k)
+                rest.append(k)
+            elif isinstance(k, np.ndarray):
+                # a boolean mask spans as many dims as it has
+                first.extend([slice(None)] * (k.ndim if k.dtype == np.bool_ else 1))
+                rest.append(k)
+            else:
+                first.append(k)
+                rest.append(slice(None))
+        self.first, self.rest = tuple(first), tuple(rest)
+
+
+def _split(arr, idx):
+    """``(target, key)`` such that ``target[key]`` is ``arr[idx]`` in PyTorch's reading;
+    ``target`` is ``arr`` or a view of it, so writing ``target[key]`` writes ``arr``."""
+    if type(idx) is _IntsFirst:
+        return _check_bounds(arr, idx.first), idx.rest
+    return arr, idx
 
 
 def _check_bounds(arr, idx):
@@ -70,8 +114,10 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
-        out = _check_bounds(a, idx)
-        return out if isinstance(out, np.ndarray) else np.asarray(out)
+        out = _check_bounds(*_split(a, idx))
+        if not isinstance(out, np.ndarray):  # ints on every dim: a 0-d view, not a copy
+            out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -103,10 +149,11 @@ class IndexRows(Index):
 
 def _index_add_array(g, shape, idx, advanced):
     out = np.zeros(shape, dtype=g.dtype)
+    target, idx = _split(out, idx)
     if advanced:
-        np.add.at(out, idx, g)
+        np.add.at(target, idx, g)
     else:
-        out[idx] = g
+        target[idx] = g
     return out
 
 
@@ -129,7 +176,8 @@ class IndexAddIntoZeros(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        return gg[ctx.idx], None, None, None
+        target, idx = _split(gg, ctx.idx)
+        return target[idx], None, None, None
 
 
 def getitem(t, key):
@@ -165,8 +213,8 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, x, v, idx):
         out = x.copy()
-        out[idx] = v
-        ctx.idx = idx
+        _assign(out, idx, v)
+        ctx.idx, ctx.v_ndim = idx, np.ndim(v)
         return out
 
     @staticmethod
@@ -174,10 +222,30 @@ class SetItem(Function):
         gx = None
         if ctx.needs_input_grad[0]:
             mask = np.ones(g.shape, dtype=bool)
-            mask[ctx.idx] = False
+            target, key = _split(mask, ctx.idx)
+            target[key] = False
             gx = g * mask
-        gv = g[ctx.idx] if ctx.needs_input_grad[1] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            target, key = _split(g, ctx.idx)
+            gv = target[key]
+            if gv.ndim < ctx.v_ndim:  # the value's dropped leading 1s (see _assign)
+                gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv, None
+
+
+def _assign(arr, idx, v):
+    """``arr[idx] = v`` in PyTorch's rule: ``v`` broadcasts to the indexed shape once its
+    leading size-1 dims are dropped (``x[i] = t`` with ``t`` of shape (1, 1))."""
+    target, key = _split(arr, idx)
+    try:
+        target[key] = v
+    except ValueError:
+        vshape, shape = np.shape(v), _check_bounds(target, key).shape
+        lead = len(vshape) - len(shape)
+        if lead <= 0 or any(s != 1 for s in vshape[:lead]):
+            raise
+        target[key] = np.reshape(v, vshape[lead:])
 
 
 def setitem(t, key, value):
@@ -194,12 +262,18 @@ def setitem(t, key, value):
             t._check_inplace()
             v = v.astype(data.dtype)
         try:
-            data[idx] = v
+            if type(idx) is _IntsFirst:
+                _assign(data, idx, v)
+            else:
+                data[idx] = v
         except Exception as e:
             t._check_inplace()  # a read-only tensor's error first, as if checked before
             if not isinstance(e, ValueError):
                 raise
-            raise RuntimeError(_assign_error(data, idx, v, e)) from None
+            try:
+                _assign(data, idx, v)
+            except ValueError:
+                raise RuntimeError(_assign_error(data, idx, v, e)) from None
         t._vc[0] += 1
         return
     if t._requires_grad and t.grad_fn is None:  # x[i] = v writes through a view of x
@@ -213,7 +287,7 @@ def setitem(t, key, value):
 
 def _assign_error(arr, idx, v, err):
     try:
-        target = arr[idx].shape
+        target = _check_bounds(*_split(arr, idx)).shape
     except Exception:  # noqa: BLE001 - the original error is the better message then
         return str(err)
     return (f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "

@@ -71,6 +71,70 @@ CASES = {
 }
 
 
+def _fill_select(L):
+    t = L.tensor([[1, 2], [3, 4]])
+    u = t[1, 0]
+    u.fill_(9)
+    return t, u
+
+
+def _fill_empty_tuple(L):
+    t = L.tensor(5.0)
+    t[()].fill_(9)
+    return t
+
+
+def _select_then_advanced(L):
+    x = L.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    y = x[0, :, [0, 1]]
+    (y * L.arange(6.0).reshape(3, 2)).sum().backward()
+    return y, x.grad
+
+
+def _setitem_select_then_advanced(L):
+    x = L.zeros(2, 3, 4)
+    x[0, :, [0, 1]] = L.arange(6.0).reshape(3, 2)
+    w = L.ones(3, 2, requires_grad=True)
+    z = L.zeros(2, 3, 4)
+    z[1, :, [1, 3]] = w * 2
+    (z * L.arange(24.0).reshape(2, 3, 4)).sum().backward()
+    return x, z, w.grad
+
+
+def _setitem_leading_ones(L, recorded):
+    x = L.zeros(3)
+    y = L.zeros(3, 2)
+    w = L.full((1, 1), 2.0, requires_grad=recorded)
+    v = L.full((1, 1, 2), 3.0, requires_grad=recorded)
+    x[1] = w
+    y[1] = w
+    y[2] = v
+    y[[0]] = v
+    if recorded:
+        (x.sum() + (y * L.arange(6.0).reshape(3, 2)).sum()).backward()
+        return x, y, w.grad, v.grad
+    return x, y
+
+
+CASES.update({
+    # --- integer indexing is a view; ints select before advanced indices apply
+    "fill_select_view": _fill_select,
+    "fill_empty_tuple_view": _fill_empty_tuple,
+    "zero_d_tensor_index_view": lambda L: L.arange(6.0).reshape(2, 3)[L.tensor(1)].fill_(0),
+    "select_then_advanced": _select_then_advanced,
+    "advanced_shapes": lambda L: [tuple(L.arange(24.0).reshape(2, 3, 4)[k].shape) for k in (
+        (0, slice(None), [0, 1]), (L.tensor(0), slice(None), [0, 1]), ([0, 1], slice(None), 0),
+        (None, 0, slice(None), [0, 1]), (0, Ellipsis, [0, 1]), (Ellipsis, 0, [0, 1]),
+        (0, L.tensor([[True, False, True, False]] * 3)))],
+    "setitem_select_then_advanced": _setitem_select_then_advanced,
+    # --- issue 15: an assigned value broadcasts after dropping its leading size-1 dims
+    "setitem_leading_ones": lambda L: _setitem_leading_ones(L, False),
+    "setitem_leading_ones_recorded": lambda L: _setitem_leading_ones(L, True),
+    "setitem_bad_shape": lambda L: L.zeros(3, 2).__setitem__(1, L.ones(2, 1, 2)),
+})
+
+
+# keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
     _same(torch, CASES[name])
