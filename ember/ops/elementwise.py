@@ -580,7 +580,7 @@ def erf_array(x):
     x = np.asarray(x)
     if _scipy_erf is not None:
         return _scipy_erf(x).astype(x.dtype, copy=False)
-    return _math_erf(x).astype(x.dtype, copy=False)
+    return np.asarray(_math_erf(x)).astype(x.dtype)  # (a 0-d input gives a Python float)
 
 
 try:
