@@ -74,6 +74,8 @@ class Function:
             raw = out = cls.forward(ctx, *arrays)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
+            if out.dtype.kind != "f":  # only floats carry gradients (x.bool(), x.long())
+                return new(tensor_type, out, False, None)
             result = new(tensor_type, out, True, ctx)
             if ctx._saved:
                 ctx._link_saved(args, raw, result)
@@ -96,6 +98,8 @@ class Function:
         raw = out = cls.forward(ctx, x._data, *params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        if out.dtype.kind != "f":  # as in apply
+            return _Tensor[1](_Tensor[0], out, False, None)
         result = _Tensor[1](_Tensor[0], out, True, ctx)
         if ctx._saved:
             ctx._link_saved((x,), raw, result)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
+from ..autograd.function import Function, once_differentiable
 from ..tensor import Tensor
 from ._quiet import quiet
 from .elementwise import Add, Div, Mul, Sub, _harmless_divisor
@@ -23,9 +24,19 @@ def rebase(t, compute):
     computed from ``old``, a snapshot standing for ``t`` before the change."""
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
-    old.grad_fn = previous = t.grad_fn
+    old.grad_fn = t.grad_fn
     result = compute(old)
+    base = t.__dict__.get("_base")
+    if base is not None:
+        _check_store(t, result._data)
+        _rebase_view(t, base, result)
+        return
     _store(t, result._data)
+    _set_grad_fn(t, result)
+
+
+def _set_grad_fn(t, result):
+    previous = t.grad_fn
     if previous is not None and result.grad_fn is not None:
         # Ops recorded before this change hold ``t`` and must still reach ``previous``:
         # the engine looks the node up here for them (autograd/engine.py, _grad_fn_at).
@@ -34,17 +45,98 @@ def rebase(t, compute):
     t._requires_grad = result._requires_grad
 
 
-def _store(t, values):
+def _rebase_view(view, base, result):
+    """A recorded in-place change of a view changes its base, as in PyTorch: the base is
+    rebased onto a node that writes ``result`` where the view lies (PyTorch's
+    CopySlices), and the view onto one that reads it back from the new base. So
+    ``b[:2].copy_(w)`` makes ``b`` require grad, and a gradient through ``b`` reaches ``w``."""
+    if base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation.")
+    where = _positions(base._data, view._data)
+    rebase(base, lambda old: WriteView.apply(old, result, where))
+    _set_grad_fn(view, ReadView.apply(base, where))
+
+
+def _positions(base, view):
+    """The flat (C-order) index into ``base`` of each element of ``view``, an array that
+    shares ``base``'s memory: both are laid over one buffer of element numbers."""
+    item = base.itemsize
+
+    def extent(a):
+        start = a.__array_interface__["data"][0]
+        lo = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
+        hi = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
+        return start, start + lo, start + hi
+
+    (b0, blo, bhi), (v0, vlo, vhi) = extent(base), extent(view)
+    lo = min(blo, vlo)
+    numbers = np.zeros((max(bhi, vhi) - lo) // item + 1, dtype=np.int64)
+
+    def laid(a, start):
+        return np.lib.stride_tricks.as_strided(
+            numbers[(start - lo) // item:], a.shape,
+            tuple(s // item * numbers.itemsize for s in a.strides))
+
+    laid(base, b0)[...] = np.arange(base.size).reshape(base.shape)
+    return laid(view, v0).copy()
+
+
+@once_differentiable
+class WriteView(Function):
+    """``base`` with ``value`` written at the flat positions ``where`` (CopySlices)."""
+
+    backward_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, value, where):
+        out = np.array(base, order="C")
+        out.reshape(-1)[where] = value
+        ctx.where = where
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        g_base = np.array(g, order="C")
+        g_base.reshape(-1)[ctx.where] = 0
+        return g_base, np.ascontiguousarray(g).reshape(-1)[ctx.where], None
+
+
+@once_differentiable
+class ReadView(Function):
+    """The elements of ``base`` at the flat positions ``where``: a rebased view's node."""
+
+    backward_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, where):
+        ctx.shape, ctx.where = base.shape, where
+        return np.ascontiguousarray(base).reshape(-1)[where]
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        out.reshape(-1)[ctx.where] = g
+        return out, None
+
+
+def _check_store(t, values):
     if values.dtype != t._data.dtype and not np.can_cast(values.dtype, t._data.dtype, "same_kind"):
         raise RuntimeError(
             f"result type {_type_word(values.dtype)} can't be cast to the desired output type "
             f"{_type_word(t._data.dtype)}")
     try:
-        np.copyto(t._data, values, casting="unsafe")
+        np.broadcast_to(values, t._data.shape)
     except ValueError:
         raise RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, values.shape))}") from None
+
+
+def _store(t, values):
+    _check_store(t, values)
+    np.copyto(t._data, values, casting="unsafe")
     t._vc[0] += 1
 
 
@@ -218,10 +310,26 @@ def _unary_inplace(ufunc, op):
     return method
 
 
+class Fill(Function):
+    """Every element set to ``value`` (a number or a 0-d tensor): fill_ and zero_ when
+    recorded. The old value's gradient is zero, also where it was nan or inf."""
+
+    backward_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, old, value):
+        return np.full_like(old, value)
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)
+        return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
+
+
 def zero_(t):
     if t._requires_grad and _grad_enabled[0]:
         t._check_inplace()
-        rebase(t, lambda old: old * 0)  # the old value no longer matters: its gradient is zero
+        rebase(t, lambda old: Fill.apply(old, 0))
         return t
     try:  # flat, like fast_binary_inplace (see there)
         t._data.fill(0)
@@ -235,7 +343,11 @@ def zero_(t):
 def fill_(t, value):
     if _recorded(t, value):
         t._check_inplace()
-        rebase(t, lambda old: old * 0 + value)
+        if isinstance(value, Tensor) and value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions.")
+        rebase(t, lambda old: Fill.apply(old, value))
         return t
     try:  # flat, like fast_binary_inplace (see there)
         t._data[...] = value._data if isinstance(value, Tensor) else value

@@ -43,8 +43,16 @@ def _infer(shape, numel, old_shape):
     return shape
 
 
+def _root(base):
+    """The tensor that owns the storage ``base`` views (``base`` itself if it is no view):
+    a recorded in-place change of a view rebases it too (ops/inplace.py)."""
+    root = base.__dict__.get("_base")
+    return base if root is None else root
+
+
 def _as_view(out, base):
     out._vc = base._vc
+    out._base = _root(base)
     if out.grad_fn is not None:
         # Remember a leaf that requires grad under the view: writing through the view in
         # place would change the leaf behind autograd's back (PyTorch refuses it too).
@@ -62,6 +70,7 @@ def _untracked_view(base, arr):
     the op's own array function gives the same array, this the same tensor apply would give."""
     out = _new(Tensor, arr, False, None)
     out._vc = base._vc
+    out._base = _root(base)
     return out
 
 

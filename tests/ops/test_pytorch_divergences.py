@@ -134,6 +134,87 @@ CASES.update({
 })
 
 
+def _copy_into_view(L):
+    w = L.tensor([1.0, 2.0], requires_grad=True)
+    b = L.zeros(4)
+    v = b[:2]
+    v.copy_(w)
+    (b * L.arange(4.0)).sum().backward()
+    return b, v, w.grad
+
+
+def _mul_into_view_of_nonleaf(L):
+    x = L.ones(4, requires_grad=True)
+    w = L.tensor([2.0, 3.0], requires_grad=True)
+    a = x * 2
+    a[1:3].mul_(w)
+    (a * L.arange(4.0)).sum().backward()
+    return a, x.grad, w.grad
+
+
+def _view_of_view(L):
+    w = L.tensor([[1.0, 2.0]], requires_grad=True)
+    b = L.zeros(2, 3)
+    b.t()[1:, :].T[:, 0].mul_(0).add_(w[0])  # b[:, 1] through three views
+    return b, _grad_of(L, b, w)
+
+
+def _grad_of(L, out, wrt):
+    return L.autograd.grad((out * L.arange(float(out.numel())).reshape(out.shape)).sum(), wrt)
+
+
+def _setitem_into_view(L):
+    w = L.tensor(5.0, requires_grad=True)
+    b = L.zeros(2, 2)
+    r = b[1]
+    r[0] = w
+    return b, r, _grad_of(L, b, w)
+
+
+def _cast_then_write(L):
+    x = L.tensor([1.0, 0.0], requires_grad=True)
+    b = (x * 1).bool()
+    n = (x * 1).long()
+    b.zero_()
+    y = L.zeros(2, dtype=L.int64)
+    y.copy_(x * 3)
+    return b, n, y, (x > 0), (x * 1).argmax()
+
+
+def _fill_over_nan(L, how):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = x / 0 * 0
+    if how == "fill":
+        y.fill_(2)
+    elif how == "zero":
+        y.zero_()
+    else:
+        v = L.tensor(3.0, requires_grad=True)
+        y.fill_(v * 1)
+        (y * L.tensor([1.0, 2.0])).sum().backward()
+        return y, x.grad, v.grad
+    (y * L.tensor([1.0, 2.0])).sum().backward()
+    return y, x.grad
+
+
+CASES.update({
+    # --- a recorded in-place change of a view changes its base (PyTorch's CopySlices)
+    "copy_into_view": _copy_into_view,
+    "mul_into_view_of_nonleaf": _mul_into_view_of_nonleaf,
+    "view_of_view": _view_of_view,
+    "setitem_into_view": _setitem_into_view,
+    "view_of_leaf_inplace": lambda L: L.ones(3, requires_grad=True)[:2].mul_(2),
+    # --- only floating-point results carry gradients
+    "cast_then_write": _cast_then_write,
+    # --- fill_ and zero_ overwrite nan, and their gradient is zero
+    "fill_over_nan": lambda L: _fill_over_nan(L, "fill"),
+    "zero_over_nan": lambda L: _fill_over_nan(L, "zero"),
+    "fill_tensor_over_nan": lambda L: _fill_over_nan(L, "tensor"),
+    "fill_plain_over_nan": lambda L: (L.tensor([1.0, 2.0]) / 0 * 0).fill_(2),
+    "fill_1d_value": lambda L: (L.ones(2, requires_grad=True) * 1).fill_(L.ones(1)),
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
