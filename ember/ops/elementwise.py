@@ -492,16 +492,26 @@ class Clamp(Function):
     def forward(ctx, a, lo, hi):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        # PyTorch promotes the bounds with the input (an int tensor clamped at 0.5 is float)
+        dt = result_type(*[x for x in (a, lo, hi) if x is not None])
+        if dt == np.bool_ and not all(x is None or isinstance(x, np.ndarray) for x in (lo, hi)):
+            which = "clamp" if lo is not None and hi is not None else (
+                "clamp_min" if lo is not None else "clamp_max")
+            raise NotImplementedError(f'"{which}_scalar_cpu" not implemented for \'Bool\'')
+        a, lo, hi = (x.astype(dt, copy=False) if isinstance(x, np.ndarray) else x
+                     for x in (a, lo, hi))
         ctx.save_for_backward(a, lo, hi)
         out = a
         if lo is not None:
-            out = np.maximum(out, _bound(lo, a.dtype))
+            out = np.maximum(out, lo)
         if hi is not None:
-            out = np.minimum(out, _bound(hi, a.dtype))
+            out = np.minimum(out, hi)
         return out if out is not a else a.copy()
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's rule, also where lo > hi (the result is hi there): the input's gradient
+        # where lo <= a <= hi; lo's where a < lo < hi; hi's where a > hi or hi < lo.
         a, lo, hi = ctx.saved_tensors
         mask = 1
         if lo is not None:
@@ -509,15 +519,12 @@ class Clamp(Function):
         if hi is not None:
             mask = mask * (a <= hi)
         need_lo, need_hi = ctx.needs_input_grad[1:]
-        g_lo = g * (a < lo) if need_lo else None
-        g_hi = g * (a > hi) if need_hi else None
+        g_lo = g_hi = None
+        if need_lo:
+            g_lo = g * ((a < lo) if hi is None else (a < lo) & (lo < hi))
+        if need_hi:
+            g_hi = g * ((a > hi) if lo is None else (a > hi) | (hi < lo))
         return g * mask, g_lo, g_hi
-
-
-def _bound(v, dt):
-    if isinstance(v, np.ndarray):
-        return v.astype(dt, copy=False)
-    return v
 
 
 class Maximum(Function):

@@ -215,6 +215,29 @@ CASES.update({
 })
 
 
+def _clamp_crossed_bounds(L):
+    x = L.tensor([1.0, 2.0, 3.0, 0.0], requires_grad=True)
+    lo = L.tensor([2.0, 2.0, 5.0, 1.0], requires_grad=True)
+    hi = L.tensor([1.0, 3.0, 4.0, 1.0], requires_grad=True)
+    y = L.clamp(x, lo, hi)
+    (y * L.arange(1.0, 5.0)).sum().backward()
+    one_sided = L.clamp(x * 1, min=lo) + L.clamp(x * 1, max=hi)
+    return y, x.grad, lo.grad, hi.grad, L.autograd.grad(one_sided.sum(), [lo, hi])
+
+
+CASES.update({
+    # --- clamp promotes its bounds with the input; lo > hi gives hi and hi's gradient
+    "clamp_int_float_bound": lambda L: L.clamp(L.tensor([1, 5, -3]), min=L.tensor([1.5, .5, .5])),
+    "clamp_int_number": lambda L: [L.tensor([1, 5, -3]).clamp(min=0.5), L.clamp(L.tensor([1, 5]), 1, 2),
+                                   L.tensor([1, 5]).clamp(max=L.tensor(0.5))],
+    "clamp_bool": lambda L: L.clamp(L.tensor([True, False]), min=L.tensor([False, True])),
+    "clamp_bool_number": lambda L: L.clamp(L.tensor([True, False]), min=True),
+    "clamp_float_wider_bound": lambda L: [L.clamp(L.ones(2), min=L.ones(2, dtype=L.float64)),
+                                          L.clamp(L.ones(2), max=L.tensor(0.5, dtype=L.float64))],
+    "clamp_crossed_bounds": _clamp_crossed_bounds,
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
