@@ -426,13 +426,11 @@ def _warn_size(input, target):
             "to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-@_grad_fn_named("MseLossBackward0")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
-    d = input - target
-    return _reduce(d * d, reduction)
+    return _nn.MseLoss.apply(input, target, reduction)
 
 
 @_grad_fn_named("L1LossBackward0")
@@ -530,7 +528,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     total = per.sum()
     if reduction == "sum":
         return total
-    return total / wt.sum(dtype=np.float64).astype(wt.dtype)
+    denom = wt.sum(dtype=np.float64).astype(wt.dtype)
+    if denom == 0:  # every target ignored: PyTorch's loss is 0/0 = nan, its gradient zero
+        return total * 0 + float("nan")
+    return total / denom
 
 
 @_grad_fn_named("NllLossBackward0", when=lambda input, target, *a, label_smoothing=0.0, **k:

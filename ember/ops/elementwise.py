@@ -278,8 +278,8 @@ class Pow(_Arithmetic):
     @staticmethod
     def backward(ctx, g):
         a, e = ctx.saved_tensors
-        if e == 0:
-            return g * 0, None
+        if e == 0:  # zero, also where g or a ** -1 is not finite (PyTorch's rule)
+            return (np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():
@@ -303,14 +303,21 @@ class PowTensor(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        # PyTorch's rule at the singular points: d/da is 0 where b == 0 (0 ** -1 is inf),
+        # d/db = a ** b log a is 0 where a == 0 and b >= 0
         with quiet():
-            ga = g * b * a ** (b - 1) if need_a else None
+            ga = _where(b == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
             gb = None
             if need_b:
-                # d/db a**b = a**b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)
-                safe = np.where(a == 0, 1, a) if isinstance(a, np.ndarray) else a
-                gb = g * out * np.log(safe)
+                gb = _where((a == 0) & (b >= 0), 0.0, g * out * np.log(a))
         return ga, gb
+
+
+def _where(cond, x, y):
+    """``where`` in a backward: NumPy's on arrays, the Where op under create_graph."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return Where.apply(cond, x, y)
+    return np.where(cond, x, y)
 
 
 class FloorDivide(Function):

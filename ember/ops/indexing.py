@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
+from .elementwise import _where
 from .reduction import return_types
 
 _grad_enabled = grad_mode._enabled
@@ -220,11 +221,11 @@ class SetItem(Function):
     @staticmethod
     def backward(ctx, g):
         gx = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:  # zero where overwritten, also where g is inf or nan
             mask = np.ones(g.shape, dtype=bool)
             target, key = _split(mask, ctx.idx)
             target[key] = False
-            gx = g * mask
+            gx = _where(mask, g, 0.0)
         gv = None
         if ctx.needs_input_grad[1]:
             target, key = _split(g, ctx.idx)
@@ -375,11 +376,10 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        keep = ~ctx.mask
         gv = None
         if ctx.needs_input_grad[2]:
-            gv = (g * ctx.mask).sum()
-        return g * keep, None, gv
+            gv = _where(ctx.mask, g, 0.0).sum()
+        return _where(ctx.mask, 0.0, g), None, gv
 
 
 def masked_fill(input, mask, value):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import _numba
+from .. import _dtype, _numba
 from ..autograd import Function
 from ._quiet import quiet
 from .elementwise import erf_array
@@ -160,7 +160,7 @@ class BatchNormEval(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd if weight is None else invstd * weight
         ctx.scale, ctx.invstd = scale, invstd
-        ctx.save_for_backward(x, mean)
+        ctx.save_for_backward(x, mean, var)
         ctx.kernels = k = _norm_kernels(x)
         if k is not None:
             x3 = _c3(x)
@@ -176,7 +176,7 @@ class BatchNormEval(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, mean = ctx.saved_tensors
+        x, mean, _ = ctx.saved_tensors
         g3 = _channel_view(g)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
@@ -199,7 +199,9 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     place as PyTorch does (``momentum=None``: cumulative average, given as the factor)."""
     x = input._data
     if not training:
-        return BatchNormEval.apply(input, weight, bias, running_mean._data, running_var._data, eps)
+        # the running statistics go in as tensors: backward then refuses, as PyTorch's
+        # does, once they have been changed in place
+        return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
     k = _norm_kernels(x)
@@ -222,6 +224,37 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     invstd = 1.0 / np.sqrt(var + eps)
     return BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
                                 invstd.astype(x.dtype, copy=False))
+
+
+# ----- losses --------------------------------------------------------------------------------
+class MseLoss(Function):
+    """Mean (or sum, or each) of ``(input - target) ** 2`` as one node, as PyTorch's: it
+    saves both operands, so changing the target in place before backward is refused."""
+
+    backward_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        # PyTorch broadcasts the two first: a 0-d operand promotes as a dimensioned one
+        dt = _dtype.result_type(np.broadcast_to(a, shape), np.broadcast_to(b, shape))
+        d = a.astype(dt, copy=False) - b.astype(dt, copy=False)
+        ctx.save_for_backward(a, b)
+        sq = d * d
+        ctx.reduction, ctx.n = reduction, sq.size
+        if reduction == "none":
+            return sq
+        with quiet():  # the mean of nothing is nan, without NumPy's warning
+            return np.asarray(sq.mean() if reduction == "mean" else sq.sum(), dtype=dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        d = a - b
+        scale = 2.0 / ctx.n if ctx.reduction == "mean" and ctx.n else 2.0
+        gd = g * d * scale
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (gd if need_a else None), (-gd if need_b else None), None
 
 
 # ----- layer normalisation -----------------------------------------------------------------

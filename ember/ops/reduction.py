@@ -307,6 +307,7 @@ class MaxDim(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if the indices were changed in place (keep_version)
         if not ctx.keepdim:
             g = g.reshape(ctx.idx.shape)
         return _put_along(g, ctx.idx, ctx.dim, ctx.in_shape), None, None, None
@@ -340,8 +341,11 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     if values.grad_fn is not None:
         values.grad_fn.backward_name = name + "Backward0"
     idx = idx.astype(np.int64, copy=False)
+    indices = Tensor._wrap(idx if keepdim else idx.squeeze(d))
+    if values.grad_fn is not None:
+        values.grad_fn.keep_version(indices)
     result_cls = return_types.max if name == "Max" else return_types.min
-    return result_cls(values, Tensor._wrap(idx if keepdim else idx.squeeze(d)))
+    return result_cls(values, indices)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False):

@@ -238,6 +238,90 @@ CASES.update({
 })
 
 
+def _edited_before_backward(L, what):
+    x = L.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+    if what == "max_indices":
+        v, i = L.max(x, 0)
+        i[0] = 1
+        v.sum().backward()
+    elif what == "min_indices_keepdim":
+        v, i = x.min(1, keepdim=True)
+        i.add_(0)
+        v.sum().backward()
+    elif what == "mse_target":
+        t = L.tensor([[0.0, 1.0], [1.0, 1.0]])
+        loss = L.nn.functional.mse_loss(x, t)
+        t.add_(1)
+        loss.backward()
+    elif what == "batch_norm_running_var":
+        rm, rv = L.zeros(2), L.ones(2)
+        y = L.nn.functional.batch_norm(x, rm, rv, training=False)
+        rv.add_(1)
+        y.sum().backward()
+    else:  # an edit of something backward does not read is fine
+        v, i = L.max(x, 0)
+        t = L.tensor([[0.0, 1.0], [1.0, 1.0]])
+        loss = L.nn.functional.l1_loss(x, t) + v.sum()
+        t.add_(1)
+        loss.backward()
+    return x.grad
+
+
+def _mse_all(L, reduction):
+    x = L.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+    t = L.tensor([0.5, -1.0], dtype=L.float64, requires_grad=True)
+    loss = L.nn.functional.mse_loss(x, t, reduction=reduction)
+    (loss * L.arange(1.0, float(loss.numel()) + 1).reshape(loss.shape)).sum().backward()
+    return loss, x.grad, t.grad
+
+
+def _cross_entropy_all_ignored(L, reduction):
+    x = L.tensor([[1.0, 2.0], [3.0, 1.0]], requires_grad=True)
+    loss = L.nn.functional.cross_entropy(x, L.tensor([-100, -100]), reduction=reduction)
+    loss.sum().backward()
+    return loss, x.grad
+
+
+def _pow_at_zero(L):
+    x = L.tensor([0.0, 0.0, 1.0, 0.0], requires_grad=True)
+    y = L.tensor([0.0, 2.0, 2.0, -1.0], requires_grad=True)
+    (x ** y * L.tensor([1.0, 2.0, 3.0, 0.0])).sum().backward()
+    z = L.tensor([0.0, 2.0], requires_grad=True)
+    (z ** 0).sum().backward()
+    return x.grad, y.grad, z.grad
+
+
+def _divide_after_zeroing(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = L.tensor([1.0, 2.0], requires_grad=True)
+    z = y * 1
+    z[0] = 0
+    (x / z).sum().backward()
+    w = y * 1
+    w.masked_fill_(L.tensor([True, False]), 0.0)
+    (x / w).sum().backward()
+    return x.grad, y.grad
+
+
+CASES.update({
+    # --- PyTorch's saved-tensor version rule
+    "max_indices_edited": lambda L: _edited_before_backward(L, "max_indices"),
+    "min_indices_edited": lambda L: _edited_before_backward(L, "min_indices_keepdim"),
+    "mse_target_edited": lambda L: _edited_before_backward(L, "mse_target"),
+    "batch_norm_running_var_edited": lambda L: _edited_before_backward(L, "batch_norm_running_var"),
+    "unsaved_edited": lambda L: _edited_before_backward(L, "unsaved"),
+    "mse_mean": lambda L: _mse_all(L, "mean"),
+    "mse_sum": lambda L: _mse_all(L, "sum"),
+    "mse_none": lambda L: _mse_all(L, "none"),
+    "mse_empty": lambda L: L.nn.functional.mse_loss(L.zeros(0), L.zeros(0)),
+    # --- gradients at singular points, as PyTorch defines them
+    "pow_at_zero": _pow_at_zero,
+    "cross_entropy_all_ignored_mean": lambda L: _cross_entropy_all_ignored(L, "mean"),
+    "cross_entropy_all_ignored_sum": lambda L: _cross_entropy_all_ignored(L, "sum"),
+    "divide_after_zeroing": _divide_after_zeroing,
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
