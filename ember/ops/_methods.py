@@ -29,15 +29,16 @@ def _both_numbers(a, b):
 # ----- arithmetic -----------------------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1:
-        other = mul(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        other = ew.alpha_times(input, other, alpha)
     return _out(ew.Add.apply(input, other), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1:
-        other = mul(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        ew.check_bool_subtraction(ew._unwrap(input), ew._unwrap(other))  # before alpha casts
+        other = ew.alpha_times(input, other, alpha)
     return _out(ew.Sub.apply(input, other), out)
 
 
@@ -60,8 +61,9 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         return _out(ew.Div.apply(input, other), out)
     if rounding_mode == "floor":
-        return _out(ew.FloorDivide.apply(input, other), out)
+        return _out(ew.DivFloor.apply(input, other), out)
     if rounding_mode == "trunc":
+        ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
         q = ew.Div.apply(input, other)
         q = ew.Trunc.apply(q)
         is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \

@@ -171,15 +171,26 @@ class Add(_Arithmetic):
         return g, g
 
 
+def check_bool_subtraction(a, b):
+    """PyTorch refuses ``-`` with a bool operand (a bool tensor or a Python bool)."""
+    a_bool, b_bool = np.asarray(a).dtype == np.bool_, np.asarray(b).dtype == np.bool_
+    if a_bool and b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+            "instead.")
+
+
 class Sub(_Arithmetic):
     ufunc = np.subtract
 
     @staticmethod
     def forward(ctx, a, b):
-        if isinstance(a, np.ndarray) and a.dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead.")
+        check_bool_subtraction(a, b)
         return _binary_forward(np.subtract, a, b)
 
     @staticmethod
@@ -320,12 +331,33 @@ def _where(cond, x, y):
     return np.where(cond, x, y)
 
 
+def _check_integer_divisor(a, b):
+    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0."""
+    if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 class FloorDivide(Function):
+    """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
+
+    backward_name = "NotImplemented"
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
         with quiet():
             return _call(np.floor_divide, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+class DivFloor(FloorDivide):
+    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient."""
+
+    backward_name = "DivBackward2"
 
     @staticmethod
     def backward(ctx, g):
@@ -336,6 +368,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
         ctx.save_for_backward(a, b)
         with quiet():
             return _call(np.remainder, a, b)
@@ -488,6 +521,25 @@ class Relu(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * (out > 0)
+
+
+def alpha_times(input, other, alpha):
+    """``alpha * other`` for ``add``/``sub(input, other, alpha=...)`` with PyTorch's rules:
+    alpha takes no part in the result's dtype (an int tensor plus 0.0 with alpha=2 is
+    float32), is a truth value for bool results, and must not be a float for integers."""
+    dt = result_type(_unwrap(input), _unwrap(other))
+    if dt == np.bool_:
+        alpha = bool(alpha)
+    elif type(alpha) is bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif dt.kind in "iu" and isinstance(alpha, float):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number.")
+    if not isinstance(other, Tensor):
+        return other * alpha if dt != np.bool_ else other and alpha
+    if other._data.dtype != dt:
+        other = Cast.apply(other, dt)
+    return Mul.apply(other, alpha)
 
 
 class Clamp(Function):

@@ -12,7 +12,8 @@ from ..autograd import grad_mode
 from ..autograd.function import Function, once_differentiable
 from ..tensor import Tensor
 from ._quiet import quiet
-from .elementwise import Add, Div, Mul, Sub, _harmless_divisor
+from .elementwise import (Add, Div, Mul, Sub, _harmless_divisor, alpha_times,
+                          check_bool_subtraction)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -194,6 +195,8 @@ def fast_binary_inplace(t, ufunc, other, op):
         same = (to is float or to is int) and dt.kind == "f"
     if not same or (ufunc is _true_divide and dt.kind != "f"):
         t._check_inplace()
+        if ufunc is np.subtract:
+            check_bool_subtraction(data, o)
         res_dt = _dtype.result_type(data, o)
         if ufunc is _true_divide and res_dt.kind != "f":
             res_dt = _dtype.default_float()
@@ -211,6 +214,8 @@ def fast_binary_inplace(t, ufunc, other, op):
             ufunc(data, o, data, casting="unsafe")
     except Exception as e:
         t._check_inplace()  # a read-only tensor's error first, as if checked before
+        if ufunc is np.subtract and isinstance(e, TypeError):
+            check_bool_subtraction(data, o)  # NumPy's TypeError, in PyTorch's words
         if not isinstance(e, ValueError):
             raise
         raise RuntimeError(
@@ -220,25 +225,27 @@ def fast_binary_inplace(t, ufunc, other, op):
     return t
 
 
-def _scaled(other, alpha):
+def _scaled(t, other, alpha):
     """``alpha * other`` for add_/sub_: a float tensor outside the graph is scaled as its
-    array (what ``other * alpha`` would compute, without a Tensor around it)."""
+    array (what ``other * alpha`` would compute, without a Tensor around it); the rest
+    follows add's rules for alpha (elementwise.alpha_times)."""
     if (type(alpha) is float or type(alpha) is int) and isinstance(other, Tensor) \
-            and other._data.dtype.kind == "f" \
+            and other._data.dtype.kind == "f" and t._data.dtype.kind == "f" \
             and not (other._requires_grad and _grad_enabled[0]):
         return other._data * alpha
-    return other * alpha
+    return alpha_times(t, other, alpha)
 
 
 def add_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = _scaled(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.add, other, _add)
 
 
 def sub_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = _scaled(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        check_bool_subtraction(t._data, _unwrap(other))  # before alpha casts
+        other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.subtract, other, _sub)
 
 

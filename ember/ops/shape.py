@@ -429,8 +429,7 @@ def repeat_interleave(input, repeats, dim=None):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *args):
-        *arrays, dim = args
-        dt = _dtype.result_type(*arrays)
+        *arrays, dim, dt = args
         ctx.dim = dim
         ctx.sizes = [a.shape[dim] for a in arrays]
         return np.concatenate(arrays, axis=dim, dtype=dt)
@@ -442,10 +441,13 @@ class Cat(Function):
         for size, need in zip(ctx.sizes, ctx.needs_input_grad):
             out.append(g[lead + (slice(start, start + size),)] if need else None)
             start += size
-        return tuple(out) + (None,)
+        return tuple(out) + (None, None)
 
 
 def _check_same_rank(tensors, name):
+    if isinstance(tensors, Tensor):  # cat(a, b) for cat((a, b))
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     for t in tensors:
@@ -454,8 +456,8 @@ def _check_same_rank(tensors, name):
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
-    tensors = list(tensors)
     _check_same_rank(tensors, "cat")
+    tensors = list(tensors)
     if axis is not None:
         dim = axis
     # Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
@@ -472,7 +474,8 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {s[k]} for tensor number {i} in the list.")
-    result = Cat.apply(*kept, d)
+    # the skipped ones still take part in the result's dtype, as in PyTorch
+    result = Cat.apply(*kept, d, _dtype.result_type(*[t._data for t in tensors]))
     if out is not None:
         out.copy_(result)
         return out
@@ -497,8 +500,8 @@ class Stack(Function):
 
 
 def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
     _check_same_rank(tensors, "stack")
+    tensors = list(tensors)
     first = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != first:

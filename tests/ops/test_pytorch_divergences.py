@@ -322,6 +322,68 @@ CASES.update({
 })
 
 
+def _ifloordiv_zero(L):
+    t = L.tensor([1, 2])
+    t //= 0
+
+
+def _inplace_alpha(L, dtype, other, alpha):
+    t = L.tensor([1, 0], dtype=dtype)
+    t.add_(other(L), alpha=alpha)
+    return t
+
+
+CASES.update({
+    # --- promotion: alpha takes no part in the dtype; skipped empty tensors do in cat's
+    "add_alpha_int_number": lambda L: L.add(L.tensor([1, 2]), 0.0, alpha=2),
+    "sub_alpha_int_number": lambda L: L.sub(L.tensor([1, 2]), 1.5, alpha=2),
+    "add_alpha_bool": lambda L: [L.add(L.tensor([True, False]), L.tensor([True, True]), alpha=2),
+                                 L.add(L.tensor([True, False]), L.tensor([True, True]), alpha=0)],
+    "add_alpha_float_on_int": lambda L: L.add(L.tensor([1, 2]), L.tensor([1, 2]), alpha=2.5),
+    "add_alpha_bool_on_float": lambda L: L.add(L.ones(2), L.ones(2), alpha=True),
+    "sub_alpha_mixed": lambda L: [L.sub(L.ones(2, dtype=L.float64), L.tensor([1, 3]), alpha=2.5),
+                                  L.add(L.tensor([1, 2]), L.tensor([1.0, 2.0]), alpha=3)],
+    "add_inplace_alpha_bool": lambda L: _inplace_alpha(L, L.bool, lambda L: L.tensor([True, True]), 2),
+    "add_inplace_alpha_float_on_int": lambda L: _inplace_alpha(L, L.int64, lambda L: L.tensor([1, 1]), 0.5),
+    "add_inplace_alpha_number": lambda L: _inplace_alpha(L, L.int64, lambda L: 3, 2),
+    "cat_empty_float_with_long": lambda L: [L.cat([L.zeros(0), L.tensor([1, 2])]),
+                                            L.cat([L.tensor([1, 2]), L.zeros(0, dtype=L.float64)])],
+    "mse_float64_0d_with_float32": lambda L: [
+        L.nn.functional.mse_loss(L.tensor(1.0, dtype=L.float64), L.tensor(2.0)),
+        L.nn.functional.mse_loss(L.tensor([1.0, 2.0]), L.tensor([2.0, 2.0]).double()[0])],
+    # --- integer division by zero
+    "int_floordiv_zero": lambda L: L.tensor([1, 2]) // 0,
+    "int_remainder_zero": lambda L: L.tensor([1, 2]) % 0,
+    "int_floordiv_zero_tensor": lambda L: L.tensor([1, 2]) // L.tensor([0, 1]),
+    "int_remainder_zero_tensor": lambda L: L.remainder(5, L.tensor([1, 0])),
+    "int_fmod_zero": lambda L: L.tensor([1, 2]).fmod(0),
+    "int_div_floor_zero": lambda L: L.tensor([1, 2]).div(0, rounding_mode="floor"),
+    "int_div_trunc_zero": lambda L: L.tensor([1, 2]).div(0, rounding_mode="trunc"),
+    "int_ifloordiv_zero": _ifloordiv_zero,
+    "float_floordiv_zero": lambda L: [L.tensor([1.0, -2.0, 0.0]) // 0, L.tensor([1.0, -2.0]) % 0],
+})
+
+
+def _isub_bool(L, dtype):
+    t = L.ones(2, dtype=dtype)
+    t -= L.tensor([True, False])
+    return t
+
+
+CASES.update({
+    # --- subtraction with a bool operand is refused, as PyTorch refuses it
+    "sub_bool_tensor": lambda L: L.zeros(2) - L.tensor([True, False]),
+    "rsub_bool_tensor": lambda L: L.tensor([True, False]) - L.zeros(2),
+    "sub_python_bool": lambda L: L.zeros(2) - True,
+    "rsub_python_bool": lambda L: True - L.zeros(2),
+    "sub_two_bools": lambda L: L.tensor([True]) - L.tensor([False]),
+    "isub_bool_from_float": lambda L: _isub_bool(L, L.float32),
+    "isub_bool_from_bool": lambda L: _isub_bool(L, L.bool),
+    "sub_bool_alpha": lambda L: L.sub(L.ones(2), L.tensor([True, False]), alpha=2),
+    "add_bool_still_fine": lambda L: [L.zeros(2) + True, L.tensor([True]) + L.tensor([True])],
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
