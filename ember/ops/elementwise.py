@@ -297,6 +297,15 @@ class Pow(_Arithmetic):
             return g * e * a ** (e - 1), None
 
 
+def _integer_power(a, b):
+    """Integers to integer powers, negative ones included, as PyTorch computes them (NumPy
+    refuses): 1 ** -n is 1, (-1) ** -n is 1 or -1 by parity, any other base gives 0."""
+    nonneg = _call(np.power, a, np.maximum(b, 0))
+    odd = np.remainder(b, 2) == 1
+    negative = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(b >= 0, nonneg, negative).astype(nonneg.dtype, copy=False)
+
+
 class PowTensor(Function):
     """``a ** b`` with a tensor exponent (PowBackward1)."""
 
@@ -306,7 +315,10 @@ class PowTensor(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         with quiet():
-            out = _call(np.power, a, b)
+            if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
+                out = _integer_power(a, b)
+            else:
+                out = _call(np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 

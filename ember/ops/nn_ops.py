@@ -19,7 +19,7 @@ from .elementwise import erf_array
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # (a dim may be empty)
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -35,7 +35,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)
         y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)

@@ -269,13 +269,12 @@ class Amax(Function):
     """max/min over whole dims; ties share the gradient evenly (PyTorch's rule)."""
 
     ufunc = staticmethod(np.max)
+    op_name = "amax"
 
     @classmethod
     def forward(cls, ctx, a, axes, keepdim):
         if a.size == 0:
-            raise RuntimeError(
-                "max(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument.")
+            _check_nonempty_reduction(a, axes, cls.op_name)
         out = cls.ufunc(a, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
@@ -292,6 +291,19 @@ class Amax(Function):
 
 class Amin(Amax):
     ufunc = staticmethod(np.min)
+    op_name = "amin"
+
+
+def _check_nonempty_reduction(a, axes, name):
+    """A max/min of an empty tensor: PyTorch reduces over the dims that are not empty (the
+    result is empty too) and refuses to reduce over an empty one or over all dims."""
+    if axes is None:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument.")
+    for d in axes:
+        if a.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 class MaxDim(Function):
@@ -329,6 +341,8 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     if other is not None:
         return binary(input, other)
     if dim is None:
+        if input._data.size == 0:
+            _check_nonempty_reduction(input._data, None, name.lower())
         out = full_cls.apply(input, None, False)
         if out.grad_fn is not None:
             out.grad_fn.backward_name = name + "Backward1"
@@ -336,6 +350,8 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:  # as the max of a one-element vector
         return _minmax(input.reshape(1), 0, False, None, full_cls, find, binary, name)
+    if input._data.size == 0:
+        _check_nonempty_reduction(input._data, (d,), name.lower())
     idx = find(input._data, axis=d, keepdims=True)
     values = MaxDim.apply(input, idx, d, keepdim)
     if values.grad_fn is not None:
@@ -397,7 +413,7 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        m = np.max(a, axis=axes, keepdims=True)
+        m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # -inf: over nothing
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m

@@ -298,7 +298,8 @@ def squeeze(input, dim=None):
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims) if shape[d] == 1)
+        axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims)
+                     if shape and shape[d] == 1)  # a 0-d tensor accepts dim 0 and -1
     return _as_view(Squeeze.apply(input, axes), input)
 
 
@@ -320,7 +321,11 @@ def unsqueeze(input, dim):
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        out = np.broadcast_to(a, shape)  # read-only: its elements may share memory
+        if all(n <= 1 for n, st in zip(out.shape, out.strides) if st == 0):
+            # none do (only size-1 dims added, or nothing at all): writable, as PyTorch's
+            out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides)
+        return out
 
     @staticmethod
     def backward(ctx, g):

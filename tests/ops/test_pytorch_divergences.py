@@ -384,6 +384,48 @@ CASES.update({
 })
 
 
+def _softmax_family_empty(L, fn, shape, dim):
+    x = L.zeros(*shape, requires_grad=True)
+    y = fn(x, dim)
+    y.sum().backward()
+    return y, x.grad
+
+
+def _write_through_expand(L, sizes):
+    x = L.tensor([[1.0, 2.0]])
+    y = x.expand(*sizes)
+    y.mul_(-1)
+    return x, y
+
+
+CASES.update({
+    # --- PyTorch works where ember raised
+    "squeeze_0d": lambda L: [L.tensor(3.0).squeeze(0), L.tensor(3.0).squeeze(-1),
+                             L.tensor(3.0).squeeze((0,)), L.tensor(3.0).squeeze()],
+    "squeeze_0d_bad_dim": lambda L: L.tensor(3.0).squeeze(1),
+    "softmax_empty_dim": lambda L: _softmax_family_empty(L, lambda x, d: x.softmax(d), (3, 0), 1),
+    "log_softmax_empty_dim": lambda L: _softmax_family_empty(
+        L, lambda x, d: L.nn.functional.log_softmax(x, d), (3, 0), 1),
+    "logsumexp_empty_dim": lambda L: _softmax_family_empty(L, lambda x, d: x.logsumexp(d), (3, 0), 1),
+    "logsumexp_empty_other_dim": lambda L: _softmax_family_empty(
+        L, lambda x, d: x.logsumexp(d), (0, 3), 1),
+    "amax_empty_other_dim": lambda L: [L.zeros(0, 3).amax(1), L.zeros(3, 0, 2).amin(2),
+                                       L.zeros(3, 0).max(0).values, L.zeros(3, 0).min(0).indices],
+    "amax_empty_dim": lambda L: L.zeros(3, 0).amax(1),
+    "amin_empty_dims": lambda L: L.zeros(3, 0).amin((0, 1)),
+    "max_empty_dim": lambda L: L.zeros(3, 0).max(1),
+    "max_empty_all": lambda L: L.zeros(3, 0).max(),
+    "amax_empty_all": lambda L: L.zeros(3, 0).amax(),
+    "int_pow_negative_tensor": lambda L: [
+        L.tensor([2, 3, 1, -1, -1, 0]) ** L.tensor([-1, 2, -2, -3, -2, 1]),
+        2 ** L.tensor([-1, 2]), L.tensor([2, 3]).pow(L.tensor(-1)),
+        L.tensor([2, 3], dtype=L.int32) ** L.tensor([-1, 2], dtype=L.int32)],
+    "int_pow_negative_number": lambda L: L.tensor([2, 3]) ** -1,
+    "expand_size_one_then_write": lambda L: _write_through_expand(L, (1, 1, 2)),
+    "expand_repeat_then_write": lambda L: _write_through_expand(L, (2, 2)),
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
