@@ -83,8 +83,16 @@ def _check_reduction(reduction):
 
 
 # ----- linear ------------------------------------------------------------------------------
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``."""
+    if not isinstance(input, Tensor):  # a NumPy array or a list: say what is wanted
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
+                        f"{_type_name(input)}")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{_scalar_type(input.dtype)} and {_scalar_type(weight.dtype)}")
@@ -138,6 +146,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Input type ({_type_word(input.dtype)}) and weight type "
                            f"({_type_word(weight.dtype)}) should be the same")
     O, Cg, kh, kw = weight.shape
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}")
     if O % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size "
@@ -408,6 +419,11 @@ def _normalize_over(op, input, dim, dtype):
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.ndim)
+    if not input.dtype.is_floating_point:
+        last = input.ndim == 0 or _dim(dim, input.ndim) == input.ndim - 1
+        name = "softmax" if op is _nn.Softmax else "log_softmax"
+        raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
+                                  f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
         return op.apply(input.reshape(1), 0).reshape(())
     return op.apply(input, _dim(dim, input.ndim))
@@ -499,8 +515,9 @@ def _target_weights(input, target, weight, ignore_index):
 def _check_nll_shapes(input, target):
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if target.dtype.is_floating_point or target.dtype == _dtype.bool_:
-        raise RuntimeError(f"expected scalar type Long but found {_scalar_type(target.dtype)}")
+    if target.dtype not in (_dtype.int64, _dtype.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_scalar_type(target.dtype)}")
     if input.ndim == 1:
         if target.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -548,10 +565,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
-    if target.dtype.is_floating_point:
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(f"Expected target size {list(input.shape)}, got "
-                               f"{list(target.shape)}")
+    if tuple(target.shape) == tuple(input.shape):  # class probabilities (PyTorch's test)
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_scalar_type(target.dtype)}")
         t = target
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / C

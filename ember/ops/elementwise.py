@@ -491,6 +491,8 @@ class Square(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -525,6 +527,8 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array, lambda out: out * (1
 class Relu(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out

@@ -15,7 +15,16 @@ from .reduction import return_types
 _grad_enabled = grad_mode._enabled
 
 
+def _check_step(k):
+    """PyTorch has no negative-step slices (NumPy's would give a reversed view)."""
+    if k.step is not None and k.step < 0:
+        raise ValueError("step must be greater than zero")
+
+
 def _convert_one(k):
+    if type(k) is slice:
+        _check_step(k)
+        return k
     if isinstance(k, Tensor):
         arr = k._data
         if arr.dtype.kind == "f":
@@ -43,7 +52,10 @@ def convert_index(key):
     """An index in PyTorch's vocabulary, turned into one NumPy understands the same way.
 
     Returns (numpy index, whether it is advanced)."""
-    if type(key) is slice or type(key) is int:  # t[:] = v, t[i]: NumPy's meaning already
+    if type(key) is int:  # t[i]: NumPy's meaning already
+        return key, False
+    if type(key) is slice:  # t[:] = v
+        _check_step(key)
         return key, False
     if isinstance(key, tuple):
         conv = tuple(_as_int(_convert_one(k)) for k in key)
@@ -251,7 +263,12 @@ def _assign(arr, idx, v):
 
 def setitem(t, key, value):
     # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
-    idx = key if type(key) is slice else convert_index(key)[0]
+    if type(key) is slice:
+        if key.step is not None:
+            _check_step(key)
+        idx = key
+    else:
+        idx = convert_index(key)[0]
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
@@ -291,6 +308,15 @@ def _assign_error(arr, idx, v, err):
         target = _check_bounds(*_split(arr, idx)).shape
     except Exception:  # noqa: BLE001 - the original error is the better message then
         return str(err)
+    vshape = list(np.shape(v))
+    while len(vshape) > len(target) and vshape[0] == 1:
+        vshape.pop(0)
+    if len(vshape) > len(target):  # PyTorch expands the value to the target: its words
+        from ..tensor import _TYPE_NAMES
+        kind = _TYPE_NAMES[np.asarray(v).dtype.name]
+        return (f"expand(torch.{kind}{{{list(np.shape(v))}}}, size={list(target)}): the number "
+                f"of sizes provided ({len(target)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({len(np.shape(v))})")
     return (f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
             f"to indexing result of shape {list(target)}")
 

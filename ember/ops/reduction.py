@@ -247,6 +247,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims=False):
     if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
         dim, unbiased = None, dim
+    _floating_only(input, "std and var")
     axes = dims_arg(dim, axis, input._data.ndim)
     return Var.apply(input, axes, _correction(unbiased, correction), _keep(keepdim, keepdims))
 
@@ -257,11 +258,18 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
                keepdims=keepdims).sqrt()
 
 
+def _floating_only(input, name):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _floating_only(input, "var_mean")
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _floating_only(input, "std_mean")
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 

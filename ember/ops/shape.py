@@ -139,6 +139,8 @@ def _shares_storage(new, arr):
 
 
 def reshape(input, *shape):
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
     arr = input._data
     if _records(input):
         out = Reshape.apply_to(input, shape, False)
@@ -152,6 +154,9 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)")
     if _records(input):
         return _as_view(Reshape.apply_to(input, shape, True), input)
     return _untracked_view(input, Reshape.array(input._data, shape, True))
