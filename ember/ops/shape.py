@@ -70,7 +70,8 @@ def _untracked_view(base, arr):
     the op's own array function gives the same array, this the same tensor apply would give."""
     out = _new(Tensor, arr, False, None)
     out._vc = base._vc
-    out._base = _root(base)
+    root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
+    out._base = base if root is None else root
     return out
 
 
