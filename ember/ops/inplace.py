@@ -34,6 +34,8 @@ def rebase(t, compute):
         return
     _store(t, result._data)
     _set_grad_fn(t, result)
+    for view in list(t.__dict__.get("_views", {}).values()):  # t's recorded views, anew
+        _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
 
 
 def _set_grad_fn(t, result):
@@ -57,7 +59,8 @@ def _rebase_view(view, base, result):
             "operation.")
     where = _positions(base._data, view._data)
     rebase(base, lambda old: WriteView.apply(old, result, where))
-    _set_grad_fn(view, ReadView.apply(base, where))
+    if id(view) not in base.__dict__.get("_views", ()):  # else rebase(base) gave it its node
+        _set_grad_fn(view, ReadView.apply(base, where))
 
 
 def _positions(base, view):

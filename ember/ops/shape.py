@@ -4,6 +4,7 @@ Views share storage and the version counter with their input, as PyTorch's do, s
 in-place change through one is seen (and tracked) through the other.
 """
 import builtins
+import weakref
 
 import numpy as np
 
@@ -52,8 +53,16 @@ def _root(base):
 
 def _as_view(out, base):
     out._vc = base._vc
-    out._base = _root(base)
+    out._base = root = _root(base)
     if out.grad_fn is not None:
+        if root.grad_fn is not None:
+            # a recorded in-place change of the root gives this view a new node too, as
+            # PyTorch regenerates a view's grad_fn (ops/inplace.py, rebase)
+            # (by id: a WeakSet would compare tensors with ==, which is elementwise)
+            views = root.__dict__.get("_views")
+            if views is None:
+                views = root._views = weakref.WeakValueDictionary()
+            views[id(out)] = out
         # Remember a leaf that requires grad under the view: writing through the view in
         # place would change the leaf behind autograd's back (PyTorch refuses it too).
         leaf = base.__dict__.get("_view_of_leaf")

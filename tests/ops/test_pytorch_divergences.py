@@ -497,6 +497,39 @@ def _grads_of(L, fn):
     return x.grad
 
 
+def _sibling_views(L, how):
+    x = L.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = L.tensor([5.0, 6.0], requires_grad=True)
+    a = x * 1
+    v = a[:2]
+    u = a.view(2, 2)[1]
+    before = v * 10  # recorded before the change: still the old value's gradient
+    if how == "base":
+        a.mul_(2)
+    elif how == "view":
+        v.mul_(w)
+    else:
+        u.copy_(w)
+    (before.sum() + (v * L.tensor([1.0, 2.0])).sum() + (u * L.tensor([3.0, 4.0])).sum()
+     + (a * 100).sum()).backward()
+    return a, v, u, x.grad, w.grad
+
+
+CASES.update({
+    # --- views of a tensor changed in place take the new value's gradient (PyTorch
+    # regenerates their grad_fn)
+    "views_after_base_changed": lambda L: _sibling_views(L, "base"),
+    "views_after_view_changed": lambda L: _sibling_views(L, "view"),
+    "views_after_other_view_changed": lambda L: _sibling_views(L, "other"),
+    "fill_view_of_nonleaf": lambda L: _grads_of(L, lambda x: _filled_first(x * 2)),
+})
+
+
+def _filled_first(a):
+    a[0].fill_(0)
+    return a
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
