@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..tensor import Tensor
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _harmless_divisor, alpha_times,
@@ -87,9 +87,9 @@ def _positions(base, view):
     return laid(view, v0).copy()
 
 
-@once_differentiable
 class WriteView(Function):
-    """``base`` with ``value`` written at the flat positions ``where`` (CopySlices)."""
+    """``base`` with ``value`` written at the flat positions ``where`` (CopySlices). Its
+    backward and ReadView's are each other's ops, so they differentiate again."""
 
     backward_name = "CopySlices"
 
@@ -102,12 +102,13 @@ class WriteView(Function):
 
     @staticmethod
     def backward(ctx, g):
-        g_base = np.array(g, order="C")
-        g_base.reshape(-1)[ctx.where] = 0
-        return g_base, np.ascontiguousarray(g).reshape(-1)[ctx.where], None
+        where = ctx.where
+        g_base = _write_view(g, np.zeros(where.shape, _array_dtype(g)), where)
+        g_value = ReadView.apply(g, where) if isinstance(g, Tensor) else \
+            ReadView.forward(ctx, g, where)
+        return g_base, g_value, None
 
 
-@once_differentiable
 class ReadView(Function):
     """The elements of ``base`` at the flat positions ``where``: a rebased view's node."""
 
@@ -120,9 +121,20 @@ class ReadView(Function):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        out.reshape(-1)[ctx.where] = g
-        return out, None
+        return _write_view(np.zeros(ctx.shape, _array_dtype(g)), g, ctx.where), None
+
+
+def _array_dtype(g):
+    return g._data.dtype if isinstance(g, Tensor) else g.dtype
+
+
+def _write_view(base, value, where):
+    """WriteView on arrays, or recorded when a gradient is a Tensor (create_graph)."""
+    if isinstance(base, Tensor) or isinstance(value, Tensor):
+        return WriteView.apply(base, value, where)
+    out = np.array(base, order="C")
+    out.reshape(-1)[where] = value
+    return out
 
 
 def _check_store(t, values):

@@ -530,6 +530,18 @@ def _filled_first(a):
     return a
 
 
+def _second_derivative_through_view_write(L):
+    w = L.tensor([1.0, 2.0], requires_grad=True)
+    b = L.zeros(3)
+    b[1:].copy_(w * w)
+    (g,) = L.autograd.grad((b * b).sum(), w, create_graph=True)
+    (h,) = L.autograd.grad(g.sum(), w)
+    return g, h
+
+
+CASES.update({"second_derivative_through_view_write": _second_derivative_through_view_write})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
