@@ -134,6 +134,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if an index tensor was changed in place (_keep_versions)
         return index_grad(g, ctx.in_shape, ctx.idx, ctx.advanced), None, None
 
 
@@ -157,6 +158,7 @@ class IndexRows(Index):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # as Index's
         return index_grad(g, ctx.in_shape, ctx.idx, True), None
 
 
@@ -193,16 +195,29 @@ class IndexAddIntoZeros(Function):
         return target[idx], None, None, None
 
 
+def _keep_versions(out, *keys):
+    """Make ``out``'s backward refuse to run once an index or mask tensor among ``keys``
+    (whose array the node reads) has been changed in place, as PyTorch's does."""
+    node = out.grad_fn
+    if node is not None:
+        for k in keys:
+            if isinstance(k, Tensor):
+                node.keep_version(k)
+    return out
+
+
 def getitem(t, key):
     if type(key) is Tensor and key._data.ndim and key._data.dtype.kind in "iu" and t._data.ndim:
         # A batch of row indices (``features[batch_indices]``, every step of the book's
         # data_iter): what convert_index would conclude, without its checks; and when
         # nothing is recorded (the data set's features), what apply would do, directly.
         if t._requires_grad and _grad_enabled[0]:
-            return IndexRows.apply(t, key._data)
+            return _keep_versions(IndexRows.apply(t, key._data), key)
         return _new(Tensor, _take_rows(t._data, key._data), False, None)
     idx, advanced = convert_index(key)
     out = Index.apply(t, idx, advanced)
+    if advanced and out.grad_fn is not None:
+        _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
     if not advanced:
         from .shape import _as_view
         _as_view(out, t)  # a basic index is a view of the same storage
@@ -326,7 +341,8 @@ def index_select(input, dim, index):
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    out = getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),))
+    out = _keep_versions(getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),)),
+                         index)
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "IndexSelectBackward0"
     return out
@@ -343,12 +359,13 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if the index was changed in place (_keep_versions)
         return scatter_add_into_zeros(g, ctx.idx, ctx.dim, ctx.in_shape), None, None
 
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
-    return Gather.apply(input, d, index._data)
+    return _keep_versions(Gather.apply(input, d, index._data), index)
 
 
 def take_along_dim(input, indices, dim=None):
@@ -402,6 +419,7 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if the mask was changed in place (_keep_versions)
         gv = None
         if ctx.needs_input_grad[2]:
             gv = _where(ctx.mask, g, 0.0).sum()
@@ -409,7 +427,8 @@ class MaskedFill(Function):
 
 
 def masked_fill(input, mask, value):
-    return MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
+    out = MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
+    return _keep_versions(out, mask)
 
 
 def masked_select(input, mask):
@@ -436,11 +455,11 @@ def sort(input, dim=-1, descending=False, stable=False):
     idx = np.argsort(-a if descending and a.dtype.kind != "b" else a, axis=d, kind="stable")
     if descending and a.dtype.kind == "b":
         idx = np.flip(idx, d)
-    idx = idx.astype(np.int64)
-    values = gather(input, d, Tensor._wrap(idx))
+    indices = Tensor._wrap(idx.astype(np.int64))
+    values = gather(input, d, indices)  # (the indices given back are the ones it reads)
     if values.grad_fn is not None:
         values.grad_fn.backward_name = "SortBackward0"
-    return return_types.sort(values, Tensor._wrap(idx))
+    return return_types.sort(values, indices)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -453,4 +472,4 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     key = (slice(None),) * d + (slice(0, k),)
-    return return_types.topk(s.values[key], Tensor._wrap(s.indices._data[key]))
+    return return_types.topk(s.values[key], s.indices[key])

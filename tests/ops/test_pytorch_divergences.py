@@ -542,6 +542,42 @@ def _second_derivative_through_view_write(L):
 CASES.update({"second_derivative_through_view_write": _second_derivative_through_view_write})
 
 
+def _index_edited(L, how):
+    x = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    i = L.tensor([0, 0])
+    m = L.tensor([[True, False], [False, False]])
+    if how == "rows":
+        y = x[i]
+    elif how == "cols":
+        y = x[:, i]
+    elif how == "index_select":
+        y = x.index_select(0, i)
+    elif how == "gather":
+        i = L.tensor([[0], [1]])
+        y = x.gather(1, i)
+    elif how == "mask":
+        y = x[m]
+    elif how == "masked_fill":
+        y = x.masked_fill(m, 0.0)
+    elif how == "where":
+        y = L.where(m, x, 0.0)
+    elif how == "sort":
+        y, i = x.sort(1)
+    elif how == "topk":
+        y, i = x.topk(1)
+    i.add_(0)
+    m[0, 0] = False
+    (y * 2).sum().backward()
+    return x.grad
+
+
+CASES.update({
+    f"index_tensor_edited_{how}": (lambda how: lambda L: _index_edited(L, how))(how)
+    for how in ("rows", "cols", "index_select", "gather", "mask", "masked_fill", "where",
+                "sort", "topk")
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
