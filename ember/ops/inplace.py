@@ -363,16 +363,22 @@ def zero_(t):
 
 
 def fill_(t, value):
-    if _recorded(t, value):
-        t._check_inplace()
-        if isinstance(value, Tensor) and value._data.ndim:
+    if isinstance(value, Tensor):
+        if value._data.ndim:
             raise RuntimeError(
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
+        if _recorded(t, value):
+            t._check_inplace()
+            rebase(t, lambda old: Fill.apply(old, value))
+            return t
+        value = value._data
+    elif t._requires_grad and _grad_enabled[0]:
+        t._check_inplace()
         rebase(t, lambda old: Fill.apply(old, value))
         return t
     try:  # flat, like fast_binary_inplace (see there)
-        t._data[...] = value._data if isinstance(value, Tensor) else value
+        t._data[...] = value
     except Exception:
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise

@@ -222,6 +222,7 @@ CASES.update({
     "fill_tensor_over_nan": lambda L: _fill_over_nan(L, "tensor"),
     "fill_plain_over_nan": lambda L: (L.tensor([1.0, 2.0]) / 0 * 0).fill_(2),
     "fill_1d_value": lambda L: (L.ones(2, requires_grad=True) * 1).fill_(L.ones(1)),
+    "fill_1d_value_unrecorded": lambda L: L.ones(2).fill_(L.ones(1)),
 })
 
 
