@@ -383,8 +383,12 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         if not (self._requires_grad and _grad_enabled[0]):
-            # Rows of a tensor outside the graph: cheap views, no indexing op per row.
-            return iter([self._view_of(row) for row in self._data])
+            # Rows of a tensor outside the graph: cheap views, no indexing op per row (a
+            # vector's as 0-d arrays: iterating it gives NumPy scalars, which are copies)
+            data = self._data
+            if data.ndim == 1:
+                return iter([self._view_of(data[i, ...]) for i in range(data.shape[0])])
+            return iter([self._view_of(row) for row in data])
         return iter([self[i] for i in range(self._data.shape[0])])
 
     def __hash__(self):

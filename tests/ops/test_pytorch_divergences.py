@@ -579,6 +579,19 @@ CASES.update({
 })
 
 
+def _write_rows(L):
+    x = L.tensor([1.0, 2.0])
+    for r in x:
+        r.fill_(5)
+    y = L.zeros(2, 2)
+    for r in y:
+        r.add_(1)
+    return x, y, [r for r in L.tensor([3, 4])]
+
+
+CASES.update({"rows_of_iteration_are_views": _write_rows})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
