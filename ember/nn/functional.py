@@ -504,7 +504,10 @@ def _target_weights(input, target, weight, ignore_index):
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     np_dtype = input.dtype.numpy_dtype
-    w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy().astype(np_dtype)
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_type(input.dtype)} but found "
+                           f"{_scalar_type(weight.dtype)}")
+    w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy()
     wt = np.where(ignored, 0, w[safe]).astype(np_dtype)
     M = np.zeros(input.shape, dtype=np_dtype)
     np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
@@ -546,8 +549,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "sum":
         return total
     denom = wt.sum(dtype=np.float64).astype(wt.dtype)
-    if denom == 0:  # every target ignored: PyTorch's loss is 0/0 = nan, its gradient zero
-        return total * 0 + float("nan")
+    if denom == 0:
+        # PyTorch's 0/0: the loss is nan, and each target's gradient -w/0 is nan too
+        # where the target is not ignored, zero where it is (every target ignored: zero)
+        hit = _target_weights(input, target, None, ignore_index)[0]._data
+        scale = np.where(hit != 0, np.nan, 0.0).astype(hit.dtype)
+        return -(input * Tensor._wrap(scale)).sum() + float("nan")
     return total / denom
 
 

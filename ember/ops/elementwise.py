@@ -544,13 +544,13 @@ def alpha_times(input, other, alpha):
     alpha takes no part in the result's dtype (an int tensor plus 0.0 with alpha=2 is
     float32), is a truth value for bool results, and must not be a float for integers."""
     dt = result_type(_unwrap(input), _unwrap(other))
-    if dt == np.bool_:
-        alpha = bool(alpha)
-    elif type(alpha) is bool:
+    if type(alpha) is bool and dt != np.bool_:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    elif dt.kind in "iu" and isinstance(alpha, float):
+    if dt.kind in "iub" and isinstance(alpha, float):
         raise RuntimeError(
             "For integral input tensors, argument alpha must not be a floating point number.")
+    if dt == np.bool_:
+        alpha = bool(alpha)
     if not isinstance(other, Tensor):
         return other * alpha if dt != np.bool_ else other and alpha
     if other._data.dtype != dt:

@@ -13,6 +13,7 @@ from .. import _dtype, _numba
 from ..autograd import Function
 from ._quiet import quiet
 from .elementwise import erf_array
+from .inplace import _type_word
 
 
 # ----- softmax -----------------------------------------------------------------------------
@@ -238,6 +239,9 @@ class MseLoss(Function):
         shape = np.broadcast_shapes(a.shape, b.shape)
         # PyTorch broadcasts the two first: a 0-d operand promotes as a dimensioned one
         dt = _dtype.result_type(np.broadcast_to(a, shape), np.broadcast_to(b, shape))
+        if dt.kind != "f":
+            raise NotImplementedError(
+                f'"mse_cpu" not implemented for \'{_type_word(dt)}\'')
         d = a.astype(dt, copy=False) - b.astype(dt, copy=False)
         ctx.save_for_backward(a, b)
         sq = d * d

@@ -313,8 +313,11 @@ def squeeze(input, dim=None):
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims)
-                     if shape and shape[d] == 1)  # a 0-d tensor accepts dim 0 and -1
+        wrapped = [_wrap_dim(d, len(shape)) for d in dims]
+        for i, d in enumerate(wrapped):
+            if d in wrapped[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        axes = tuple(d for d in wrapped if shape and shape[d] == 1)  # 0-d: dims 0 and -1
     return _as_view(Squeeze.apply(input, axes), input)
 
 
@@ -337,8 +340,8 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         out = np.broadcast_to(a, shape)  # read-only: its elements may share memory
-        if all(n <= 1 for n, st in zip(out.shape, out.strides) if st == 0):
-            # none do (only size-1 dims added, or nothing at all): writable, as PyTorch's
+        if out.size == 0 or all(n <= 1 for n, st in zip(out.shape, out.strides) if st == 0):
+            # none do (only size-1 dims added, or no elements): writable, as PyTorch's
             out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides)
         return out
 

@@ -592,6 +592,28 @@ def _write_rows(L):
 CASES.update({"rows_of_iteration_are_views": _write_rows})
 
 
+def _weighted_all_ignored(L):
+    x = L.tensor([[1.0, 2.0, 0.5], [3.0, 1.0, 0.0]], requires_grad=True)
+    loss = L.nn.functional.cross_entropy(x, L.tensor([1, -100]), weight=L.tensor([1.0, 0.0, 1.0]))
+    loss.backward()
+    return loss, x.grad
+
+
+CASES.update({
+    "mse_loss_ints": lambda L: L.nn.functional.mse_loss(L.tensor([1, 2]), L.tensor([1, 2])),
+    "mse_loss_int_target": lambda L: L.nn.functional.mse_loss(L.ones(2), L.tensor([1, 2])),
+    "cross_entropy_weight_of_other_dtype": lambda L: L.nn.functional.cross_entropy(
+        L.zeros(2, 3, dtype=L.float64), L.tensor([1, 0]), weight=L.ones(3)),
+    "cross_entropy_all_weighted_zero": _weighted_all_ignored,
+    "squeeze_0d_repeated_dims": lambda L: L.tensor(1.0).squeeze((0, -1)),
+    "add_alpha_float_on_bool": lambda L: L.add(L.tensor([True]), L.tensor([True]), alpha=0.5),
+    "expand_empty_then_write": lambda L: L.zeros(1, 0).expand(3, 0).mul_(-1),
+    "advanced_shapes_more": lambda L: [tuple(L.arange(72.0).reshape(2, 3, 4, 3)[k].shape) for k in (
+        (Ellipsis, 1, [0, 1]), ([0, 1], 1, [0, 2]), ([0, 1], slice(None), 1, [0, 2]),
+        (1, None, [0, 1], slice(None)), (L.tensor([True, False]), 1))],
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
