@@ -542,7 +542,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
     M, wt, class_dim = _target_weights(input, target, weight, ignore_index)
-    per = -(input * M).sum(class_dim)
+    # input * -M, not -(input * M): the gradient of what is not a target is +0, as PyTorch's
+    per = (input * Tensor._wrap(0.0 - M._data)).sum(class_dim)
     if reduction == "none":
         return per
     total = per.sum()
@@ -554,7 +555,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         # where the target is not ignored, zero where it is (every target ignored: zero)
         hit = _target_weights(input, target, None, ignore_index)[0]._data
         scale = np.where(hit != 0, np.nan, 0.0).astype(hit.dtype)
-        return -(input * Tensor._wrap(scale)).sum() + float("nan")
+        return (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
     return total / denom
 
 

@@ -36,6 +36,9 @@ def _same(torch, program, words=False):
             assert tuple(g.shape) == tuple(w.shape)
             assert g.requires_grad == w.requires_grad, "requires_grad differs"
             assert_close(g, w)
+            a, e = g.detach().numpy(), w.detach().numpy()
+            zero = (e == 0) & (a == 0)  # and zeros of the same sign (-0.0 prints as -0.)
+            assert (np.signbit(a[zero]) == np.signbit(e[zero])).all(), "sign of zero differs"
         elif isinstance(w, torch.dtype):
             assert dtype_name(g) == dtype_name(w)
         else:
