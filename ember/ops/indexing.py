@@ -249,10 +249,15 @@ class SetItem(Function):
     def backward(ctx, g):
         gx = None
         if ctx.needs_input_grad[0]:  # zero where overwritten, also where g is inf or nan
-            mask = np.ones(g.shape, dtype=bool)
-            target, key = _split(mask, ctx.idx)
-            target[key] = False
-            gx = _where(mask, g, 0.0)
+            if isinstance(g, np.ndarray):
+                gx = g.copy()
+                target, key = _split(gx, ctx.idx)
+                target[key] = 0
+            else:
+                mask = np.ones(g.shape, dtype=bool)
+                target, key = _split(mask, ctx.idx)
+                target[key] = False
+                gx = _where(mask, g, 0.0)
         gv = None
         if ctx.needs_input_grad[1]:
             target, key = _split(g, ctx.idx)
@@ -423,7 +428,12 @@ class MaskedFill(Function):
         gv = None
         if ctx.needs_input_grad[2]:
             gv = _where(ctx.mask, g, 0.0).sum()
-        return _where(ctx.mask, 0.0, g), None, gv
+        if isinstance(g, np.ndarray) and np.isfinite(g).all():
+            gx = g * ~ctx.mask  # (a multiply is far cheaper than where)
+            gx += 0.0  # -0.0 (a negative g masked) to +0.0, as PyTorch's
+        else:  # where: inf * 0 would be nan
+            gx = _where(ctx.mask, 0.0, g)
+        return gx, None, gv
 
 
 def masked_fill(input, mask, value):
