@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
+from ._quiet import quiet
 
 _Scalar = (numbers.Number, np.generic)
 
@@ -320,6 +321,18 @@ def _operator(op, reflected=False):
     return method
 
 
+def _rtruediv(self, other):
+    """``number / tensor`` as PyTorch computes it, ``tensor.reciprocal() * number``: the
+    same rounding, and its node keeps the reciprocal, so changing the tensor in place
+    afterwards is no error."""
+    if type(other) is float or type(other) is int:
+        if ew._harmless_divisor(other):  # (nonzero and finite: no 0 * inf to warn about)
+            return ew.Mul.operate(reciprocal(self), other)
+        with quiet():  # PyTorch does not warn of 0 * inf
+            return ew.Mul.operate(reciprocal(self), other)
+    return div(_arg(other), self)
+
+
 def _pow_operator(self, exponent):
     """``self ** exponent``: a Python number exponent (``** 2`` of the squared loss) takes
     the flat path, as ``_operator`` does for ``+ - * /``."""
@@ -356,7 +369,7 @@ _METHODS = {
     "__isub__": inplace.sub_,
     "__mul__": _operator(ew.Mul), "__rmul__": _operator(ew.Mul, reflected=True),
     "__imul__": inplace.mul_,
-    "__truediv__": _operator(ew.Div), "__rtruediv__": _operator(ew.Div, reflected=True),
+    "__truediv__": _operator(ew.Div), "__rtruediv__": _rtruediv,
     "__itruediv__": inplace.div_,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),

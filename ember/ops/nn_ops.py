@@ -343,14 +343,14 @@ class ELU(Function):
     @staticmethod
     def forward(ctx, x, alpha):
         y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)  # the input only, as PyTorch: the output may change after
         ctx.alpha = alpha
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return np.where(x > 0, g, g * (y + ctx.alpha)), None
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0))), None
 
 
 class GELU(Function):

@@ -425,14 +425,15 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(a)
+        result = out if keepdim else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(a, result)  # the result too: PyTorch refuses once it changed
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.out_keep = out
-        return out if keepdim else np.squeeze(out, axis=axes)
+        return result
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
+        a, _ = ctx.saved_tensors
         out = ctx.out_keep
         if not isinstance(a, np.ndarray):
             out = a.logsumexp(dim=ctx.axes, keepdim=True)

@@ -617,6 +617,27 @@ CASES.update({
 })
 
 
+def _edited_after(L, op, edit_output):
+    w = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = w * 1
+    y = op(L, x)
+    (y if edit_output else x).mul_(2)
+    (y * 1).sum().backward()
+    return w.grad
+
+
+CASES.update({
+    # what each op saves decides which in-place edits PyTorch refuses before backward
+    "rtruediv_input_edited": lambda L: _edited_after(L, lambda L, x: 3 / x, False),
+    "rtruediv_output_edited": lambda L: _edited_after(L, lambda L, x: 3 / x, True),
+    "rtruediv_values": lambda L: [3 / L.tensor([0.1, 0.3, 7.0]), 2 / L.tensor([1, 0]),
+                                  0.0 / L.tensor([0.0, 2.0])],
+    "logsumexp_output_edited": lambda L: _edited_after(L, lambda L, x: x.logsumexp(0, True), True),
+    "elu_output_edited": lambda L: _edited_after(L, lambda L, x: L.nn.functional.elu(x - 2), True),
+    "elu_input_edited": lambda L: _edited_after(L, lambda L, x: L.nn.functional.elu(x - 2), False),
+})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
