@@ -467,8 +467,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = input - target
     ad = d.abs()
     if beta == 0.0:
-        return _reduce(ad, reduction)
-    return _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+        loss = _reduce(ad, reduction)
+    else:
+        loss = _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    return _nn.KeepVersions.apply(loss, input, target)
 
 
 @_grad_fn_named("HuberLossBackward0")
@@ -482,7 +484,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = _where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _nn.KeepVersions.apply(_reduce(loss, reduction), input, target)
 
 
 def _class_view(v, ndim, class_dim):

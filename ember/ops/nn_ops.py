@@ -107,14 +107,14 @@ class BatchNormTrain(Function):
         if bias is not None:
             y += bias[:, None]
         ctx.xhat = xhat
-        ctx.save_for_backward(weight)
+        ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.kernels is not None:
             return BatchNormTrain._compiled_backward(ctx, g)
-        (weight,) = ctx.saved_tensors
+        weight, _ = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g3 = _channel_view(g)
         M = g3.shape[0] * g3.shape[2]
@@ -261,6 +261,24 @@ class MseLoss(Function):
         return (gd if need_a else None), (-gd if need_b else None), None
 
 
+class KeepVersions(Function):
+    """``loss`` unchanged, with a node whose backward refuses to run once one of the other
+    tensors has changed in place: a composite loss (smooth_l1, huber) made to follow
+    PyTorch's rule for the operands its one node would have saved."""
+
+    backward_name = "KeepVersions"
+
+    @staticmethod
+    def forward(ctx, loss, *saved):
+        ctx.save_for_backward(*saved)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors
+        return (g,) + (None,) * len(ctx.needs_input_grad[1:])
+
+
 # ----- layer normalisation -----------------------------------------------------------------
 class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""
@@ -280,12 +298,12 @@ class LayerNorm(Function):
         if bias is not None:
             y = y + bias.reshape(1, -1)
         ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
-        ctx.save_for_backward(weight)
+        ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        (weight,) = ctx.saved_tensors
+        weight, _ = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g2 = g.reshape(xhat.shape)
         gw = gb = gx = None

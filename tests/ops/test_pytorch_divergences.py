@@ -638,6 +638,28 @@ CASES.update({
 })
 
 
+def _edited_operand(L, loss, which):
+    x = L.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 4.0]], requires_grad=True)
+    q = L.tensor([[2.0, 2.0, 1.0], [0.0, 1.0, 1.0]], requires_grad=True)
+    a, b = x * 1, q * 1
+    y = loss(L, a, b)
+    (a if which == 0 else b).mul_(2)
+    y.sum().backward()
+    return x.grad, q.grad
+
+
+for _name, _loss in {
+    "layer_norm": lambda L, a, b: L.nn.functional.layer_norm(a, (3,), b[0], None),
+    "batch_norm_train": lambda L, a, b: L.nn.functional.batch_norm(a, None, None, b[0], None,
+                                                                   training=True),
+    "smooth_l1": lambda L, a, b: L.nn.functional.smooth_l1_loss(a, b),
+    "huber": lambda L, a, b: L.nn.functional.huber_loss(a, b, delta=0.5),
+}.items():
+    for _which in (0, 1):
+        CASES[f"saved_operand_edited_{_name}_{_which}"] = (
+            lambda loss, which: lambda L: _edited_operand(L, loss, which))(_loss, _which)
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
