@@ -267,6 +267,23 @@ class SetItem(Function):
         return gx, gv, None
 
 
+def _check_index_put_dtype(t, key, value):
+    """PyTorch's index_put (advanced-index assignment) takes a value of the target's dtype
+    only; one boolean mask (beside basic indices) with a one-element value is a masked
+    fill, which casts."""
+    items = key if isinstance(key, tuple) else (key,)
+    advanced = [k for k in items if isinstance(k, (Tensor, list, range, np.ndarray))
+                and not (isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype != np.bool_)]
+    if (len(advanced) == 1 and isinstance(advanced[0], Tensor)
+            and advanced[0]._data.dtype == np.bool_ and value._data.size == 1):
+        return
+    from .inplace import _type_word
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{_type_word(t._data.dtype)} for the destination and {_type_word(value._data.dtype)} "
+        "for the source.")
+
+
 def _assign(arr, idx, v):
     """``arr[idx] = v`` in PyTorch's rule: ``v`` broadcasts to the indexed shape once its
     leading size-1 dims are dropped (``x[i] = t`` with ``t`` of shape (1, 1))."""
@@ -288,7 +305,9 @@ def setitem(t, key, value):
             _check_step(key)
         idx = key
     else:
-        idx = convert_index(key)[0]
+        idx, advanced = convert_index(key)
+        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
+            _check_index_put_dtype(t, key, value)
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and

@@ -72,7 +72,7 @@ WORDS = ("conv", "cross_entropy", "nll", "cat_two", "stack_two", "linear_", "std
          "softmax_", "log_softmax_", "relu_", "abs_", "matmul_bool", "view_no", "reshape_no",
          "negative_step", "zero_step", "floor", "sub_", "rsub_", "isub_", "int_", "clamp_bool",
          "add_alpha", "add_inplace_alpha", "amax_", "amin_", "max_empty", "squeeze_0d_bad",
-         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf")
+         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf", "index_put")
 
 CASES = {
     # --- backward used to hang: an in-place op whose other operand is the tensor itself
@@ -658,6 +658,38 @@ for _name, _loss in {
     for _which in (0, 1):
         CASES[f"saved_operand_edited_{_name}_{_which}"] = (
             lambda loss, which: lambda L: _edited_operand(L, loss, which))(_loss, _which)
+
+
+def _index_put(L, key, value):
+    x = L.zeros(2, 3)
+    x[key(L)] = value(L)
+    return x
+
+
+CASES.update({
+    f"index_put_dtype_{i}": (lambda k, v: lambda L: _index_put(L, k, v))(k, v)
+    for i, (k, v) in enumerate([
+        (lambda L: [0], lambda L: L.tensor(1)),
+        (lambda L: (0, [0, 1]), lambda L: L.tensor([1, 2])),
+        (lambda L: L.tensor([True, False]), lambda L: L.tensor(1.0, dtype=L.float64)),
+        (lambda L: L.tensor([True, False]), lambda L: L.tensor([1, 2, 3])),
+        (lambda L: (slice(None), [1]), lambda L: L.tensor(1.0, dtype=L.float64)),
+        (lambda L: 0, lambda L: L.tensor([1, 2, 3])),
+        (lambda L: [1], lambda L: 5),
+        (lambda L: [1], lambda L: L.tensor([7.0, 8.0, 9.0])),
+    ])
+})
+
+
+CASES.update({
+    f"index_put_dtype_mask_{i}": (lambda k, v: lambda L: _index_put(L, k, v))(k, v)
+    for i, (k, v) in enumerate([
+        (lambda L: L.tensor([True, False]), lambda L: L.tensor([1.0], dtype=L.float64)),
+        (lambda L: (L.tensor([True, False]), -1), lambda L: L.tensor([1.0], dtype=L.float64)),
+        (lambda L: (slice(None), L.tensor([True, False, True])), lambda L: L.tensor(2)),
+        (lambda L: (L.tensor([True, False]), [0]), lambda L: L.tensor([1.0], dtype=L.float64)),
+    ])
+})
 
 
 # keep last: every CASES.update above is collected
