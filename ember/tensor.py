@@ -2,7 +2,8 @@
 
 The numbers live in a NumPy array (``_data``); views made by ``view``, slicing, ``.data`` and
 ``detach`` share it, and share a version counter (``_vc``) that every in-place change bumps,
-so the backward pass can tell when something it saved was overwritten. The operations
+so the backward pass can tell when something it saved was overwritten (the counter's list
+also holds weak references to the views made in grad mode: ``ops/shape._register``). The operations
 (``+``, ``exp``, ``sum`` ...) are defined in ``ember.ops`` and attached to the class by
 ``ember.ops._methods``; this module holds what a tensor *is*.
 """

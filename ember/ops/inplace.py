@@ -20,7 +20,7 @@ _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
 _true_divide = np.true_divide
 
 
-def rebase(t, compute):
+def rebase(t, compute, _skip=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change."""
     old = Tensor._wrap(t._data.copy())
@@ -34,8 +34,10 @@ def rebase(t, compute):
         return
     _store(t, result._data)
     _set_grad_fn(t, result)
-    for view in list(t.__dict__.get("_views", {}).values()):  # t's recorded views, anew
-        _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
+    for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
+        view = ref()
+        if view is not None and view is not _skip and view.__dict__.get("_base") is t:
+            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
 
 
 def _set_grad_fn(t, result):
@@ -58,9 +60,8 @@ def _rebase_view(view, base, result):
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
     where = _positions(base._data, view._data)
-    rebase(base, lambda old: WriteView.apply(old, result, where))
-    if id(view) not in base.__dict__.get("_views", ()):  # else rebase(base) gave it its node
-        _set_grad_fn(view, ReadView.apply(base, where))
+    rebase(base, lambda old: WriteView.apply(old, result, where), _skip=view)
+    _set_grad_fn(view, ReadView.apply(base, where))
 
 
 def _positions(base, view):

@@ -51,18 +51,23 @@ def _root(base):
     return base if root is None else root
 
 
+def _register(vc, out):
+    """Note the view ``out`` in its storage's version counter ``vc`` (a list: the version,
+    then weak references to the views made in grad mode), so that a recorded in-place change
+    of the storage's root can give each live view a new node, as PyTorch regenerates a
+    view's grad_fn (ops/inplace.py, rebase). Dead references go at each power of two."""
+    vc.append(weakref.ref(out))
+    n = len(vc)
+    if n >= 64 and not n & (n - 1):
+        vc[1:] = [r for r in vc[1:] if r() is not None]
+
+
 def _as_view(out, base):
-    out._vc = base._vc
-    out._base = root = _root(base)
+    out._vc = vc = base._vc
+    out._base = _root(base)
+    if _grad_enabled[0]:
+        _register(vc, out)
     if out.grad_fn is not None:
-        if root.grad_fn is not None:
-            # a recorded in-place change of the root gives this view a new node too, as
-            # PyTorch regenerates a view's grad_fn (ops/inplace.py, rebase)
-            # (by id: a WeakSet would compare tensors with ==, which is elementwise)
-            views = root.__dict__.get("_views")
-            if views is None:
-                views = root._views = weakref.WeakValueDictionary()
-            views[id(out)] = out
         # Remember a leaf that requires grad under the view: writing through the view in
         # place would change the leaf behind autograd's back (PyTorch refuses it too).
         leaf = base.__dict__.get("_view_of_leaf")
@@ -78,9 +83,11 @@ def _untracked_view(base, arr):
     (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
     the op's own array function gives the same array, this the same tensor apply would give."""
     out = _new(Tensor, arr, False, None)
-    out._vc = base._vc
+    out._vc = vc = base._vc
     root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
     out._base = base if root is None else root
+    if _grad_enabled[0]:
+        _register(vc, out)
     return out
 
 

@@ -692,6 +692,18 @@ CASES.update({
 })
 
 
+def _views_of_a_plain_tensor(L):
+    w = L.tensor([[1.0, 2.0]], requires_grad=True)
+    b = L.zeros(3, 2)
+    top, rows, last = b[:2], b.view(6), b[2]
+    top[1:].copy_(w)
+    (b.sum() + (rows * L.arange(6.0)).sum() + last.sum() + top.sum()).backward()
+    return b, top, rows, last, w.grad
+
+
+CASES.update({"views_of_a_plain_tensor_require_grad_after_a_write": _views_of_a_plain_tensor})
+
+
 # keep last: every CASES.update above is collected
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pytorch(torch, name):
