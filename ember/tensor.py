@@ -424,6 +424,8 @@ class Tensor:
     # ----- in-place bookkeeping ----------------------------------------------------------
     def _check_inplace(self):
         """Refuse to overwrite a leaf that autograd would need to differentiate."""
+        if self._requires_grad and _grad_enabled[0] and "_no_grad_view" in self.__dict__:
+            raise RuntimeError(NO_GRAD_VIEW_WRITE)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -437,6 +439,14 @@ class Tensor:
                 "to a single memory location. Please clone() the tensor before performing the "
                 "operation.")
 
+
+# PyTorch's words for a recorded in-place change of a view made under no_grad
+NO_GRAD_VIEW_WRITE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
 
 _next_seq = itertools.count().__next__
 _allocate = object.__new__

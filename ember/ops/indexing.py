@@ -333,6 +333,15 @@ def setitem(t, key, value):
                 raise RuntimeError(_assign_error(data, idx, v, e)) from None
         t._vc[0] += 1
         return
+    if "_no_grad_view" in t.__dict__:  # t[i] = v writes through a view of that view
+        items = idx if isinstance(idx, tuple) else (idx,)
+        kind = "Select" if all(isinstance(k, (int, np.integer)) for k in items) else \
+            "Slice" if any(isinstance(k, slice) for k in items) else None
+        from ..tensor import NO_GRAD_VIEW_WRITE
+        raise RuntimeError(NO_GRAD_VIEW_WRITE if kind is None else (
+            f"Output 0 of {kind} is a view of a view which was created in no_grad mode and "
+            "is being modified inplace with grad mode enabled." + NO_GRAD_VIEW_WRITE.split(
+                "enabled.", 1)[1]))
     if t._requires_grad and t.grad_fn is None:  # x[i] = v writes through a view of x
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "

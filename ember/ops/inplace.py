@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import Tensor
+from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _harmless_divisor, alpha_times,
                           check_bool_subtraction)
@@ -23,6 +23,8 @@ _true_divide = np.true_divide
 def rebase(t, compute, _skip=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change."""
+    if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
+        raise RuntimeError(NO_GRAD_VIEW_WRITE)
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn

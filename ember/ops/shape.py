@@ -67,6 +67,8 @@ def _as_view(out, base):
     out._base = _root(base)
     if _grad_enabled[0]:
         _register(vc, out)
+    else:
+        _no_grad_view(out, base)
     if out.grad_fn is not None:
         # Remember a leaf that requires grad under the view: writing through the view in
         # place would change the leaf behind autograd's back (PyTorch refuses it too).
@@ -88,7 +90,18 @@ def _untracked_view(base, arr):
     out._base = base if root is None else root
     if _grad_enabled[0]:
         _register(vc, out)
+    else:
+        _no_grad_view(out, base)
     return out
+
+
+def _no_grad_view(out, base):
+    """A view made under no_grad: PyTorch refuses a recorded in-place change of it in grad
+    mode (ops/inplace.py, rebase), and when its base requires grad, it does too, with no
+    node (a leaf to what follows)."""
+    out._no_grad_view = True
+    if base._requires_grad:
+        out._requires_grad = True
 
 
 def _records(input):

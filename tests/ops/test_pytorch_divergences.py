@@ -72,7 +72,7 @@ WORDS = ("conv", "cross_entropy", "nll", "cat_two", "stack_two", "linear_", "std
          "softmax_", "log_softmax_", "relu_", "abs_", "matmul_bool", "view_no", "reshape_no",
          "negative_step", "zero_step", "floor", "sub_", "rsub_", "isub_", "int_", "clamp_bool",
          "add_alpha", "add_inplace_alpha", "amax_", "amin_", "max_empty", "squeeze_0d_bad",
-         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf", "index_put")
+         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf", "index_put", "no_grad_view")
 
 CASES = {
     # --- backward used to hang: an in-place op whose other operand is the tensor itself
@@ -702,6 +702,37 @@ def _views_of_a_plain_tensor(L):
 
 
 CASES.update({"views_of_a_plain_tensor_require_grad_after_a_write": _views_of_a_plain_tensor})
+
+
+def _no_grad_view(L, then):
+    x = L.ones(3, requires_grad=True)
+    a = x * 2
+    b = L.zeros(3)
+    with L.no_grad():
+        v, r, d, u = a[:2], a.reshape(3), x[:2], b[:2]
+    flags = [t.requires_grad for t in (v, r, d, u)] + [v.grad_fn is None, v.is_leaf]
+    if then == "use":
+        y = v * 2
+        y.sum().backward()
+        return flags, y, x.grad
+    if then == "write":
+        v.mul_(2)
+    elif then == "copy_in":
+        u.copy_(L.ones(2, requires_grad=True))
+    elif then == "setitem":
+        v[0] = 1.0
+    elif then == "write_under_no_grad":
+        with L.no_grad():
+            v.mul_(2)
+            d.mul_(2)
+        return flags, a, x
+    return flags
+
+
+CASES.update({
+    f"no_grad_view_{then}": (lambda then: lambda L: _no_grad_view(L, then))(then)
+    for then in ("use", "write", "copy_in", "setitem", "write_under_no_grad")
+})
 
 
 # keep last: every CASES.update above is collected
