@@ -67,6 +67,8 @@ def _as_view(out, base):
     out._base = _root(base)
     if _grad_enabled[0]:
         _register(vc, out)
+        if "_no_grad_view" in base.__dict__:  # a view of one made under no_grad is one too
+            out._no_grad_view = True
     else:
         _no_grad_view(out, base)
     if out.grad_fn is not None:
@@ -90,6 +92,8 @@ def _untracked_view(base, arr):
     out._base = base if root is None else root
     if _grad_enabled[0]:
         _register(vc, out)
+        if "_no_grad_view" in base.__dict__:  # as in _as_view
+            out._no_grad_view = True
     else:
         _no_grad_view(out, base)
     return out
