@@ -721,6 +721,8 @@ def _no_grad_view(L, then):
         u.copy_(L.ones(2, requires_grad=True))
     elif then == "setitem":
         v[0] = 1.0
+    elif then == "write_its_view":
+        u.reshape(2, 1).copy_(L.ones(2, 1, requires_grad=True))
     elif then == "write_under_no_grad":
         with L.no_grad():
             v.mul_(2)
@@ -731,7 +733,7 @@ def _no_grad_view(L, then):
 
 CASES.update({
     f"no_grad_view_{then}": (lambda then: lambda L: _no_grad_view(L, then))(then)
-    for then in ("use", "write", "copy_in", "setitem", "write_under_no_grad")
+    for then in ("use", "write", "copy_in", "setitem", "write_under_no_grad", "write_its_view")
 })
 
 
