@@ -55,6 +55,17 @@ def _operands(a, b, floating=False):
     return a, b
 
 
+def _int_scalar(v, dt):
+    """A Python int operand of an integer op as PyTorch converts it: refused when it
+    overflows the dtype (an unsigned one also takes -max..-1, wrapping: uint8 -3 is 253)."""
+    if type(v) is not int or dt.kind not in "iu":
+        return v
+    info = np.iinfo(dt)
+    if v > info.max or v < (-info.max if dt.kind == "u" else info.min):
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return np.array(v).astype(dt)
+
+
 def _fits(value, dt):
     info = np.iinfo(dt)
     return info.min <= value <= info.max
@@ -314,6 +325,8 @@ class PowTensor(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
         with quiet():
             if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
                 out = _integer_power(a, b)
@@ -349,6 +362,12 @@ def _check_integer_divisor(a, b):
         raise RuntimeError("ZeroDivisionError")
 
 
+def _check_floor_divide(a, b):
+    _check_integer_divisor(a, b)
+    if np.result_type(a, b) == np.bool_:
+        raise NotImplementedError('"div_floor_cpu" not implemented for \'Bool\'')
+
+
 class FloorDivide(Function):
     """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
 
@@ -357,7 +376,7 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        _check_integer_divisor(a, b)
+        _check_floor_divide(a, b)
         with quiet():
             return _call(np.floor_divide, a, b)
 
@@ -381,9 +400,16 @@ class Remainder(Function):
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a, b)
         with quiet():
-            return _call(np.remainder, a, b)
+            if np.result_type(a, b).kind != "f":
+                return _call(np.remainder, a, b)
+            # PyTorch's: fmod, moved by b where its sign differs from b's (the zeros keep
+            # fmod's sign: -3 % -3 is -0.0, 0 % -2 is 0.0, where NumPy gives -0.0)
+            m = _call(np.fmod, a, b)
+            return np.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
 
     @staticmethod
     def backward(ctx, g):
@@ -573,6 +599,7 @@ class Clamp(Function):
             which = "clamp" if lo is not None and hi is not None else (
                 "clamp_min" if lo is not None else "clamp_max")
             raise NotImplementedError(f'"{which}_scalar_cpu" not implemented for \'Bool\'')
+        lo, hi = (_int_scalar(x, dt) for x in (lo, hi))
         a, lo, hi = (x.astype(dt, copy=False) if isinstance(x, np.ndarray) else x
                      for x in (a, lo, hi))
         ctx.save_for_backward(a, lo, hi)

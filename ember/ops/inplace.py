@@ -12,7 +12,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
 from ._quiet import quiet
-from .elementwise import (Add, Div, Mul, Sub, _harmless_divisor, alpha_times,
+from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
                           check_bool_subtraction)
 
 _grad_enabled = grad_mode._enabled
@@ -140,8 +140,17 @@ def _write_view(base, value, where):
     return out
 
 
+def _can_cast(src, dst):
+    """PyTorch's rule for writing a result of dtype ``src`` into a tensor of dtype ``dst``
+    in place: no float into an integer or bool, no integer into bool; the rest casts
+    (a Long result into a Byte tensor wraps around)."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return not (src.kind in "iu" and dst.kind == "b")
+
+
 def _check_store(t, values):
-    if values.dtype != t._data.dtype and not np.can_cast(values.dtype, t._data.dtype, "same_kind"):
+    if values.dtype != t._data.dtype and not _can_cast(values.dtype, t._data.dtype):
         raise RuntimeError(
             f"result type {_type_word(values.dtype)} can't be cast to the desired output type "
             f"{_type_word(t._data.dtype)}")
@@ -218,10 +227,12 @@ def fast_binary_inplace(t, ufunc, other, op):
         res_dt = _dtype.result_type(data, o)
         if ufunc is _true_divide and res_dt.kind != "f":
             res_dt = _dtype.default_float()
-        if res_dt != dt and not np.can_cast(res_dt, dt, "same_kind"):
+        if res_dt != dt and not _can_cast(res_dt, dt):
             raise RuntimeError(
                 f"result type {_type_word(res_dt)} can't be cast to the desired output type "
                 f"{_type_word(dt)}")
+        if to is int and dt.kind in "iu" and not _fits(o, dt):
+            o = np.array(o).astype(dt)  # wraps around, as in PyTorch (NumPy 2 refuses)
     try:
         if ufunc is _true_divide and not _harmless_divisor(o):
             with quiet():  # PyTorch divides by zero without a warning

@@ -72,7 +72,8 @@ WORDS = ("conv", "cross_entropy", "nll", "cat_two", "stack_two", "linear_", "std
          "softmax_", "log_softmax_", "relu_", "abs_", "matmul_bool", "view_no", "reshape_no",
          "negative_step", "zero_step", "floor", "sub_", "rsub_", "isub_", "int_", "clamp_bool",
          "add_alpha", "add_inplace_alpha", "amax_", "amin_", "max_empty", "squeeze_0d_bad",
-         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf", "index_put", "no_grad_view")
+         "fill_1d", "expand_repeat", "setitem_bad", "view_of_leaf", "index_put", "no_grad_view", "inplace_long", "clamp_byte", "remainder_bool",
+         "pow_bool", "floordiv_bool")
 
 CASES = {
     # --- backward used to hang: an in-place op whose other operand is the tensor itself
@@ -734,6 +735,33 @@ def _no_grad_view(L, then):
 CASES.update({
     f"no_grad_view_{then}": (lambda then: lambda L: _no_grad_view(L, then))(then)
     for then in ("use", "write", "copy_in", "setitem", "write_under_no_grad", "write_its_view")
+})
+
+
+def _inplace_into_byte(L):
+    a = L.tensor([0, 1, 250], dtype=L.uint8)
+    a -= -3
+    b = L.tensor([0, 1, 2], dtype=L.uint8)
+    b -= L.tensor([1, 2, 3], dtype=L.int32)
+    c = L.tensor([1], dtype=L.int8)
+    c += L.tensor([300])
+    return a, b, c
+
+
+CASES.update({
+    # in-place: PyTorch casts any integer result into an integer tensor (wrapping around)
+    "inplace_integer_results_wrap": _inplace_into_byte,
+    "inplace_long_into_bool": lambda L: L.tensor([True]).__iadd__(L.tensor([2])),
+    "clamp_byte_negative_bound": lambda L: [L.tensor([0, 5, 255], dtype=L.uint8).clamp(min=-3),
+                                           L.tensor([0, 5], dtype=L.uint8).clamp(max=-3)],
+    "clamp_byte_bound_overflows": lambda L: L.tensor([0, 5], dtype=L.uint8).clamp(max=300),
+    "remainder_bool": lambda L: L.tensor([True]) % True,
+    "pow_bool_tensors": lambda L: L.tensor(True) ** L.tensor(True),
+    "pow_bool_number": lambda L: L.tensor([True, False]) ** 2,
+    "floordiv_bool": lambda L: L.tensor([True]) // True,
+    "remainder_signed_zeros": lambda L: [L.tensor([0.0, 3.0, -3.0, 4.0]) % -2.0,
+                                         L.tensor([0.0, 3.0, -3.0, 4.0]).double() % L.tensor(-3),
+                                         L.tensor([-0.0, 3.0]) % 2.0],
 })
 
 
