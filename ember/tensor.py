@@ -2,7 +2,8 @@
 
 The numbers live in a NumPy array (``_data``); views made by ``view``, slicing, ``.data`` and
 ``detach`` share it, and share a version counter (``_vc``) that every in-place change bumps,
-so the backward pass can tell when something it saved was overwritten. The operations
+so the backward pass can tell when something it saved was overwritten (the counter's list
+also holds weak references to the views made in grad mode: ``ops/shape._register``). The operations
 (``+``, ``exp``, ``sum`` ...) are defined in ``ember.ops`` and attached to the class by
 ``ember.ops._methods``; this module holds what a tensor *is*.
 """
@@ -418,8 +419,12 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         if not (self._requires_grad and _grad_enabled[0]):
-            # Rows of a tensor outside the graph: cheap views, no indexing op per row.
-            return iter([self._view_of(row) for row in self._data])
+            # Rows of a tensor outside the graph: cheap views, no indexing op per row (a
+            # vector's as 0-d arrays: iterating it gives NumPy scalars, which are copies)
+            data = self._data
+            if data.ndim == 1:
+                return iter([self._view_of(data[i, ...]) for i in range(data.shape[0])])
+            return iter([self._view_of(row) for row in data])
         return iter([self[i] for i in range(self._data.shape[0])])
 
     def __hash__(self):
@@ -454,6 +459,8 @@ class Tensor:
     # ----- in-place bookkeeping ----------------------------------------------------------
     def _check_inplace(self):
         """Refuse to overwrite a leaf that autograd would need to differentiate."""
+        if self._requires_grad and _grad_enabled[0] and "_no_grad_view" in self.__dict__:
+            raise RuntimeError(NO_GRAD_VIEW_WRITE)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -467,6 +474,14 @@ class Tensor:
                 "to a single memory location. Please clone() the tensor before performing the "
                 "operation.")
 
+
+# PyTorch's words for a recorded in-place change of a view made under no_grad
+NO_GRAD_VIEW_WRITE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
 
 _next_seq = itertools.count().__next__
 _allocate = object.__new__

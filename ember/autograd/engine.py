@@ -119,7 +119,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap, and
                     ig = _fit(ig, inp)  # _fit compares properly
                 fn = inp.grad_fn
-                if fn is not None and fn._seq > node._seq:  # inp changed in place since
+                if fn is not None and fn._seq >= node._seq:  # inp changed in place since
                     fn = _grad_fn_at(inp, node._seq)
                 if fn is None:
                     leaf_grad = inp.grad
@@ -145,10 +145,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
 
 def _grad_fn_at(t, seq):
     """The node that made ``t``'s value as the op with sequence number ``seq`` saw it:
-    an in-place change after that op rebased ``t`` onto a newer node, and the op's
-    gradient belongs to the one before (``ops/inplace.rebase`` keeps the history)."""
+    an in-place change at or after that op rebased ``t`` onto a newer node, and the op's
+    gradient belongs to the one before (``ops/inplace.rebase`` keeps the history). "At":
+    the rebasing op itself read ``t``'s old value (``t.clamp_(min=t)``)."""
     for rebased_at, previous in t.__dict__.get("_fn_history", ()):
-        if seq < rebased_at:
+        if seq <= rebased_at:
             return previous
     return t.grad_fn
 

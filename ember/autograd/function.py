@@ -74,6 +74,8 @@ class Function:
             raw = out = cls.forward(ctx, *arrays)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
+            if out.dtype.kind != "f":  # only floats carry gradients (x.bool(), x.long())
+                return new(tensor_type, out, False, None)
             result = new(tensor_type, out, True, ctx)
             if ctx._saved:
                 ctx._link_saved(args, raw, result)
@@ -96,6 +98,8 @@ class Function:
         raw = out = cls.forward(ctx, x._data, *params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        if out.dtype.kind != "f":  # as in apply
+            return _Tensor[1](_Tensor[0], out, False, None)
         result = _Tensor[1](_Tensor[0], out, True, ctx)
         if ctx._saved:
             ctx._link_saved((x,), raw, result)
@@ -130,6 +134,12 @@ class Function:
         self._saved_refs = refs
         self._saved_versions = versions
 
+    def keep_version(self, t):
+        """Make backward refuse to run once ``t`` has been changed in place: a tensor the
+        backward relies on that is not one of the inputs it saved (max's indices)."""
+        self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
+            (t, t._vc, t._vc[0]),)
+
     @property
     def saved_tensors(self):
         saved = self._saved
@@ -152,7 +162,10 @@ class Function:
     def _modified_message(self, i, now, expected):
         """PyTorch's words for a saved value changed in place since it was saved."""
         from ..tensor import _TYPE_NAMES
-        item, ref = self._saved[i], self._saved_refs[i]
+        if isinstance(i, int):
+            item, ref = self._saved[i], self._saved_refs[i]
+        else:  # a tensor given to keep_version
+            item, ref = i._data, i
         kind = _TYPE_NAMES[_dtype.from_numpy(item.dtype).name]
         producer = self if ref is _OUTPUT else getattr(ref, "grad_fn", None)
         origin = "" if producer is None else \

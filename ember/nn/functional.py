@@ -85,8 +85,16 @@ def _check_reduction(reduction):
 
 
 # ----- linear ------------------------------------------------------------------------------
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``."""
+    if not isinstance(input, Tensor):  # a NumPy array or a list: say what is wanted
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
+                        f"{_type_name(input)}")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{_scalar_type(input.dtype)} and {_scalar_type(weight.dtype)}")
@@ -408,6 +416,11 @@ def _normalize_over(op, input, dim, dtype):
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.ndim)
+    if not input.dtype.is_floating_point:
+        last = input.ndim == 0 or _dim(dim, input.ndim) == input.ndim - 1
+        name = "softmax" if op is _nn.Softmax else "log_softmax"
+        raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
+                                  f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
         return op.apply(input.reshape(1), 0).reshape(())
     return op.apply(input, _dim(dim, input.ndim))
@@ -426,13 +439,11 @@ def _warn_size(input, target):
             "to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-@_grad_fn_named("MseLossBackward0")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
-    d = input - target
-    return _reduce(d * d, reduction)
+    return _nn.MseLoss.apply(input, target, reduction)
 
 
 @_grad_fn_named("L1LossBackward0")
@@ -453,8 +464,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = input - target
     ad = d.abs()
     if beta == 0.0:
-        return _reduce(ad, reduction)
-    return _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+        loss = _reduce(ad, reduction)
+    else:
+        loss = _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    return _nn.KeepVersions.apply(loss, input, target)
 
 
 @_grad_fn_named("HuberLossBackward0")
@@ -468,7 +481,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = _where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _nn.KeepVersions.apply(_reduce(loss, reduction), input, target)
 
 
 def _class_view(v, ndim, class_dim):
@@ -490,7 +503,10 @@ def _target_weights(input, target, weight, ignore_index):
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     np_dtype = input.dtype.numpy_dtype
-    w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy().astype(np_dtype)
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_type(input.dtype)} but found "
+                           f"{_scalar_type(weight.dtype)}")
+    w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy()
     wt = np.where(ignored, 0, w[safe]).astype(np_dtype)
     M = np.zeros(input.shape, dtype=np_dtype)
     np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
@@ -501,8 +517,9 @@ def _target_weights(input, target, weight, ignore_index):
 def _check_nll_shapes(input, target):
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if target.dtype.is_floating_point or target.dtype == _dtype.bool_:
-        raise RuntimeError(f"expected scalar type Long but found {_scalar_type(target.dtype)}")
+    if target.dtype not in (_dtype.int64, _dtype.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_scalar_type(target.dtype)}")
     if input.ndim == 1:
         if target.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -524,13 +541,21 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
     M, wt, class_dim = _target_weights(input, target, weight, ignore_index)
-    per = -(input * M).sum(class_dim)
+    # input * -M, not -(input * M): the gradient of what is not a target is +0, as PyTorch's
+    per = (input * Tensor._wrap(0.0 - M._data)).sum(class_dim)
     if reduction == "none":
         return per
     total = per.sum()
     if reduction == "sum":
         return total
-    return total / wt.sum(dtype=np.float64).astype(wt.dtype)
+    denom = wt.sum(dtype=np.float64).astype(wt.dtype)
+    if denom == 0:
+        # PyTorch's 0/0: the loss is nan, and each target's gradient -w/0 is nan too
+        # where the target is not ignored, zero where it is (every target ignored: zero)
+        hit = _target_weights(input, target, None, ignore_index)[0]._data
+        scale = np.where(hit != 0, np.nan, 0.0).astype(hit.dtype)
+        return (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
+    return total / denom
 
 
 @_grad_fn_named("NllLossBackward0", when=lambda input, target, *a, label_smoothing=0.0, **k:
@@ -547,10 +572,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
-    if target.dtype.is_floating_point:
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(f"Expected target size {list(input.shape)}, got "
-                               f"{list(target.shape)}")
+    if tuple(target.shape) == tuple(input.shape):  # class probabilities (PyTorch's test)
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_scalar_type(target.dtype)}")
         t = target
         if label_smoothing > 0:
             t = t * (1 - label_smoothing) + label_smoothing / C

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from ..tensor import Tensor
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
+from ._quiet import quiet
 from .unique import unique
 
 _Scalar = (numbers.Number, np.generic)
@@ -32,15 +33,16 @@ def _both_numbers(a, b):
 # ----- arithmetic -----------------------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1:
-        other = mul(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        other = ew.alpha_times(input, other, alpha)
     return _out(ew.Add.apply(input, other), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1:
-        other = mul(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        ew.check_bool_subtraction(ew._unwrap(input), ew._unwrap(other))  # before alpha casts
+        other = ew.alpha_times(input, other, alpha)
     return _out(ew.Sub.apply(input, other), out)
 
 
@@ -63,8 +65,9 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         return _out(ew.Div.apply(input, other), out)
     if rounding_mode == "floor":
-        return _out(ew.FloorDivide.apply(input, other), out)
+        return _out(ew.DivFloor.apply(input, other), out)
     if rounding_mode == "trunc":
+        ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
         q = ew.Div.apply(input, other)
         q = ew.Trunc.apply(q)
         is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
@@ -321,6 +324,18 @@ def _operator(op, reflected=False):
     return method
 
 
+def _rtruediv(self, other):
+    """``number / tensor`` as PyTorch computes it, ``tensor.reciprocal() * number``: the
+    same rounding, and its node keeps the reciprocal, so changing the tensor in place
+    afterwards is no error."""
+    if type(other) is float or type(other) is int:
+        if ew._harmless_divisor(other):  # (nonzero and finite: no 0 * inf to warn about)
+            return ew.Mul.operate(reciprocal(self), other)
+        with quiet():  # PyTorch does not warn of 0 * inf
+            return ew.Mul.operate(reciprocal(self), other)
+    return div(_arg(other), self)
+
+
 def _pow_operator(self, exponent):
     """``self ** exponent``: a Python number exponent (``** 2`` of the squared loss) takes
     the flat path, as ``_operator`` does for ``+ - * /``."""
@@ -357,7 +372,7 @@ _METHODS = {
     "__isub__": inplace.sub_,
     "__mul__": _operator(ew.Mul), "__rmul__": _operator(ew.Mul, reflected=True),
     "__imul__": inplace.mul_,
-    "__truediv__": _operator(ew.Div), "__rtruediv__": _operator(ew.Div, reflected=True),
+    "__truediv__": _operator(ew.Div), "__rtruediv__": _rtruediv,
     "__itruediv__": inplace.div_,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
     "__mod__": remainder, "__rmod__": _reflected(remainder),

@@ -55,6 +55,17 @@ def _operands(a, b, floating=False):
     return a, b
 
 
+def _int_scalar(v, dt):
+    """A Python int operand of an integer op as PyTorch converts it: refused when it
+    overflows the dtype (an unsigned one also takes -max..-1, wrapping: uint8 -3 is 253)."""
+    if type(v) is not int or dt.kind not in "iu":
+        return v
+    info = np.iinfo(dt)
+    if v > info.max or v < (-info.max if dt.kind == "u" else info.min):
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return np.array(v).astype(dt)
+
+
 def _fits(value, dt):
     info = np.iinfo(dt)
     return info.min <= value <= info.max
@@ -171,15 +182,26 @@ class Add(_Arithmetic):
         return g, g
 
 
+def check_bool_subtraction(a, b):
+    """PyTorch refuses ``-`` with a bool operand (a bool tensor or a Python bool)."""
+    a_bool, b_bool = np.asarray(a).dtype == np.bool_, np.asarray(b).dtype == np.bool_
+    if a_bool and b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+            "instead.")
+
+
 class Sub(_Arithmetic):
     ufunc = np.subtract
 
     @staticmethod
     def forward(ctx, a, b):
-        if isinstance(a, np.ndarray) and a.dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead.")
+        check_bool_subtraction(a, b)
         return _binary_forward(np.subtract, a, b)
 
     @staticmethod
@@ -278,12 +300,21 @@ class Pow(_Arithmetic):
     @staticmethod
     def backward(ctx, g):
         a, e = ctx.saved_tensors
-        if e == 0:
-            return g * 0, None
+        if e == 0:  # zero, also where g or a ** -1 is not finite (PyTorch's rule)
+            return (np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():
             return g * e * a ** (e - 1), None
+
+
+def _integer_power(a, b):
+    """Integers to integer powers, negative ones included, as PyTorch computes them (NumPy
+    refuses): 1 ** -n is 1, (-1) ** -n is 1 or -1 by parity, any other base gives 0."""
+    nonneg = _call(np.power, a, np.maximum(b, 0))
+    odd = np.remainder(b, 2) == 1
+    negative = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(b >= 0, nonneg, negative).astype(nonneg.dtype, copy=False)
 
 
 class PowTensor(Function):
@@ -294,8 +325,13 @@ class PowTensor(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
         with quiet():
-            out = _call(np.power, a, b)
+            if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
+                out = _integer_power(a, b)
+            else:
+                out = _call(np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -303,22 +339,56 @@ class PowTensor(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        # PyTorch's rule at the singular points: d/da is 0 where b == 0 (0 ** -1 is inf),
+        # d/db = a ** b log a is 0 where a == 0 and b >= 0
         with quiet():
-            ga = g * b * a ** (b - 1) if need_a else None
+            ga = _where(b == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
             gb = None
             if need_b:
-                # d/db a**b = a**b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)
-                safe = np.where(a == 0, 1, a) if isinstance(a, np.ndarray) else a
-                gb = g * out * np.log(safe)
+                gb = _where((a == 0) & (b >= 0), 0.0, g * out * np.log(a))
         return ga, gb
 
 
+def _where(cond, x, y):
+    """``where`` in a backward: NumPy's on arrays, the Where op under create_graph."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return Where.apply(cond, x, y)
+    return np.where(cond, x, y)
+
+
+def _check_integer_divisor(a, b):
+    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0."""
+    if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _check_floor_divide(a, b):
+    _check_integer_divisor(a, b)
+    if np.result_type(a, b) == np.bool_:
+        raise NotImplementedError('"div_floor_cpu" not implemented for \'Bool\'')
+
+
 class FloorDivide(Function):
+    """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
+
+    backward_name = "NotImplemented"
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _check_floor_divide(a, b)
         with quiet():
             return _call(np.floor_divide, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+class DivFloor(FloorDivide):
+    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient."""
+
+    backward_name = "DivBackward2"
 
     @staticmethod
     def backward(ctx, g):
@@ -329,9 +399,17 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a, b)
         with quiet():
-            return _call(np.remainder, a, b)
+            if np.result_type(a, b).kind != "f":
+                return _call(np.remainder, a, b)
+            # PyTorch's: fmod, moved by b where its sign differs from b's (the zeros keep
+            # fmod's sign: -3 % -3 is -0.0, 0 % -2 is 0.0, where NumPy gives -0.0)
+            m = _call(np.fmod, a, b)
+            return np.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
 
     @staticmethod
     def backward(ctx, g):
@@ -439,6 +517,8 @@ class Square(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -473,6 +553,8 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array, lambda out: out * (1
 class Relu(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
@@ -481,6 +563,25 @@ class Relu(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * (out > 0)
+
+
+def alpha_times(input, other, alpha):
+    """``alpha * other`` for ``add``/``sub(input, other, alpha=...)`` with PyTorch's rules:
+    alpha takes no part in the result's dtype (an int tensor plus 0.0 with alpha=2 is
+    float32), is a truth value for bool results, and must not be a float for integers."""
+    dt = result_type(_unwrap(input), _unwrap(other))
+    if type(alpha) is bool and dt != np.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if dt.kind in "iub" and isinstance(alpha, float):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number.")
+    if dt == np.bool_:
+        alpha = bool(alpha)
+    if not isinstance(other, Tensor):
+        return other * alpha if dt != np.bool_ else other and alpha
+    if other._data.dtype != dt:
+        other = Cast.apply(other, dt)
+    return Mul.apply(other, alpha)
 
 
 class Clamp(Function):
@@ -492,16 +593,27 @@ class Clamp(Function):
     def forward(ctx, a, lo, hi):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        # PyTorch promotes the bounds with the input (an int tensor clamped at 0.5 is float)
+        dt = result_type(*[x for x in (a, lo, hi) if x is not None])
+        if dt == np.bool_ and not all(x is None or isinstance(x, np.ndarray) for x in (lo, hi)):
+            which = "clamp" if lo is not None and hi is not None else (
+                "clamp_min" if lo is not None else "clamp_max")
+            raise NotImplementedError(f'"{which}_scalar_cpu" not implemented for \'Bool\'')
+        lo, hi = (_int_scalar(x, dt) for x in (lo, hi))
+        a, lo, hi = (x.astype(dt, copy=False) if isinstance(x, np.ndarray) else x
+                     for x in (a, lo, hi))
         ctx.save_for_backward(a, lo, hi)
         out = a
         if lo is not None:
-            out = np.maximum(out, _bound(lo, a.dtype))
+            out = np.maximum(out, lo)
         if hi is not None:
-            out = np.minimum(out, _bound(hi, a.dtype))
+            out = np.minimum(out, hi)
         return out if out is not a else a.copy()
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's rule, also where lo > hi (the result is hi there): the input's gradient
+        # where lo <= a <= hi; lo's where a < lo < hi; hi's where a > hi or hi < lo.
         a, lo, hi = ctx.saved_tensors
         mask = 1
         if lo is not None:
@@ -509,15 +621,12 @@ class Clamp(Function):
         if hi is not None:
             mask = mask * (a <= hi)
         need_lo, need_hi = ctx.needs_input_grad[1:]
-        g_lo = g * (a < lo) if need_lo else None
-        g_hi = g * (a > hi) if need_hi else None
+        g_lo = g_hi = None
+        if need_lo:
+            g_lo = g * ((a < lo) if hi is None else (a < lo) & (lo < hi))
+        if need_hi:
+            g_hi = g * ((a > hi) if lo is None else (a > hi) | (hi < lo))
         return g * mask, g_lo, g_hi
-
-
-def _bound(v, dt):
-    if isinstance(v, np.ndarray):
-        return v.astype(dt, copy=False)
-    return v
 
 
 class Maximum(Function):

@@ -9,12 +9,22 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
+from .elementwise import _where
 from .reduction import return_types
 
 _grad_enabled = grad_mode._enabled
 
 
+def _check_step(k):
+    """PyTorch has no negative-step slices (NumPy's would give a reversed view)."""
+    if k.step is not None and k.step < 0:
+        raise ValueError("step must be greater than zero")
+
+
 def _convert_one(k):
+    if type(k) is slice:
+        _check_step(k)
+        return k
     if isinstance(k, Tensor):
         arr = k._data
         if arr.dtype.kind == "f":
@@ -31,21 +41,68 @@ def _convert_one(k):
     return k
 
 
+def _as_int(k):
+    """A 0-d integer index tensor selects like an int in PyTorch (a view, basic indexing)."""
+    if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+        return int(k)
+    return k
+
+
 def convert_index(key):
     """An index in PyTorch's vocabulary, turned into one NumPy understands the same way.
 
     Returns (numpy index, whether it is advanced)."""
-    if type(key) is slice or type(key) is int:  # t[:] = v, t[i]: NumPy's meaning already
+    if type(key) is int:  # t[i]: NumPy's meaning already
+        return key, False
+    if type(key) is slice:  # t[:] = v
+        _check_step(key)
         return key, False
     if isinstance(key, tuple):
-        conv = tuple(_convert_one(k) for k in key)
+        conv = tuple(_as_int(_convert_one(k)) for k in key)
     else:
-        conv = _convert_one(key)
-        if isinstance(conv, np.ndarray) and conv.dtype != np.bool_ and conv.ndim == 0:
-            conv = int(conv)
+        conv = _as_int(_convert_one(key))
     items = conv if isinstance(conv, tuple) else (conv,)
     advanced = any(isinstance(k, np.ndarray) for k in items)
+    if advanced and any(isinstance(k, (int, np.integer)) for k in items):
+        return _IntsFirst(items), True
     return conv, advanced
+
+
+class _IntsFirst:
+    """An index that mixes ints with advanced indices, read as PyTorch reads it: the ints
+    select first (basic indexing, like ``select``) and the advanced indices apply to what
+    remains. NumPy counts the ints as advanced indices, which moves the result's dims
+    (``x[0, :, [0, 1]]`` of a (2, 3, 4) tensor: PyTorch (3, 2), NumPy (2, 3))."""
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, items):
+        first, rest = [], []
+        for k in items:
+            if isinstance(k, (int, np.integer)):
+                first.append(k)
+            elif k is None:
+                first.append(None)
+                rest.append(slice(None))  # the new dim exists after the first step
+            elif k is Ellipsis:
+                first.append(k)
+                rest.append(k)
+            elif isinstance(k, np.ndarray):
+                # a boolean mask spans as many dims as it has
+                first.extend([slice(None)] * (k.ndim if k.dtype == np.bool_ else 1))
+                rest.append(k)
+            else:
+                first.append(k)
+                rest.append(slice(None))
+        self.first, self.rest = tuple(first), tuple(rest)
+
+
+def _split(arr, idx):
+    """``(target, key)`` such that ``target[key]`` is ``arr[idx]`` in PyTorch's reading;
+    ``target`` is ``arr`` or a view of it, so writing ``target[key]`` writes ``arr``."""
+    if type(idx) is _IntsFirst:
+        return _check_bounds(arr, idx.first), idx.rest
+    return arr, idx
 
 
 def _check_bounds(arr, idx):
@@ -70,11 +127,14 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
-        out = _check_bounds(a, idx)
-        return out if isinstance(out, np.ndarray) else np.asarray(out)
+        out = _check_bounds(*_split(a, idx))
+        if not isinstance(out, np.ndarray):  # ints on every dim: a 0-d view, not a copy
+            out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if an index tensor was changed in place (_keep_versions)
         return index_grad(g, ctx.in_shape, ctx.idx, ctx.advanced), None, None
 
 
@@ -98,15 +158,17 @@ class IndexRows(Index):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # as Index's
         return index_grad(g, ctx.in_shape, ctx.idx, True), None
 
 
 def _index_add_array(g, shape, idx, advanced):
     out = np.zeros(shape, dtype=g.dtype)
+    target, idx = _split(out, idx)
     if advanced:
-        np.add.at(out, idx, g)
+        np.add.at(target, idx, g)
     else:
-        out[idx] = g
+        target[idx] = g
     return out
 
 
@@ -129,7 +191,19 @@ class IndexAddIntoZeros(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        return gg[ctx.idx], None, None, None
+        target, idx = _split(gg, ctx.idx)
+        return target[idx], None, None, None
+
+
+def _keep_versions(out, *keys):
+    """Make ``out``'s backward refuse to run once an index or mask tensor among ``keys``
+    (whose array the node reads) has been changed in place, as PyTorch's does."""
+    node = out.grad_fn
+    if node is not None:
+        for k in keys:
+            if isinstance(k, Tensor):
+                node.keep_version(k)
+    return out
 
 
 def getitem(t, key):
@@ -138,10 +212,12 @@ def getitem(t, key):
         # data_iter): what convert_index would conclude, without its checks; and when
         # nothing is recorded (the data set's features), what apply would do, directly.
         if t._requires_grad and _grad_enabled[0]:
-            return IndexRows.apply(t, key._data)
+            return _keep_versions(IndexRows.apply(t, key._data), key)
         return _new(Tensor, _take_rows(t._data, key._data), False, None)
     idx, advanced = convert_index(key)
     out = Index.apply(t, idx, advanced)
+    if advanced and out.grad_fn is not None:
+        _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
     if not advanced:
         from .shape import _as_view
         _as_view(out, t)  # a basic index is a view of the same storage
@@ -165,24 +241,73 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, x, v, idx):
         out = x.copy()
-        out[idx] = v
-        ctx.idx = idx
+        _assign(out, idx, v)
+        ctx.idx, ctx.v_ndim = idx, np.ndim(v)
         return out
 
     @staticmethod
     def backward(ctx, g):
         gx = None
-        if ctx.needs_input_grad[0]:
-            mask = np.ones(g.shape, dtype=bool)
-            mask[ctx.idx] = False
-            gx = g * mask
-        gv = g[ctx.idx] if ctx.needs_input_grad[1] else None
+        if ctx.needs_input_grad[0]:  # zero where overwritten, also where g is inf or nan
+            if isinstance(g, np.ndarray):
+                gx = g.copy()
+                target, key = _split(gx, ctx.idx)
+                target[key] = 0
+            else:
+                mask = np.ones(g.shape, dtype=bool)
+                target, key = _split(mask, ctx.idx)
+                target[key] = False
+                gx = _where(mask, g, 0.0)
+        gv = None
+        if ctx.needs_input_grad[1]:
+            target, key = _split(g, ctx.idx)
+            gv = target[key]
+            if gv.ndim < ctx.v_ndim:  # the value's dropped leading 1s (see _assign)
+                gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv, None
+
+
+def _check_index_put_dtype(t, key, value):
+    """PyTorch's index_put (advanced-index assignment) takes a value of the target's dtype
+    only; one boolean mask (beside basic indices) with a one-element value is a masked
+    fill, which casts."""
+    items = key if isinstance(key, tuple) else (key,)
+    advanced = [k for k in items if isinstance(k, (Tensor, list, range, np.ndarray))
+                and not (isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype != np.bool_)]
+    if (len(advanced) == 1 and isinstance(advanced[0], Tensor)
+            and advanced[0]._data.dtype == np.bool_ and value._data.size == 1):
+        return
+    from .inplace import _type_word
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{_type_word(t._data.dtype)} for the destination and {_type_word(value._data.dtype)} "
+        "for the source.")
+
+
+def _assign(arr, idx, v):
+    """``arr[idx] = v`` in PyTorch's rule: ``v`` broadcasts to the indexed shape once its
+    leading size-1 dims are dropped (``x[i] = t`` with ``t`` of shape (1, 1))."""
+    target, key = _split(arr, idx)
+    try:
+        target[key] = v
+    except ValueError:
+        vshape, shape = np.shape(v), _check_bounds(target, key).shape
+        lead = len(vshape) - len(shape)
+        if lead <= 0 or any(s != 1 for s in vshape[:lead]):
+            raise
+        target[key] = np.reshape(v, vshape[lead:])
 
 
 def setitem(t, key, value):
     # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
-    idx = key if type(key) is slice else convert_index(key)[0]
+    if type(key) is slice:
+        if key.step is not None:
+            _check_step(key)
+        idx = key
+    else:
+        idx, advanced = convert_index(key)
+        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
+            _check_index_put_dtype(t, key, value)
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
@@ -194,14 +319,29 @@ def setitem(t, key, value):
             t._check_inplace()
             v = v.astype(data.dtype)
         try:
-            data[idx] = v
+            if type(idx) is _IntsFirst:
+                _assign(data, idx, v)
+            else:
+                data[idx] = v
         except Exception as e:
             t._check_inplace()  # a read-only tensor's error first, as if checked before
             if not isinstance(e, ValueError):
                 raise
-            raise RuntimeError(_assign_error(data, idx, v, e)) from None
+            try:
+                _assign(data, idx, v)
+            except ValueError:
+                raise RuntimeError(_assign_error(data, idx, v, e)) from None
         t._vc[0] += 1
         return
+    if "_no_grad_view" in t.__dict__:  # t[i] = v writes through a view of that view
+        items = idx if isinstance(idx, tuple) else (idx,)
+        kind = "Select" if all(isinstance(k, (int, np.integer)) for k in items) else \
+            "Slice" if any(isinstance(k, slice) for k in items) else None
+        from ..tensor import NO_GRAD_VIEW_WRITE
+        raise RuntimeError(NO_GRAD_VIEW_WRITE if kind is None else (
+            f"Output 0 of {kind} is a view of a view which was created in no_grad mode and "
+            "is being modified inplace with grad mode enabled." + NO_GRAD_VIEW_WRITE.split(
+                "enabled.", 1)[1]))
     if t._requires_grad and t.grad_fn is None:  # x[i] = v writes through a view of x
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -213,9 +353,18 @@ def setitem(t, key, value):
 
 def _assign_error(arr, idx, v, err):
     try:
-        target = arr[idx].shape
+        target = _check_bounds(*_split(arr, idx)).shape
     except Exception:  # noqa: BLE001 - the original error is the better message then
         return str(err)
+    vshape = list(np.shape(v))
+    while len(vshape) > len(target) and vshape[0] == 1:
+        vshape.pop(0)
+    if len(vshape) > len(target):  # PyTorch expands the value to the target: its words
+        from ..tensor import _TYPE_NAMES
+        kind = _TYPE_NAMES[np.asarray(v).dtype.name]
+        return (f"expand(torch.{kind}{{{list(np.shape(v))}}}, size={list(target)}): the number "
+                f"of sizes provided ({len(target)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({len(np.shape(v))})")
     return (f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
             f"to indexing result of shape {list(target)}")
 
@@ -225,7 +374,8 @@ def index_select(input, dim, index):
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    out = getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),))
+    out = _keep_versions(getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),)),
+                         index)
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "IndexSelectBackward0"
     return out
@@ -242,12 +392,13 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if the index was changed in place (_keep_versions)
         return scatter_add_into_zeros(g, ctx.idx, ctx.dim, ctx.in_shape), None, None
 
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
-    return Gather.apply(input, d, index._data)
+    return _keep_versions(Gather.apply(input, d, index._data), index)
 
 
 def take_along_dim(input, indices, dim=None):
@@ -301,15 +452,21 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        keep = ~ctx.mask
+        ctx.saved_tensors  # refuses if the mask was changed in place (_keep_versions)
         gv = None
         if ctx.needs_input_grad[2]:
-            gv = (g * ctx.mask).sum()
-        return g * keep, None, gv
+            gv = _where(ctx.mask, g, 0.0).sum()
+        if isinstance(g, np.ndarray) and np.isfinite(g).all():
+            gx = g * ~ctx.mask  # (a multiply is far cheaper than where)
+            gx += 0.0  # -0.0 (a negative g masked) to +0.0, as PyTorch's
+        else:  # where: inf * 0 would be nan
+            gx = _where(ctx.mask, 0.0, g)
+        return gx, None, gv
 
 
 def masked_fill(input, mask, value):
-    return MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
+    out = MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
+    return _keep_versions(out, mask)
 
 
 def masked_select(input, mask):
@@ -336,11 +493,11 @@ def sort(input, dim=-1, descending=False, stable=False):
     idx = np.argsort(-a if descending and a.dtype.kind != "b" else a, axis=d, kind="stable")
     if descending and a.dtype.kind == "b":
         idx = np.flip(idx, d)
-    idx = idx.astype(np.int64)
-    values = gather(input, d, Tensor._wrap(idx))
+    indices = Tensor._wrap(idx.astype(np.int64))
+    values = gather(input, d, indices)  # (the indices given back are the ones it reads)
     if values.grad_fn is not None:
         values.grad_fn.backward_name = "SortBackward0"
-    return return_types.sort(values, Tensor._wrap(idx))
+    return return_types.sort(values, indices)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -353,4 +510,4 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     key = (slice(None),) * d + (slice(0, k),)
-    return return_types.topk(s.values[key], Tensor._wrap(s.indices._data[key]))
+    return return_types.topk(s.values[key], s.indices[key])

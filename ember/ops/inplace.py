@@ -9,23 +9,41 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..autograd.function import Function
+from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
 from ._quiet import quiet
-from .elementwise import Add, Div, Mul, Sub, _harmless_divisor
+from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
+                          check_bool_subtraction)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
 _true_divide = np.true_divide
 
 
-def rebase(t, compute):
+def rebase(t, compute, _skip=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change."""
+    if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
+        raise RuntimeError(NO_GRAD_VIEW_WRITE)
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
-    old.grad_fn = previous = t.grad_fn
+    old.grad_fn = t.grad_fn
     result = compute(old)
+    base = t.__dict__.get("_base")
+    if base is not None:
+        _check_store(t, result._data)
+        _rebase_view(t, base, result)
+        return
     _store(t, result._data)
+    _set_grad_fn(t, result)
+    for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
+        view = ref()
+        if view is not None and view is not _skip and view.__dict__.get("_base") is t:
+            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
+
+
+def _set_grad_fn(t, result):
+    previous = t.grad_fn
     if previous is not None and result.grad_fn is not None:
         # Ops recorded before this change hold ``t`` and must still reach ``previous``:
         # the engine looks the node up here for them (autograd/engine.py, _grad_fn_at).
@@ -34,17 +52,119 @@ def rebase(t, compute):
     t._requires_grad = result._requires_grad
 
 
-def _store(t, values):
-    if values.dtype != t._data.dtype and not np.can_cast(values.dtype, t._data.dtype, "same_kind"):
+def _rebase_view(view, base, result):
+    """A recorded in-place change of a view changes its base, as in PyTorch: the base is
+    rebased onto a node that writes ``result`` where the view lies (PyTorch's
+    CopySlices), and the view onto one that reads it back from the new base. So
+    ``b[:2].copy_(w)`` makes ``b`` require grad, and a gradient through ``b`` reaches ``w``."""
+    if base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation.")
+    where = _positions(base._data, view._data)
+    rebase(base, lambda old: WriteView.apply(old, result, where), _skip=view)
+    _set_grad_fn(view, ReadView.apply(base, where))
+
+
+def _positions(base, view):
+    """The flat (C-order) index into ``base`` of each element of ``view``, an array that
+    shares ``base``'s memory: both are laid over one buffer of element numbers."""
+    item = base.itemsize
+
+    def extent(a):
+        start = a.__array_interface__["data"][0]
+        lo = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
+        hi = sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
+        return start, start + lo, start + hi
+
+    (b0, blo, bhi), (v0, vlo, vhi) = extent(base), extent(view)
+    lo = min(blo, vlo)
+    numbers = np.zeros((max(bhi, vhi) - lo) // item + 1, dtype=np.int64)
+
+    def laid(a, start):
+        return np.lib.stride_tricks.as_strided(
+            numbers[(start - lo) // item:], a.shape,
+            tuple(s // item * numbers.itemsize for s in a.strides))
+
+    laid(base, b0)[...] = np.arange(base.size).reshape(base.shape)
+    return laid(view, v0).copy()
+
+
+class WriteView(Function):
+    """``base`` with ``value`` written at the flat positions ``where`` (CopySlices). Its
+    backward and ReadView's are each other's ops, so they differentiate again."""
+
+    backward_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, value, where):
+        out = np.array(base, order="C")
+        out.reshape(-1)[where] = value
+        ctx.where = where
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        where = ctx.where
+        g_base = _write_view(g, np.zeros(where.shape, _array_dtype(g)), where)
+        g_value = ReadView.apply(g, where) if isinstance(g, Tensor) else \
+            ReadView.forward(ctx, g, where)
+        return g_base, g_value, None
+
+
+class ReadView(Function):
+    """The elements of ``base`` at the flat positions ``where``: a rebased view's node."""
+
+    backward_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, where):
+        ctx.shape, ctx.where = base.shape, where
+        return np.ascontiguousarray(base).reshape(-1)[where]
+
+    @staticmethod
+    def backward(ctx, g):
+        return _write_view(np.zeros(ctx.shape, _array_dtype(g)), g, ctx.where), None
+
+
+def _array_dtype(g):
+    return g._data.dtype if isinstance(g, Tensor) else g.dtype
+
+
+def _write_view(base, value, where):
+    """WriteView on arrays, or recorded when a gradient is a Tensor (create_graph)."""
+    if isinstance(base, Tensor) or isinstance(value, Tensor):
+        return WriteView.apply(base, value, where)
+    out = np.array(base, order="C")
+    out.reshape(-1)[where] = value
+    return out
+
+
+def _can_cast(src, dst):
+    """PyTorch's rule for writing a result of dtype ``src`` into a tensor of dtype ``dst``
+    in place: no float into an integer or bool, no integer into bool; the rest casts
+    (a Long result into a Byte tensor wraps around)."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return not (src.kind in "iu" and dst.kind == "b")
+
+
+def _check_store(t, values):
+    if values.dtype != t._data.dtype and not _can_cast(values.dtype, t._data.dtype):
         raise RuntimeError(
             f"result type {_type_word(values.dtype)} can't be cast to the desired output type "
             f"{_type_word(t._data.dtype)}")
     try:
-        np.copyto(t._data, values, casting="unsafe")
+        np.broadcast_to(values, t._data.shape)
     except ValueError:
         raise RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, values.shape))}") from None
+
+
+def _store(t, values):
+    _check_store(t, values)
+    np.copyto(t._data, values, casting="unsafe")
     t._vc[0] += 1
 
 
@@ -102,13 +222,17 @@ def fast_binary_inplace(t, ufunc, other, op):
         same = (to is float or to is int) and dt.kind == "f"
     if not same or (ufunc is _true_divide and dt.kind != "f"):
         t._check_inplace()
+        if ufunc is np.subtract:
+            check_bool_subtraction(data, o)
         res_dt = _dtype.result_type(data, o)
         if ufunc is _true_divide and res_dt.kind != "f":
             res_dt = _dtype.default_float()
-        if res_dt != dt and not np.can_cast(res_dt, dt, "same_kind"):
+        if res_dt != dt and not _can_cast(res_dt, dt):
             raise RuntimeError(
                 f"result type {_type_word(res_dt)} can't be cast to the desired output type "
                 f"{_type_word(dt)}")
+        if to is int and dt.kind in "iu" and not _fits(o, dt):
+            o = np.array(o).astype(dt)  # wraps around, as in PyTorch (NumPy 2 refuses)
     try:
         if ufunc is _true_divide and not _harmless_divisor(o):
             with quiet():  # PyTorch divides by zero without a warning
@@ -119,6 +243,8 @@ def fast_binary_inplace(t, ufunc, other, op):
             ufunc(data, o, data, casting="unsafe")
     except Exception as e:
         t._check_inplace()  # a read-only tensor's error first, as if checked before
+        if ufunc is np.subtract and isinstance(e, TypeError):
+            check_bool_subtraction(data, o)  # NumPy's TypeError, in PyTorch's words
         if not isinstance(e, ValueError):
             raise
         raise RuntimeError(
@@ -128,25 +254,27 @@ def fast_binary_inplace(t, ufunc, other, op):
     return t
 
 
-def _scaled(other, alpha):
+def _scaled(t, other, alpha):
     """``alpha * other`` for add_/sub_: a float tensor outside the graph is scaled as its
-    array (what ``other * alpha`` would compute, without a Tensor around it)."""
+    array (what ``other * alpha`` would compute, without a Tensor around it); the rest
+    follows add's rules for alpha (elementwise.alpha_times)."""
     if (type(alpha) is float or type(alpha) is int) and isinstance(other, Tensor) \
-            and other._data.dtype.kind == "f" \
+            and other._data.dtype.kind == "f" and t._data.dtype.kind == "f" \
             and not (other._requires_grad and _grad_enabled[0]):
         return other._data * alpha
-    return other * alpha
+    return alpha_times(t, other, alpha)
 
 
 def add_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = _scaled(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.add, other, _add)
 
 
 def sub_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = _scaled(other, alpha)
+    if alpha != 1 or type(alpha) is bool:
+        check_bool_subtraction(t._data, _unwrap(other))  # before alpha casts
+        other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.subtract, other, _sub)
 
 
@@ -218,10 +346,26 @@ def _unary_inplace(ufunc, op):
     return method
 
 
+class Fill(Function):
+    """Every element set to ``value`` (a number or a 0-d tensor): fill_ and zero_ when
+    recorded. The old value's gradient is zero, also where it was nan or inf."""
+
+    backward_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, old, value):
+        return np.full_like(old, value)
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)
+        return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
+
+
 def zero_(t):
     if t._requires_grad and _grad_enabled[0]:
         t._check_inplace()
-        rebase(t, lambda old: old * 0)  # the old value no longer matters: its gradient is zero
+        rebase(t, lambda old: Fill.apply(old, 0))
         return t
     try:  # flat, like fast_binary_inplace (see there)
         t._data.fill(0)
@@ -233,12 +377,22 @@ def zero_(t):
 
 
 def fill_(t, value):
-    if _recorded(t, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions.")
+        if _recorded(t, value):
+            t._check_inplace()
+            rebase(t, lambda old: Fill.apply(old, value))
+            return t
+        value = value._data
+    elif t._requires_grad and _grad_enabled[0]:
         t._check_inplace()
-        rebase(t, lambda old: old * 0 + value)
+        rebase(t, lambda old: Fill.apply(old, value))
         return t
     try:  # flat, like fast_binary_inplace (see there)
-        t._data[...] = value._data if isinstance(value, Tensor) else value
+        t._data[...] = value
     except Exception:
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise

@@ -29,6 +29,8 @@ class Matmul(Function):
             raise RuntimeError(
                 "expected m1 and m2 to have the same dtype, but got: "
                 f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
+        if a.dtype == np.bool_:  # (a and b have one dtype here)
+            raise NotImplementedError(f'"{_bool_kernel(a.ndim, b.ndim)}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
             _threads.sync_blas()  # the load-aware count (see ember/_threads.py)
         try:
@@ -114,6 +116,17 @@ def _matmul_error(sa, sb):
         return str(_broadcast_error(np.empty(batch_a), np.empty(batch_b)))
     return (f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
+
+
+def _bool_kernel(na, nb):
+    """The name of PyTorch's kernel that refuses a bool matrix product of these ranks."""
+    if na == 1 and nb == 1:
+        return "dot"
+    if na == 2 and nb == 1:
+        return "addmv_impl_cpu"
+    if na <= 2 and nb <= 2:
+        return "addmm_impl_cpu_"
+    return "bmm"
 
 
 def matmul(input, other):

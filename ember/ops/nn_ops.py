@@ -9,17 +9,18 @@ import math
 
 import numpy as np
 
-from .. import _numba
+from .. import _dtype, _numba
 from ..autograd import Function
 from ._quiet import quiet
 from .elementwise import erf_array
+from .inplace import _type_word
 
 
 # ----- softmax -----------------------------------------------------------------------------
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # (a dim may be empty)
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -35,7 +36,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)
         y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -107,14 +108,14 @@ class BatchNormTrain(Function):
         if bias is not None:
             y += bias[:, None]
         ctx.xhat = xhat
-        ctx.save_for_backward(weight)
+        ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.kernels is not None:
             return BatchNormTrain._compiled_backward(ctx, g)
-        (weight,) = ctx.saved_tensors
+        weight, _ = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g3 = _channel_view(g)
         M = max(g3.shape[0] * g3.shape[2], 1)  # empty: gx is empty, any divisor does
@@ -161,7 +162,7 @@ class BatchNormEval(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd if weight is None else invstd * weight
         ctx.scale, ctx.invstd = scale, invstd
-        ctx.save_for_backward(x, mean)
+        ctx.save_for_backward(x, mean, var)
         ctx.kernels = k = _norm_kernels(x)
         if k is not None:
             x3 = _c3(x)
@@ -177,7 +178,7 @@ class BatchNormEval(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, mean = ctx.saved_tensors
+        x, mean, _ = ctx.saved_tensors
         g3 = _channel_view(g)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
@@ -211,7 +212,9 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     if x.shape[1] == 0:
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if not training:
-        return BatchNormEval.apply(input, weight, bias, running_mean._data, running_var._data, eps)
+        # the running statistics go in as tensors: backward then refuses, as PyTorch's
+        # does, once they have been changed in place
+        return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
     k = _norm_kernels(x)
@@ -240,6 +243,58 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
                                 invstd.astype(x.dtype, copy=False))
 
 
+# ----- losses --------------------------------------------------------------------------------
+class MseLoss(Function):
+    """Mean (or sum, or each) of ``(input - target) ** 2`` as one node, as PyTorch's: it
+    saves both operands, so changing the target in place before backward is refused."""
+
+    backward_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        # PyTorch broadcasts the two first: a 0-d operand promotes as a dimensioned one
+        dt = _dtype.result_type(np.broadcast_to(a, shape), np.broadcast_to(b, shape))
+        if dt.kind != "f":
+            raise NotImplementedError(
+                f'"mse_cpu" not implemented for \'{_type_word(dt)}\'')
+        d = a.astype(dt, copy=False) - b.astype(dt, copy=False)
+        ctx.save_for_backward(a, b)
+        sq = d * d
+        ctx.reduction, ctx.n = reduction, sq.size
+        if reduction == "none":
+            return sq
+        with quiet():  # the mean of nothing is nan, without NumPy's warning
+            return np.asarray(sq.mean() if reduction == "mean" else sq.sum(), dtype=dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        d = a - b
+        scale = 2.0 / ctx.n if ctx.reduction == "mean" and ctx.n else 2.0
+        gd = g * d * scale
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (gd if need_a else None), (-gd if need_b else None), None
+
+
+class KeepVersions(Function):
+    """``loss`` unchanged, with a node whose backward refuses to run once one of the other
+    tensors has changed in place: a composite loss (smooth_l1, huber) made to follow
+    PyTorch's rule for the operands its one node would have saved."""
+
+    backward_name = "KeepVersions"
+
+    @staticmethod
+    def forward(ctx, loss, *saved):
+        ctx.save_for_backward(*saved)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors
+        return (g,) + (None,) * len(ctx.needs_input_grad[1:])
+
+
 # ----- layer normalisation -----------------------------------------------------------------
 class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""
@@ -259,12 +314,12 @@ class LayerNorm(Function):
         if bias is not None:
             y = y + bias.reshape(1, -1)
         ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
-        ctx.save_for_backward(weight)
+        ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        (weight,) = ctx.saved_tensors
+        weight, _ = ctx.saved_tensors
         xhat, invstd = ctx.xhat, ctx.invstd
         g2 = g.reshape(xhat.shape)
         gw = gb = gx = None
@@ -322,14 +377,14 @@ class ELU(Function):
     @staticmethod
     def forward(ctx, x, alpha):
         y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)  # the input only, as PyTorch: the output may change after
         ctx.alpha = alpha
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return np.where(x > 0, g, g * (y + ctx.alpha)), None
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0))), None
 
 
 class GELU(Function):

@@ -247,6 +247,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims=False):
     if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
         dim, unbiased = None, dim
+    _floating_only(input, "std and var")
     axes = dims_arg(dim, axis, input._data.ndim)
     return Var.apply(input, axes, _correction(unbiased, correction), _keep(keepdim, keepdims))
 
@@ -257,11 +258,18 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
                keepdims=keepdims).sqrt()
 
 
+def _floating_only(input, name):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _floating_only(input, "var_mean")
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _floating_only(input, "std_mean")
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -269,13 +277,12 @@ class Amax(Function):
     """max/min over whole dims; ties share the gradient evenly (PyTorch's rule)."""
 
     ufunc = staticmethod(np.max)
+    op_name = "amax"
 
     @classmethod
     def forward(cls, ctx, a, axes, keepdim):
         if a.size == 0:
-            raise RuntimeError(
-                "max(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument.")
+            _check_nonempty_reduction(a, axes, cls.op_name)
         out = cls.ufunc(a, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
@@ -292,6 +299,19 @@ class Amax(Function):
 
 class Amin(Amax):
     ufunc = staticmethod(np.min)
+    op_name = "amin"
+
+
+def _check_nonempty_reduction(a, axes, name):
+    """A max/min of an empty tensor: PyTorch reduces over the dims that are not empty (the
+    result is empty too) and refuses to reduce over an empty one or over all dims."""
+    if axes is None:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument.")
+    for d in axes:
+        if a.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 class MaxDim(Function):
@@ -307,6 +327,7 @@ class MaxDim(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses if the indices were changed in place (keep_version)
         if not ctx.keepdim:
             g = g.reshape(ctx.idx.shape)
         return _put_along(g, ctx.idx, ctx.dim, ctx.in_shape), None, None, None
@@ -328,6 +349,8 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     if other is not None:
         return binary(input, other)
     if dim is None:
+        if input._data.size == 0:
+            _check_nonempty_reduction(input._data, None, name.lower())
         out = full_cls.apply(input, None, False)
         if out.grad_fn is not None:
             out.grad_fn.backward_name = name + "Backward1"
@@ -335,13 +358,18 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:  # as the max of a one-element vector
         return _minmax(input.reshape(1), 0, False, None, full_cls, find, binary, name)
+    if input._data.size == 0:
+        _check_nonempty_reduction(input._data, (d,), name.lower())
     idx = find(input._data, axis=d, keepdims=True)
     values = MaxDim.apply(input, idx, d, keepdim)
     if values.grad_fn is not None:
         values.grad_fn.backward_name = name + "Backward0"
     idx = idx.astype(np.int64, copy=False)
+    indices = Tensor._wrap(idx if keepdim else idx.squeeze(d))
+    if values.grad_fn is not None:
+        values.grad_fn.keep_version(indices)
     result_cls = return_types.max if name == "Max" else return_types.min
-    return result_cls(values, Tensor._wrap(idx if keepdim else idx.squeeze(d)))
+    return result_cls(values, indices)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=False):
@@ -393,18 +421,19 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        m = np.max(a, axis=axes, keepdims=True)
+        m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # -inf: over nothing
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(a)
+        result = out if keepdim else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(a, result)  # the result too: PyTorch refuses once it changed
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.out_keep = out
-        return out if keepdim else np.squeeze(out, axis=axes)
+        return result
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
+        a, _ = ctx.saved_tensors
         out = ctx.out_keep
         if not isinstance(a, np.ndarray):
             out = a.logsumexp(dim=ctx.axes, keepdim=True)

@@ -4,6 +4,7 @@ Views share storage and the version counter with their input, as PyTorch's do, s
 in-place change through one is seen (and tracked) through the other.
 """
 import builtins
+import weakref
 
 import numpy as np
 
@@ -43,8 +44,33 @@ def _infer(shape, numel, old_shape):
     return shape
 
 
+def _root(base):
+    """The tensor that owns the storage ``base`` views (``base`` itself if it is no view):
+    a recorded in-place change of a view rebases it too (ops/inplace.py)."""
+    root = base.__dict__.get("_base")
+    return base if root is None else root
+
+
+def _register(vc, out):
+    """Note the view ``out`` in its storage's version counter ``vc`` (a list: the version,
+    then weak references to the views made in grad mode), so that a recorded in-place change
+    of the storage's root can give each live view a new node, as PyTorch regenerates a
+    view's grad_fn (ops/inplace.py, rebase). Dead references go at each power of two."""
+    vc.append(weakref.ref(out))
+    n = len(vc)
+    if n >= 64 and not n & (n - 1):
+        vc[1:] = [r for r in vc[1:] if r() is not None]
+
+
 def _as_view(out, base):
-    out._vc = base._vc
+    out._vc = vc = base._vc
+    out._base = _root(base)
+    if _grad_enabled[0]:
+        _register(vc, out)
+        if "_no_grad_view" in base.__dict__:  # a view of one made under no_grad is one too
+            out._no_grad_view = True
+    else:
+        _no_grad_view(out, base)
     if out.grad_fn is not None:
         # Remember a leaf that requires grad under the view: writing through the view in
         # place would change the leaf behind autograd's back (PyTorch refuses it too).
@@ -61,8 +87,25 @@ def _untracked_view(base, arr):
     (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
     the op's own array function gives the same array, this the same tensor apply would give."""
     out = _new(Tensor, arr, False, None)
-    out._vc = base._vc
+    out._vc = vc = base._vc
+    root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
+    out._base = base if root is None else root
+    if _grad_enabled[0]:
+        _register(vc, out)
+        if "_no_grad_view" in base.__dict__:  # as in _as_view
+            out._no_grad_view = True
+    else:
+        _no_grad_view(out, base)
     return out
+
+
+def _no_grad_view(out, base):
+    """A view made under no_grad: PyTorch refuses a recorded in-place change of it in grad
+    mode (ops/inplace.py, rebase), and when its base requires grad, it does too, with no
+    node (a leaf to what follows)."""
+    out._no_grad_view = True
+    if base._requires_grad:
+        out._requires_grad = True
 
 
 def _records(input):
@@ -130,6 +173,8 @@ def _shares_storage(new, arr):
 
 
 def reshape(input, *shape):
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
     arr = input._data
     if _records(input):
         out = Reshape.apply_to(input, shape, False)
@@ -143,6 +188,9 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)")
     if _records(input):
         return _as_view(Reshape.apply_to(input, shape, True), input)
     return _untracked_view(input, Reshape.array(input._data, shape, True))
@@ -289,7 +337,11 @@ def squeeze(input, dim=None):
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(d for d in (_wrap_dim(d, len(shape)) for d in dims) if shape[d] == 1)
+        wrapped = [_wrap_dim(d, len(shape)) for d in dims]
+        for i, d in enumerate(wrapped):
+            if d in wrapped[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        axes = tuple(d for d in wrapped if shape and shape[d] == 1)  # 0-d: dims 0 and -1
     return _as_view(Squeeze.apply(input, axes), input)
 
 
@@ -311,7 +363,11 @@ def unsqueeze(input, dim):
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        out = np.broadcast_to(a, shape)  # read-only: its elements may share memory
+        if out.size == 0 or all(n <= 1 for n, st in zip(out.shape, out.strides) if st == 0):
+            # none do (only size-1 dims added, or no elements): writable, as PyTorch's
+            out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -420,8 +476,7 @@ def repeat_interleave(input, repeats, dim=None):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *args):
-        *arrays, dim = args
-        dt = _dtype.result_type(*arrays)
+        *arrays, dim, dt = args
         ctx.dim = dim
         ctx.sizes = [a.shape[dim] for a in arrays]
         return np.concatenate(arrays, axis=dim, dtype=dt)
@@ -433,10 +488,13 @@ class Cat(Function):
         for size, need in zip(ctx.sizes, ctx.needs_input_grad):
             out.append(g[lead + (slice(start, start + size),)] if need else None)
             start += size
-        return tuple(out) + (None,)
+        return tuple(out) + (None, None)
 
 
 def _check_same_rank(tensors, name):
+    if isinstance(tensors, Tensor):  # cat(a, b) for cat((a, b))
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     for t in tensors:
@@ -445,8 +503,8 @@ def _check_same_rank(tensors, name):
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
-    tensors = list(tensors)
     _check_same_rank(tensors, "cat")
+    tensors = list(tensors)
     if axis is not None:
         dim = axis
     # Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
@@ -463,7 +521,8 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {s[k]} for tensor number {i} in the list.")
-    result = Cat.apply(*kept, d)
+    # the skipped ones still take part in the result's dtype, as in PyTorch
+    result = Cat.apply(*kept, d, _dtype.result_type(*[t._data for t in tensors]))
     if out is not None:
         out.copy_(result)
         return out
@@ -488,8 +547,8 @@ class Stack(Function):
 
 
 def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
     _check_same_rank(tensors, "stack")
+    tensors = list(tensors)
     first = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != first:
