@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 
@@ -67,7 +68,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
             (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
             not isinstance(other, float)
-        return _out(q.long() if is_int else q, out)
+        if is_int:
+            q = q.to(_dtype.from_numpy(_dtype.result_type(
+                input._data, other._data if isinstance(other, Tensor) else other)))
+        return _out(q, out)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
@@ -439,15 +443,29 @@ _METHODS = {
     "floor_": inplace._unary_inplace(np.floor, floor),
     "masked_fill_": lambda self, mask, value: inplace.apply_inplace(
         self, lambda a: indexing.masked_fill(a, mask, value)),
-    "unsqueeze_": lambda self, dim: _replace_view(self, shape.unsqueeze(self, dim)),
-    "squeeze_": lambda self, dim=None: _replace_view(self, shape.squeeze(self, dim)),
-    "t_": lambda self: _replace_view(self, shape.t(self)),
+    "unsqueeze_": lambda self, dim: _replace_view(self, lambda t: shape.unsqueeze(t, dim)),
+    "squeeze_": lambda self, dim=None: _replace_view(self, lambda t: shape.squeeze(t, dim)),
+    "t_": lambda self: _replace_view(self, shape.t),
     "resize_": lambda self, *size: _resize(self, shape._shape_arg(size)),
 }
 
 
-def _replace_view(self, result):
-    self._data = result._data
+def _replace_view(self, view):
+    """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
+    that view's place in the graph (ops recorded before still reach its old node)."""
+    if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.grad_fn is None:
+        self._data = view(self)._data
+        return self
+    # The view is recorded on a stand-in with self's old shape and node, as inplace.rebase
+    # records an in-place change (the engine fits each gradient to its input's shape).
+    old = Tensor._wrap(self._data)
+    old._requires_grad, old.grad_fn = True, self.grad_fn
+    result = view(old)
+    self.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, self.grad_fn))
+    self._data, self.grad_fn = result._data, result.grad_fn
     return self
 
 

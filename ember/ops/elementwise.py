@@ -74,6 +74,18 @@ def _broadcast_error(a, b):
     return None
 
 
+def where_array(cond, a, b):
+    """``np.where`` with PyTorch's words (and class) for operands that do not broadcast."""
+    try:
+        return np.where(cond, a, b)
+    except ValueError:
+        for x, y in ((cond, a), (cond, b), (a, b)):
+            err = _broadcast_error(x, y)
+            if err is not None:
+                raise err from None
+        raise
+
+
 def _binary_forward(ufunc, a, b, floating=False):
     return _call(ufunc, *_operands(a, b, floating))
 
@@ -428,6 +440,8 @@ class Square(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
+        if a.dtype == np.bool_:
+            return np.square(a.astype(np.int64))  # pow(bool, 2) promotes to int64
         return np.square(a)
 
     @staticmethod
@@ -451,7 +465,12 @@ class Abs(Function):
 class Sign(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a)
+        if a.dtype == np.bool_:
+            return a.copy()
+        out = np.sign(a)
+        if a.dtype.kind == "f":
+            out[np.isnan(a)] = 0  # PyTorch's sign(nan) is 0
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -559,7 +578,7 @@ class Where(Function):
                                f"tensor with dtype {_dtype.from_numpy(cond.dtype).name}")
         a, b = _operands(a, b)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return where_array(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -580,7 +599,7 @@ def erf_array(x):
     x = np.asarray(x)
     if _scipy_erf is not None:
         return _scipy_erf(x).astype(x.dtype, copy=False)
-    return _math_erf(x).astype(x.dtype, copy=False)
+    return np.asarray(_math_erf(x)).astype(x.dtype, copy=False)
 
 
 try:
@@ -619,7 +638,10 @@ def _int_op(ufunc, name):
         arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
         for x in arrays:
             if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-                raise RuntimeError(f'"{name}" not implemented for \'Float\'')
+                if b is None:
+                    raise TypeError("~ (operator.invert) is only implemented on integer and "
+                                    "Boolean-type tensors")
+                raise NotImplementedError(f'"{name}" not implemented for \'Float\'')
         if b is None:
             return Tensor._wrap(np.asarray(ufunc(arrays[0])))
         return Tensor._wrap(np.asarray(_binary_forward(ufunc, *arrays)))
@@ -639,6 +661,9 @@ class _Rounding(Function):
 
     @classmethod
     def forward(cls, ctx, a):
+        if a.dtype == np.bool_:
+            raise NotImplementedError(f'"{cls.__name__.lower()}_vml_cpu" not implemented for '
+                                      "'Bool'")
         return cls.ufunc(a) if a.dtype.kind == "f" else a.copy()
 
     @staticmethod
@@ -661,6 +686,8 @@ class Trunc(_Rounding):
 class Round(Function):
     @staticmethod
     def forward(ctx, a, decimals):
+        if a.dtype == np.bool_:
+            raise NotImplementedError('"round_vml_cpu" not implemented for \'Bool\'')
         return np.round(a, decimals) if a.dtype.kind == "f" else a.copy()
 
     @staticmethod

@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
+from .elementwise import where_array
 from .reduction import return_types
 
 _grad_enabled = grad_mode._enabled
@@ -225,6 +226,11 @@ def index_select(input, dim, index):
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input._data.ndim == 0:  # a scalar is indexed as if it had one dim of size 1
+        if idx.size != 1:
+            raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        return index_select(input.reshape(1), 0, index).reshape(())
     out = getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),))
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "IndexSelectBackward0"
@@ -247,6 +253,8 @@ class Gather(Function):
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # a scalar gathers as if it had one dim of size 1
+        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
     return Gather.apply(input, d, index._data)
 
 
@@ -297,7 +305,7 @@ class MaskedFill(Function):
                 "masked_fill_ only supports boolean masks, but got mask with dtype "
                 + str(mask.dtype))
         ctx.mask = mask
-        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+        return where_array(mask, np.asarray(value, dtype=a.dtype), a)
 
     @staticmethod
     def backward(ctx, g):

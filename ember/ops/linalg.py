@@ -162,6 +162,9 @@ def bmm(input, mat2):
 
 
 def outer(input, vec2):
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 

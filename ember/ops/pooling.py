@@ -248,12 +248,26 @@ class AdaptiveAvgPool2d(Function):
         ah = _averaging_matrix(H, out_size[0], x.dtype)
         aw = _averaging_matrix(W, out_size[1], x.dtype)
         ctx.mats = (ah, aw)
+        if not np.isfinite(x).all():
+            return _adaptive_avg_by_window(x, out_size)
         return np.matmul(np.matmul(ah, x), aw.T)
 
     @staticmethod
     def backward(ctx, g):
         ah, aw = ctx.mats
         return np.matmul(np.matmul(ah.T, g), aw), None
+
+
+def _adaptive_avg_by_window(x, out_size):
+    """Each window's mean on its own: the averaging matrices would spread a nan or inf to
+    every output (0 * inf is nan), where PyTorch keeps it to the windows that hold it."""
+    sh, eh = adaptive_bounds(x.shape[2], out_size[0])
+    sw, ew = adaptive_bounds(x.shape[3], out_size[1])
+    out = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
+    for i in range(out_size[0]):
+        for j in range(out_size[1]):
+            out[:, :, i, j] = x[:, :, sh[i]:eh[i], sw[j]:ew[j]].mean(axis=(2, 3))
+    return out
 
 
 class AdaptiveMaxPool2d(Function):

@@ -467,6 +467,8 @@ class Cumprod(Function):
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    if input._data.ndim == 0:
+        return cumprod(input.reshape(1), dim).reshape(())
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 

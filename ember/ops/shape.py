@@ -163,6 +163,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input  # nothing to merge: PyTorch returns the tensor itself
     n = 1
     for d in shape[s:e + 1]:
         n *= d
@@ -210,6 +212,8 @@ def _permuted(input, axes):
 
 
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     if len(dims) == 1 and type(dims[0]) is not int:
         dims = dims[0]  # permute((1, 0)), permute([1, 0])
     if type(dims) is tuple:
@@ -401,8 +405,8 @@ def repeat(input, *sizes):
     return Repeat.apply(input, reps)
 
 
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, *dims):
+    dims = _shape_arg(dims)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
@@ -564,6 +568,8 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     start = int(start)
     if start < 0:
@@ -586,6 +592,9 @@ class Flip(Function):
 
 def flip(input, *dims):
     dims = _shape_arg(dims)
+    if input._data.ndim == 0:  # dim 0 (or -1) of a scalar: nothing to reverse
+        _wrap_dim(dims[0] if dims else 0, 0)
+        return Flip.apply(input, ())
     return Flip.apply(input, tuple(_wrap_dim(d, input._data.ndim) for d in dims))
 
 
@@ -633,10 +642,14 @@ class Tri(Function):
 
 
 def tril(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Tri.apply(input, diagonal, False)
 
 
 def triu(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return Tri.apply(input, diagonal, True)
 
 
