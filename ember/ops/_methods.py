@@ -367,9 +367,9 @@ _METHODS = {
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
     "__eq__": _compare(ew.eq), "__ne__": _compare(ew.ne), "__lt__": _compare(ew.lt),
     "__le__": _compare(ew.le), "__gt__": _compare(ew.gt), "__ge__": _compare(ew.ge),
-    "__and__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_and, ew.bitwise_and),
-    "__or__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_or, ew.bitwise_or),
-    "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_xor, ew.bitwise_xor),
+    "__and__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_and, ew.bitwise_and),
+    "__or__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_or, ew.bitwise_or),
+    "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_xor, ew.bitwise_xor),
     "__invert__": lambda a: ew.logical_not(a) if a._data.dtype == np.bool_ else ew.bitwise_not(a),
     "__getitem__": indexing.getitem, "__setitem__": _setitem,
     # arithmetic and math
@@ -500,7 +500,7 @@ _UFUNCS = {
     np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide, np.remainder: remainder,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
-    np.logical_and: ew.logical_and, np.logical_or: ew.logical_or,
+    np.logical_and: ew._logical_and, np.logical_or: ew._logical_or,
 }
 
 

@@ -325,10 +325,17 @@ class PowTensor(Function):
         return ga, gb
 
 
+def _refuse_bool(promoted, kernel):
+    """Both operands bool (the promoted dtype is bool): PyTorch has no such kernel."""
+    if np.asarray(promoted).dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _refuse_bool(a, "div_floor_cpu")
         with quiet():
             return _call(np.floor_divide, a, b)
 
@@ -341,6 +348,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _refuse_bool(a, "remainder_cpu")
         ctx.save_for_backward(a, b)
         with quiet():
             return _call(np.remainder, a, b)
@@ -467,7 +475,7 @@ class Sign(Function):
     def forward(ctx, a):
         if a.dtype == np.bool_:
             return a.copy()
-        out = np.sign(a)
+        out = np.asarray(np.sign(a))
         if a.dtype.kind == "f":
             out[np.isnan(a)] = 0  # PyTorch's sign(nan) is 0
         return out
@@ -624,9 +632,25 @@ lt = _no_grad_op(np.less)
 le = _no_grad_op(np.less_equal)
 gt = _no_grad_op(np.greater)
 ge = _no_grad_op(np.greater_equal)
-logical_and = _no_grad_op(np.logical_and)
-logical_or = _no_grad_op(np.logical_or)
-logical_xor = _no_grad_op(np.logical_xor)
+# The operators (``mask & True``) take numbers; the functions, as PyTorch's, only tensors.
+_logical_and = _no_grad_op(np.logical_and)
+_logical_or = _no_grad_op(np.logical_or)
+_logical_xor = _no_grad_op(np.logical_xor)
+
+
+def _tensor_other(op, name):
+    def fn(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return op(input, other)
+    fn.__name__ = name
+    return fn
+
+
+logical_and = _tensor_other(_logical_and, "logical_and")
+logical_or = _tensor_other(_logical_or, "logical_or")
+logical_xor = _tensor_other(_logical_xor, "logical_xor")
 logical_not = _no_grad_op(np.logical_not)
 isnan = _no_grad_op(np.isnan)
 isinf = _no_grad_op(np.isinf)
@@ -637,7 +661,7 @@ def _int_op(ufunc, name):
     def op(a, b=None):
         arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
         for x in arrays:
-            if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            if (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(x, float):
                 if b is None:
                     raise TypeError("~ (operator.invert) is only implemented on integer and "
                                     "Boolean-type tensors")

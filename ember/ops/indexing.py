@@ -183,7 +183,16 @@ class SetItem(Function):
 
 def setitem(t, key, value):
     # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
-    idx = key if type(key) is slice else convert_index(key)[0]
+    if type(key) is slice:
+        idx = key
+    else:
+        idx, advanced = convert_index(key)
+        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
+            from .inplace import _type_word
+            raise RuntimeError(
+                "Index put requires the source and destination dtypes match, got "
+                f"{_type_word(t._data.dtype)} for the destination and "
+                f"{_type_word(value._data.dtype)} for the source.")
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and

@@ -194,6 +194,16 @@ def addcdiv_(t, t1, t2, *, value=1):
 
 def lerp_(t, end, weight):
     """t += weight * (end - t)."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp_(): argument 'end' (position 1) must be Tensor, not "
+                        f"{type(end).__name__}")
+    t._check_inplace()
+    if end._data.dtype != t._data.dtype:
+        raise RuntimeError(f"expected dtype {_c10_name(t._data.dtype)} for `end` but got dtype "
+                           f"{_c10_name(end._data.dtype)}")
+    if t._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"lerp_kernel_scalar" not implemented for \'{_type_word(t._data.dtype)}\'')
     if _recorded(t, end, weight):
         return apply_inplace(t, lambda a, b, w: a + w * (b - a), end, weight)
     t._check_inplace()
@@ -202,6 +212,13 @@ def lerp_(t, end, weight):
     np.add(t._data, diff, out=t._data, casting="unsafe")
     t._vc[0] += 1
     return t
+
+
+def _c10_name(np_dtype):
+    """A dtype as PyTorch's C++ messages name it ("float", "long int" ...)."""
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "float16": "c10::Half"}.get(np_dtype.name, np_dtype.name)
 
 
 def _unary_inplace(ufunc, op):

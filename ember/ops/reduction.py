@@ -335,6 +335,8 @@ def _minmax(input, dim, keepdim, other, full_cls, find, binary, name):
     d = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:  # as the max of a one-element vector
         return _minmax(input.reshape(1), 0, False, None, full_cls, find, binary, name)
+    if input._data.shape[d] == 0:
+        raise IndexError(f"{name.lower()}(): Expected reduction dim {d} to have non-zero size.")
     idx = find(input._data, axis=d, keepdims=True)
     values = MaxDim.apply(input, idx, d, keepdim)
     if values.grad_fn is not None:
@@ -377,7 +379,11 @@ def _arg(find, input, dim, keepdim):
         if keepdim:
             out = np.reshape(out, (1,) * a.ndim)
     else:
-        out = find(a.reshape(a.shape or (1,)), axis=_wrap_dim(dim, a.ndim), keepdims=keepdim)
+        d = _wrap_dim(dim, a.ndim)
+        if a.ndim and a.shape[d] == 0:
+            raise IndexError(f"{find.__name__}(): Expected reduction dim {d} to have non-zero "
+                             "size.")
+        out = find(a.reshape(a.shape or (1,)), axis=d, keepdims=keepdim)
         out = out.reshape(()) if a.ndim == 0 else out
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 

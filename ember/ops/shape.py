@@ -451,6 +451,9 @@ def _check_same_rank(tensors, name):
 def cat(tensors, dim=0, *, axis=None, out=None):
     tensors = list(tensors)
     _check_same_rank(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if isinstance(t, Tensor) and t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     if axis is not None:
         dim = axis
     # Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
@@ -522,13 +525,15 @@ def _narrow(input, dim, start, length):
 
 
 def split(input, split_size_or_sections, dim=0):
+    if input._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
@@ -545,9 +550,12 @@ def split(input, split_size_or_sections, dim=0):
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
-    size = -(-n // chunks) if n else 0
-    return split(input, size, dim) if size else (input,)
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def tensor_split(input, indices_or_sections, dim=0):

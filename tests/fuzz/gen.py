@@ -27,13 +27,13 @@ class Builder:
         self.nvars = 0
 
     # -- inputs -------------------------------------------------------------------------
-    def array(self, shape, dtype):
+    def array(self, shape, dtype, finite=False):
         r = self.rng
         n = int(np.prod(shape))
         if dtype in FLOATS:
             vals = [r.choice((-2, -1.5, -1, -.75, -.5, -.25, 0, .25, .5, 1, 1.5, 2, 3))
                     for _ in range(n)]
-            if n and r.random() < 0.03:
+            if n and not finite and r.random() < 0.03:
                 vals[r.randrange(n)] = r.choice((float("nan"), float("inf"), -float("inf")))
         elif dtype == "bool":
             vals = [r.random() < 0.5 for _ in range(n)]
@@ -48,14 +48,14 @@ class Builder:
         return tuple(0 if r.random() < 0.06 else r.choice((1, 2, 2, 3, 3, 4))
                      for _ in range(ndim))
 
-    def new_input(self, shape=None, dtype=None, grad=None):
+    def new_input(self, shape=None, dtype=None, grad=None, finite=False):
         r = self.rng
         shape = self.shape() if shape is None else tuple(shape)
         dtype = dtype or r.choice(DTYPES)
         if grad is None:
             grad = dtype in FLOATS and r.random() < 0.6
         name = f"a{len(self.program.inputs)}"
-        arr = self.array(shape, dtype)
+        arr = self.array(shape, dtype, finite)
         self.program.inputs.append((name, arr, bool(grad and dtype in FLOATS)))
         self.ns.env[name] = self.torch.tensor(arr.copy(), requires_grad=bool(grad and dtype in FLOATS))
         return name

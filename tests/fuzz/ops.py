@@ -463,6 +463,8 @@ def convert(b):
 
 
 # -- nn.functional ------------------------------------------------------------------------
+# New operands here are finite: with an infinite weight or input, im2col's 0 * inf (padding)
+# and the order of batch norm's sums give nan where PyTorch's kernels give a number.
 def _nchw(b, nd):
     r = b.rng
     want = lambda t: _isf(t) and t.dim() == nd and all(s > 0 for s in t.shape)
@@ -470,7 +472,7 @@ def _nchw(b, nd):
     if names and r.random() < 0.5:
         return r.choice(names)
     shape = (r.randint(1, 2), r.randint(1, 3)) + tuple(r.randint(1, 6) for _ in range(nd - 2))
-    return b.new_input(shape=shape, dtype=r.choice(FLOATS))
+    return b.new_input(shape=shape, dtype=r.choice(FLOATS), finite=True)
 
 
 def conv(b):
@@ -482,8 +484,8 @@ def conv(b):
     cout = g * r.randint(1, 2)
     ks = tuple(r.randint(1, 3) for _ in range(nd - 2))
     dt = str(b.val(x).dtype).split(".")[-1]
-    w = b.new_input(shape=(cout, sh[1] // g) + ks, dtype=dt)
-    bias = b.new_input(shape=(cout,), dtype=dt) if r.random() < 0.5 else "None"
+    w = b.new_input(shape=(cout, sh[1] // g) + ks, dtype=dt, finite=True)
+    bias = b.new_input(shape=(cout,), dtype=dt, finite=True) if r.random() < 0.5 else "None"
     v = b.var()
     opt = "".join(f", {k}={r.choice(vals)}" for k, vals in
                   (("stride", (1, 2)), ("padding", (0, 1, 2)), ("dilation", (1, 2)))
@@ -516,13 +518,13 @@ def batch_norm(b):
     x = _nchw(b, r.choice((2, 3, 4)))
     c = b.val(x).shape[1]
     dt = str(b.val(x).dtype).split(".")[-1]
-    rm = b.new_input(shape=(c,), dtype=dt, grad=False)
-    rv = b.new_input(shape=(c,), dtype=dt, grad=False)
+    rm = b.new_input(shape=(c,), dtype=dt, grad=False, finite=True)
+    rv = b.new_input(shape=(c,), dtype=dt, grad=False, finite=True)
     arr = np.abs(b.program.inputs[-1][1]) + 0.5          # a variance is positive
     b.program.inputs[-1] = (rv, arr, False)
     b.ns.env[rv] = b.torch.tensor(arr.copy())
-    w = b.new_input(shape=(c,), dtype=dt) if r.random() < 0.5 else "None"
-    bias = b.new_input(shape=(c,), dtype=dt) if r.random() < 0.5 else "None"
+    w = b.new_input(shape=(c,), dtype=dt, finite=True) if r.random() < 0.5 else "None"
+    bias = b.new_input(shape=(c,), dtype=dt, finite=True) if r.random() < 0.5 else "None"
     v = b.var()
     return (f"{v} = F.batch_norm({x}, {rm}, {rv}, {w}, {bias}, training={r.random() < 0.5}, "
             f"momentum={r.choice((0.1, 0.5))}, eps={r.choice((1e-5, 0.1))})")
