@@ -211,7 +211,14 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0:  # NumPy's strides of an empty array are arbitrary
+            out, step = [], 1
+            for n in reversed(self._data.shape):
+                out.append(step)
+                step *= max(n, 1)
+            strides = tuple(reversed(out))
+        else:
+            strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):

@@ -187,7 +187,8 @@ def setitem(t, key, value):
         idx = key
     else:
         idx, advanced = convert_index(key)
-        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
+        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype \
+                and not _is_masked_fill(idx, value):
             from .inplace import _type_word
             raise RuntimeError(
                 "Index put requires the source and destination dtypes match, got "
@@ -219,6 +220,13 @@ def setitem(t, key, value):
     t._check_inplace()
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx))
+
+
+def _is_masked_fill(idx, value):
+    """One boolean mask (with basic indices beside it) and a one-element value: PyTorch
+    writes it as masked_fill_, which casts the value, instead of index_put_, which does not."""
+    arrays = [k for k in (idx if isinstance(idx, tuple) else (idx,)) if isinstance(k, np.ndarray)]
+    return len(arrays) == 1 and arrays[0].dtype == np.bool_ and value._data.size == 1
 
 
 def _assign_error(arr, idx, v, err):

@@ -22,6 +22,11 @@ DELIBERATE = [
          kinds={"raise-vs-succeed"}, detail=r"^ember raised IndexError: index -?\d+ is out of bounds",
          reason="NumPy checks every index; PyTorch skips the check when nothing is gathered "
                 "(another dim has size 0), so ember raises IndexError there"),
+    dict(id="a failed index assignment leaves the tensor intact", kinds={"value"},
+         line=r"\] = ", detail=r"^after both raised",
+         reason="PyTorch may write part of an index assignment before it finds an "
+                "out-of-range index; ember checks the whole index first, so bad input never "
+                "changes the tensor"),
     dict(id="order of checks in a doubly wrong assignment", kinds={"exception-class"},
          line=r"\] = ", detail=r"leaf Variable",
          reason="an assignment with a bad index into a leaf that requires grad is wrong twice; "
@@ -38,6 +43,7 @@ KNOWN_ELSEWHERE = [
     dict(id="core: self-aliasing in-place ops hang backward", kinds={"hang"}),
     dict(id="core: integer index is a view / int beside an advanced index", kinds=_SILENT,
          test=lambda program: _int_subscript("\n".join(program.lines))),
+    dict(id="core: integer index is a view (unbind)", kinds=_SILENT, program=r"unbind"),
     dict(id="core: clamp promotion and gradient", kinds=_SILENT | _ERR, program=r"clamp"),
     dict(id="core: in-place writes propagating requires_grad (view/base, integer target)",
          kinds={"requires_grad", "grad", "is_leaf"}, program=r"(\] = |_\(|[-+*/]= )"),

@@ -227,5 +227,5 @@ def differential(program, ember, torch, stop=None):
                            f"ember {error_class(xe)}: {xe} | torch {error_class(xt)}: {xt}")
         d = compare_namespaces(ne, nt)
         if d:
-            return Failure(d[0], step, d[1])
+            return Failure(d[0], step, d[1] if xe is None else "after both raised: " + d[1])
     return None
