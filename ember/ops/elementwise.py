@@ -325,9 +325,9 @@ class PowTensor(Function):
         return ga, gb
 
 
-def _refuse_bool(promoted, kernel):
-    """Both operands bool (the promoted dtype is bool): PyTorch has no such kernel."""
-    if np.asarray(promoted).dtype == np.bool_:
+def _refuse_bool(a, b, kernel):
+    """Both operands bool: PyTorch has no such kernel."""
+    if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
@@ -335,7 +335,7 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        _refuse_bool(a, "div_floor_cpu")
+        _refuse_bool(a, b, "div_floor_cpu")
         with quiet():
             return _call(np.floor_divide, a, b)
 
@@ -348,7 +348,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
-        _refuse_bool(a, "remainder_cpu")
+        _refuse_bool(a, b, "remainder_cpu")
         ctx.save_for_backward(a, b)
         with quiet():
             return _call(np.remainder, a, b)

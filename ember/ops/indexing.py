@@ -226,7 +226,8 @@ def _is_masked_fill(idx, value):
     """One boolean mask (with basic indices beside it) and a one-element value: PyTorch
     writes it as masked_fill_, which casts the value, instead of index_put_, which does not."""
     arrays = [k for k in (idx if isinstance(idx, tuple) else (idx,)) if isinstance(k, np.ndarray)]
-    return len(arrays) == 1 and arrays[0].dtype == np.bool_ and value._data.size == 1
+    return len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0 and \
+        value._data.size == 1
 
 
 def _assign_error(arr, idx, v, err):
@@ -248,6 +249,8 @@ def index_select(input, dim, index):
             raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
                                f"{idx.size} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
+    if input._data.shape[d] == 0 and idx.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     out = getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),))
     if out.grad_fn is not None:
         out.grad_fn.backward_name = "IndexSelectBackward0"

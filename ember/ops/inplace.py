@@ -35,6 +35,11 @@ def rebase(t, compute):
 
 
 def _store(t, values):
+    if values.shape != t._data.shape and \
+            np.broadcast_shapes(values.shape, t._data.shape) != t._data.shape:
+        raise RuntimeError(  # NumPy would drop the leading 1s PyTorch keeps
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(t._data.shape, values.shape))}")
     if values.dtype != t._data.dtype and not np.can_cast(values.dtype, t._data.dtype, "same_kind"):
         raise RuntimeError(
             f"result type {_type_word(values.dtype)} can't be cast to the desired output type "

@@ -233,7 +233,8 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         lead = x.shape[: x.ndim - k]
-        x2 = x.reshape(int(np.prod(lead, dtype=np.int64)), -1)
+        x2 = x.reshape(int(np.prod(lead, dtype=np.int64)),
+                       int(np.prod(x.shape[x.ndim - k:], dtype=np.int64)))
         mean = x2.mean(axis=1, keepdims=True)
         xc = x2 - mean
         var = (xc * xc).mean(axis=1, keepdims=True)

@@ -603,7 +603,11 @@ def flip(input, *dims):
     if input._data.ndim == 0:  # dim 0 (or -1) of a scalar: nothing to reverse
         _wrap_dim(dims[0] if dims else 0, 0)
         return Flip.apply(input, ())
-    return Flip.apply(input, tuple(_wrap_dim(d, input._data.ndim) for d in dims))
+    axes = tuple(_wrap_dim(d, input._data.ndim) for d in dims)
+    for i, d in enumerate(axes):
+        if d in axes[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return Flip.apply(input, axes)
 
 
 def fliplr(input):
