@@ -63,6 +63,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
         return _out(ew.FloorDivide.apply(input, other), out)
     if rounding_mode == "trunc":
+        ew._refuse_bool(_unwrap_arg(input), _unwrap_arg(other), "div_trunc_cpu")
         q = ew.Div.apply(input, other)
         q = ew.Trunc.apply(q)
         is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
@@ -77,6 +78,10 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 
 divide = true_divide = div
+
+
+def _unwrap_arg(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 def floor_divide(input, other):

@@ -306,6 +306,7 @@ class PowTensor(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
+        _refuse_bool(a, b, "pow")
         with quiet():
             out = _call(np.power, a, b)
         ctx.save_for_backward(a, b, out)

@@ -190,6 +190,11 @@ def setitem(t, key, value):
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype \
                 and not _is_masked_fill(idx, value):
             from .inplace import _type_word
+            try:  # an index that does not fit the shape is reported first (one out of
+                t._data[idx]  # range only after the dtypes), as in PyTorch
+            except IndexError as e:
+                if "out of bounds" not in str(e):
+                    _check_bounds(t._data, idx)
             raise RuntimeError(
                 "Index put requires the source and destination dtypes match, got "
                 f"{_type_word(t._data.dtype)} for the destination and "

@@ -130,6 +130,8 @@ def _shares_storage(new, arr):
 
 
 def reshape(input, *shape):
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
     arr = input._data
     if _records(input):
         out = Reshape.apply_to(input, shape, False)

@@ -457,7 +457,8 @@ def convert(b):
     v = b.var()
     fn = r.choice(("float()", "double()", "long()", "int()", "bool()", "to(T.float64)",
                    "to(T.int64)", "to(T.float32)", "type_as(a0)", "tolist()", "item()",
-                   "numel()", "dim()", "size()", "shape", "is_contiguous()", "stride()",
+                   "numel()", "dim()", "size()", "shape", "is_contiguous()",
+                   "stride()" if b.val(a).numel() else "numel()",  # an empty one's: arbitrary
                    "requires_grad", "is_leaf", "dtype == T.float32"))
     return f"{v} = {a}.{fn}"
 
