@@ -464,6 +464,9 @@ def _replace_view(self, view):
     if self.grad_fn is None:
         self._data = view(self)._data
         return self
+    if "_view_of_leaf" in self.__dict__ and grad_mode.is_grad_enabled():
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
     # The view is recorded on a stand-in with self's old shape and node, as inplace.rebase
     # records an in-place change (the engine fits each gradient to its input's shape).
     old = Tensor._wrap(self._data)

@@ -228,9 +228,12 @@ def setitem(t, key, value):
 
 
 def _is_masked_fill(idx, value):
-    """One boolean mask (with basic indices beside it) and a one-element value: PyTorch
-    writes it as masked_fill_, which casts the value, instead of index_put_, which does not."""
+    """Whether PyTorch writes this without index_put_ (which wants the value's dtype to
+    match): one boolean mask (basic indices beside it) and a one-element value go to
+    masked_fill_, and an index whose tensors are all 0-d integers is a basic one."""
     arrays = [k for k in (idx if isinstance(idx, tuple) else (idx,)) if isinstance(k, np.ndarray)]
+    if all(k.ndim == 0 and k.dtype != np.bool_ for k in arrays):
+        return True  # 0-d integer tensors index as integers: a copy_, which casts
     return len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0 and \
         value._data.size == 1
 
@@ -347,7 +350,11 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     mask_arr = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    shape = np.broadcast_shapes(input._data.shape, mask_arr.shape)
+    try:
+        shape = np.broadcast_shapes(input._data.shape, mask_arr.shape)
+    except ValueError:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(input._data, mask_arr) from None
     return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
 
 

@@ -271,6 +271,15 @@ def fill_(t, value):
 def copy_(t, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = Tensor._wrap(np.asarray(src))
+    try:
+        fits = np.broadcast_shapes(src._data.shape, t._data.shape) == t._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(t._data, src._data) or RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
     t._check_inplace()
     if _recorded(t, src):
         from .indexing import SetItem

@@ -296,7 +296,7 @@ class AdaptiveMaxPool2d(Function):
                 np.copyto(best, np.broadcast_to(pos, v.shape), where=take)
         ctx.best = best
         ctx.xshape = x.shape
-        return out
+        return np.ascontiguousarray(out)  # windows were gathered as a strided view
 
     @staticmethod
     def backward(ctx, g):

@@ -161,6 +161,7 @@ def reshape_as(input, other):
 def flatten(input, start_dim=0, end_dim=-1):
     shape = input._data.shape
     if not shape:
+        _wrap_dim(start_dim, 0), _wrap_dim(end_dim, 0)
         return reshape(input, 1)
     s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if s > e:

@@ -48,6 +48,8 @@ KNOWN_ELSEWHERE = [
     dict(id="core: integer index is a view / int beside an advanced index", kinds=_SILENT,
          test=lambda program: _int_subscript("\n".join(program.lines))),
     dict(id="core: integer index is a view (unbind)", kinds=_SILENT, program=r"unbind"),
+    dict(id="core: integer index is a view (0-d index tensor)", kinds=_SILENT,
+         program=r"\w\[[^\]]*\]\.\w+_\("),
     dict(id="core: clamp promotion and gradient", kinds=_SILENT | _ERR, program=r"clamp"),
     dict(id="core: in-place writes propagating requires_grad (view/base, integer target)",
          kinds={"requires_grad", "grad", "is_leaf"}, program=r"(\] = |_\(|[-+*/]= )"),
@@ -71,7 +73,7 @@ KNOWN_ELSEWHERE = [
     dict(id="core: bad-input rejections (std/var/softmax on ints)", kinds=_ERR | {"dtype"},
          line=r"(std|var|softmax|log_softmax|logsumexp)", detail=r"(^torch|int64|int32|bool)"),
     dict(id="core: bad-input rejections (relu/abs/matmul on bool)", kinds=_ERR,
-         line=r"(relu|abs|@|matmul|mm|mv|dot|bmm|outer)", detail=r"^torch.*Bool"),
+         line=r"(relu|abs|@|matmul|mm|mv|dot|bmm|outer)", detail=r"(^torch|\| torch).*Bool"),
     dict(id="core: bad-input rejections (tensor - bool)", kinds=_ERR, detail=r"bool tensor is not supported|boolean subtract"),
     dict(id="core: bad-input rejections (negative-step slices, view())", kinds=_ERR,
          line=r"(::-|view\(\))"),
@@ -87,6 +89,8 @@ KNOWN_ELSEWHERE = [
 OPEN = [
     dict(id="open: create_graph gradients constant in the inputs require grad in PyTorch",
          kinds={"requires_grad"}, line=r"create_graph=True"),
+    dict(id="open: detach_() of a view", kinds={"raise-vs-succeed"}, line=r"detach_\(\)",
+         detail=r"^torch raised RuntimeError: Can't detach views in-place"),
 ]
 
 

@@ -36,6 +36,9 @@ CASES = {
         [("a0", np.ones(3, F32), False), ("a1", np.ones((2, 2), F32), False)],
         ["v0 = a0.permute()", "v1 = a0.tril()", "v2 = a0.triu(1)", "v3 = a1.flip(1, 1)",
          "v4 = a0.reshape()"]),
+    "in-place view ops on a view of a leaf; flatten of a 0-d tensor checks its dims": (
+        [("a0", np.zeros((3, 3), F32), True), ("a1", np.array(1, I64), False)],
+        ["v0 = a0.t()", "v0.unsqueeze_(0)", "v1 = a1.flatten(1)", "v2 = a1.flatten(-1)"]),
     "strides of unsqueezed and empty tensors": (
         [("a0", np.zeros(3, B), False), ("a1", np.zeros((2, 0), F32), False)],
         ["v0 = a0[None].stride()", "v1 = a0[:, None].stride()", "v2 = (a1 + 1).stride()"]),
@@ -86,6 +89,15 @@ CASES = {
          "a2[T.tensor([True, False, True]), 0] = a1", "a2[:, T.tensor(True)] = T.tensor(0.5)",
          "a0[T.tensor(True)] = T.tensor([1.5, 2, 3])", "a0[[5, 0]] = a1",
          "v0 = a0.sum()", "v0[[0, 0]] = a1"]),
+    "a 0-d integer tensor in an assignment's index is an integer": (
+        [("a0", np.zeros((3, 4), I32), False), ("a1", np.array(1, I64), False)],
+        ["a0[1, a1] = T.tensor(-0.5, dtype=T.float64)", "v0 = T.zeros_like(a1)",
+         "a0[v0, 0] = T.tensor(True)"]),
+    "masked_select and copy_ that do not broadcast": (
+        [("a0", np.zeros((2, 6), F32), False), ("a1", np.zeros(4, F32), True),
+         ("a2", np.zeros((1, 0, 3), F64), True), ("a3", np.array(0, I32), False)],
+        ["v0 = T.masked_select(a0, a1 > 0)", "a0.copy_(a1)", "a3.copy_(a2)",
+         "v1 = a1 * 1", "v1.copy_(a0[0])"]),
     "index_select along an empty dim": ([("a0", np.zeros((3, 0), B), False)],
                                         ["v0 = T.index_select(a0, 1, T.tensor([0, 0]))",
                                          "v1 = T.index_select(a0, 1, T.tensor([], dtype=T.int64))"]),
@@ -104,6 +116,10 @@ CASES = {
                             [2.0, 0.0, -2.0, -1.0, -0.75], [-0.5, 3.0, -0.5, nan, 0.25]]]]),
           True)],
         ["v0 = F.adaptive_avg_pool2d(a0, 3)", "v1 = F.adaptive_avg_pool2d(a0 * inf, 2)"]),
+    "adaptive_max_pool2d's result is contiguous": (
+        [("a0", np.arange(30.0).reshape(1, 3, 5, 2).astype(F32), True)],
+        ["v0 = F.adaptive_max_pool2d(a0, (2, 1))", "v1 = v0.is_contiguous()",
+         "v2 = v0.contiguous()", "v2.sum().backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "a leaf's hooks run in autograd.grad": (
