@@ -486,15 +486,16 @@ def _target_weights(input, target, weight, ignore_index):
     t = target.detach().numpy()
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
-    bad = (safe < 0) | (safe >= C)
+    bad = ~ignored & ((t < 0) | (t >= C))  # an ignored target is never looked up
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     np_dtype = input.dtype.numpy_dtype
     w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy().astype(np_dtype)
-    wt = np.where(ignored, 0, w[safe]).astype(np_dtype)
+    wt = np.where(ignored, 0, w[safe]).astype(np_dtype) if C else np.zeros(t.shape, np_dtype)
     M = np.zeros(input.shape, dtype=np_dtype)
-    np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
-                      axis=class_dim)
+    if C:  # no classes: every target was ignored, M stays empty
+        np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
+                          axis=class_dim)
     return Tensor._wrap(M), wt, class_dim
 
 

@@ -211,6 +211,9 @@ def where(condition, input=None, other=None):
 
 
 def lerp(input, end, weight):
+    if isinstance(weight, numbers.Number) and weight >= 0.5:
+        # PyTorch's form for a large weight: exact at weight 1, and no inf - inf at 0.5
+        return end - (end - input) * (1 - weight)
     return input + weight * (end - input)
 
 

@@ -209,9 +209,9 @@ def lerp_(t, end, weight):
     if t._data.dtype.kind != "f":
         raise NotImplementedError(
             f'"lerp_kernel_scalar" not implemented for \'{_type_word(t._data.dtype)}\'')
-    if _recorded(t, end, weight):
-        return apply_inplace(t, lambda a, b, w: a + w * (b - a), end, weight)
-    t._check_inplace()
+    if _recorded(t, end, weight) or isinstance(weight, Tensor) or weight >= 0.5:
+        from ._methods import lerp
+        return apply_inplace(t, lerp, end, weight)
     diff = np.subtract(_unwrap(end), t._data)
     diff *= _unwrap(weight)
     np.add(t._data, diff, out=t._data, casting="unsafe")

@@ -31,6 +31,11 @@ DELIBERATE = [
          line=r"(@|matmul|mm|bmm|mv)", detail=r"^ember.*same dtype",
          reason="PyTorch checks the dtypes only when there is something to multiply; ember "
                 "refuses int @ float whatever the shapes"),
+    dict(id="a bool tensor assigned a value that requires grad", kinds={"raise-vs-succeed"},
+         detail=r"^torch raised RuntimeError: Autograd not support dtype",
+         reason="PyTorch marks a bool or integer tensor as requiring grad after a masked "
+                "assignment of a value that requires grad, then fails when it is used; in "
+                "ember only floating-point tensors require grad"),
     dict(id="order of checks in a doubly wrong assignment", kinds={"exception-class"},
          line=r"\] = ", detail=r"leaf Variable",
          reason="an assignment with a bad index into a leaf that requires grad is wrong twice; "
@@ -89,6 +94,8 @@ KNOWN_ELSEWHERE = [
 OPEN = [
     dict(id="open: create_graph gradients constant in the inputs require grad in PyTorch",
          kinds={"requires_grad"}, line=r"create_graph=True"),
+    dict(id="open: in-place change of an output of split/chunk/unbind",
+         kinds={"raise-vs-succeed"}, detail=r"^torch raised.*function that returns multiple views"),
     dict(id="open: detach_() of a view", kinds={"raise-vs-succeed"}, line=r"detach_\(\)",
          detail=r"^torch raised RuntimeError: Can't detach views in-place"),
 ]

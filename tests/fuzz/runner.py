@@ -2,8 +2,10 @@
 
 A worker that dies while running a program is a crash; one that does not answer in time is
 a hang (the worker's own alarm catches hangs in Python code; this timeout catches the rest).
-Either way the worker is replaced and the program, generated again here from its seed, is
-shrunk with one fresh process per try.
+Either way the worker is replaced; the program is generated again from its seed and run in
+PyTorch alone, each in a fresh process (PyTorch 2.13 itself aborts on some programs, e.g. a
+max_pool2d backward whose windows lie in the padding: those are counted apart), and an
+ember crash is shrunk with one fresh process per try.
 """
 import os
 import pickle
@@ -82,9 +84,10 @@ class Worker:
         self.proc.wait()
 
 
-def check_in_process(program, timeout=30):
-    """Run ``program`` in a fresh worker: its Failure, or a crash or hang Failure."""
-    w = Worker(["--check"])
+def check_in_process(program, timeout=30, mode="--check"):
+    """Run ``program`` in a fresh worker (``mode``: see worker.py): its answer, or a crash
+    or hang Failure."""
+    w = Worker([mode])
     try:
         w.send(program)
         return w.receive(timeout)
@@ -116,6 +119,7 @@ class Figures:
     accepted: Counter = field(default_factory=Counter)       # deliberate differences
     known_elsewhere: Counter = field(default_factory=Counter)
     still_open: Counter = field(default_factory=Counter)     # found, not fixed yet
+    reference_crashes: list = field(default_factory=list)    # seeds PyTorch itself crashed on
     findings: list = field(default_factory=list)             # the unaccepted ones
     seconds: float = 0.0
 
@@ -132,15 +136,14 @@ class Figures:
                  f"known, owned elsewhere (temporary): {sum(self.known_elsewhere.values())}"
                  + "".join(f"\n  {k}: {n}" for k, n in self.known_elsewhere.most_common()),
                  f"open (found, not fixed yet): {sum(self.still_open.values())}"
-                 + "".join(f"\n  {k}: {n}" for k, n in self.still_open.most_common())]
+                 + "".join(f"\n  {k}: {n}" for k, n in self.still_open.most_common()),
+                 f"PyTorch itself crashed or hung (not counted): {len(self.reference_crashes)}"
+                 + (f" (seeds {self.reference_crashes[:5]})" if self.reference_crashes else "")]
         return "\n".join(lines)
 
 
 def fuzz(seeds, deadline=None, do_shrink=True, progress=None):
     """Run the programs of ``seeds`` (an iterable) until it ends or ``deadline`` passes."""
-    import torch
-
-    from .gen import generate
     figs = Figures()
     start = time.monotonic()
     worker = None
@@ -155,7 +158,11 @@ def fuzz(seeds, deadline=None, do_shrink=True, progress=None):
         except Gone as gone:
             worker = None
             print(f"seed {seed!r}: {gone}", file=sys.stderr, flush=True)
-            program = generate(seed, torch)
+            program = check_in_process(seed, RUN_TIMEOUT_S, "--generate")
+            if isinstance(program, Failure) or isinstance(
+                    check_in_process(program, RUN_TIMEOUT_S, "--torch"), Failure):
+                figs.reference_crashes.append(seed)  # PyTorch itself crashed or hung
+                continue
             failure = Failure("hang" if gone.hang else "crash", -1, str(gone))
             finding = Finding(seed, failure, program)
             if do_shrink:

@@ -107,6 +107,11 @@ CASES = {
          ("a2", np.zeros(2, I32), False), ("a3", np.ones(2, F32), True)],
         ["a0.lerp_(2.5, 0.5)", "a0.lerp_(a1, 0.5)", "a2.lerp_(a2, 0.5)", "a0.lerp_(a3, 0.5)",
          "a0.sum().backward()"]),
+    "lerp with a weight of 0.5 or more uses PyTorch's form (inf stays inf)": (
+        [("a0", np.array([-inf, 1.0, 2.0], F32), False), ("a1", np.array([1.0, 3.0, inf], F32), False),
+         ("a2", np.array([0.5, 1.0, 2.0], F32), True)],
+        ["v0 = T.lerp(a0, a1, 0.5)", "v1 = T.lerp(a0, a1, 0.25)", "v2 = a0.clone()",
+         "v2.lerp_(a1, 0.75)", "v3 = a2 * 1", "v3.lerp_(a1, 0.5)", "v3.sum().backward()"]),
     "an in-place result keeps the tensor's shape": (
         [("a0", np.zeros(3, F32), False), ("a1", np.zeros((1, 1), F32), True)],
         ["a0 -= a1", "a0 += a1[0]", "a0.sum().backward()"]),
@@ -122,6 +127,10 @@ CASES = {
          "v2 = v0.contiguous()", "v2.sum().backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
+    "nll_loss with no classes and every target ignored": (
+        [("a0", np.zeros((3, 0), F32), True), ("a1", np.zeros(3, I64), False)],
+        ["v0 = F.nll_loss(a0, a1, ignore_index=0, reduction='sum')",
+         "v1 = F.nll_loss(a0, a1, ignore_index=0, reduction='none')", "v0.backward()"]),
     "a leaf's hooks run in autograd.grad": (
         [("a0", np.zeros((2, 3), F64), True)],
         ["_ = a0.register_hook(lambda g: g + 1)",

@@ -3,7 +3,8 @@ interpreter cannot take the fuzzer down with it.
 
 Requests and answers are length-prefixed pickles on stdin/stdout (the worker's own prints
 go to stderr). ``python -m tests.fuzz.worker`` serves requests; ``--check`` runs the one
-program on stdin and exits (the parent uses it to shrink crashes and hangs).
+program on stdin and exits (the parent uses it to shrink crashes and hangs), ``--torch``
+runs it in PyTorch alone (did the reference crash?), ``--generate`` writes a seed's program.
 """
 import os
 import pickle
@@ -12,7 +13,7 @@ import struct
 import sys
 
 from .gen import generate
-from .program import Failure, differential
+from .program import Failure, Namespace, differential
 from .shrink import shrink, signature
 
 HANG_S = 10
@@ -62,6 +63,15 @@ def main():
 
     import ember
     torch.set_num_threads(1)
+    if "--generate" in sys.argv:
+        send(proto_out, generate(receive(proto_in), torch))
+        return
+    if "--torch" in sys.argv:
+        namespace = Namespace(torch, receive(proto_in))
+        for line in namespace.program.lines:
+            namespace.run(compile(line, "<fuzz>", "exec"))
+        send(proto_out, None)
+        return
     if "--check" in sys.argv:
         program = receive(proto_in)
         failure = run(program, ember, torch)
