@@ -14,10 +14,10 @@ import ast
 import re
 
 DELIBERATE = [
-    dict(id="an index that shares memory with the destination",
-         kinds={"raise-vs-succeed"}, line=r"\] = ", detail=r"^torch.*refer to a single memory",
-         reason="ember reads the index before writing, so x[x > 0] = v is well defined; "
-                "PyTorch refuses it as an internal overlap"),
+    dict(id="an operand that shares memory with the destination",
+         kinds={"raise-vs-succeed"}, detail=r"^torch.*input tensor and the written-to tensor",
+         reason="ember reads the operands (or the index) before writing, so x[x > 0] = v and "
+                "a *= a[1:] are well defined; PyTorch refuses a partial overlap"),
     dict(id="an out-of-range advanced index with an empty result",
          kinds={"raise-vs-succeed"}, detail=r"^ember raised IndexError: index -?\d+ is out of bounds",
          reason="NumPy checks every index; PyTorch skips the check when nothing is gathered "
@@ -84,6 +84,8 @@ KNOWN_ELSEWHERE = [
          line=r"(::-|view\(\))"),
     dict(id="core: bad-input rejections (floor_divide backward)", kinds=_ERR, program=r"(//|floor_divide)",
          detail=r"floor_divide|div_floor"),
+    dict(id="core: floor division's graph (grad is zero, not None)", kinds={"result", "grad"},
+         program=r"(//|floor_divide|rounding_mode='floor')", line=r"backward|autograd\.grad"),
     dict(id="core: index assignment broadcasting", kinds=_ERR, line=r"\] = ",
          detail=r"(shape|broadcast|size)"),
     dict(id="safety: max_pool2d kernel", kinds={"crash", "value", "grad"}, line=r"max_pool2d"),
@@ -96,6 +98,7 @@ OPEN = [
          kinds={"requires_grad"}, line=r"create_graph=True"),
     dict(id="open: in-place change of an output of split/chunk/unbind",
          kinds={"raise-vs-succeed"}, detail=r"^torch raised.*function that returns multiple views"),
+    dict(id="open: gelu(inf) is nan in PyTorch", kinds={"value"}, line=r"gelu"),
     dict(id="open: detach_() of a view", kinds={"raise-vs-succeed"}, line=r"detach_\(\)",
          detail=r"^torch raised RuntimeError: Can't detach views in-place"),
 ]
