@@ -598,6 +598,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x = input.detach().numpy()
     if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    y = target.detach().numpy()
+    if not ((y >= 0) & (y <= 1)).all():  # nan too
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         weight = weight.expand(input.shape) if tuple(weight.shape) != tuple(input.shape) else weight
     return _reduce(_nn.BinaryCrossEntropy.apply(input, target, weight), reduction)

@@ -508,7 +508,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        return g * ~(out <= 0)  # PyTorch passes the gradient through a nan
 
 
 class Clamp(Function):

@@ -72,6 +72,8 @@ class Index(Function):
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
         out = _check_bounds(a, idx)
+        if advanced:  # a gather is a new, contiguous tensor (NumPy may give a strided one)
+            return np.ascontiguousarray(out)
         return out if isinstance(out, np.ndarray) else np.asarray(out)
 
     @staticmethod
@@ -258,6 +260,8 @@ def index_select(input, dim, index):
                                f"{idx.size} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
     if input._data.shape[d] == 0 and idx.size:
+        if input._data.ndim == 1:
+            raise IndexError("index out of range in self")
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     out = getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),))
     if out.grad_fn is not None:

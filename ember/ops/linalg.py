@@ -133,6 +133,8 @@ def vdot(input, other):
 
 
 def mv(input, vec):
+    if input._data.ndim == 0 or vec._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(
             f"vector + matrix @ vector expected, got {vec._data.ndim}, {input._data.ndim}, "

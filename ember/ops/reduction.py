@@ -196,8 +196,10 @@ class Prod(Function):
         axes = None if ctx.axis is None else (ctx.axis,)
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)
-        if isinstance(a, np.ndarray) and not a.all():
-            return g * _prod_of_others(a, ctx.axis), None, None
+        data = a if isinstance(a, np.ndarray) else a._data
+        if not data.all():  # zeros: out / a is nan there (with create_graph the products of
+            # the others are taken as constants, exact to first order)
+            return g * _prod_of_others(data, ctx.axis), None, None
         return g * out / a, None, None
 
 
@@ -253,8 +255,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=False):
-    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
-               keepdims=keepdims).sqrt()
+    v = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    if not v._requires_grad:
+        return v.sqrt()
+    # Where the variance is 0, PyTorch's gradient is 0, not sqrt's 0 * inf = nan: the root
+    # is taken of 1 there and multiplied by 0 (the same values, bit for bit, elsewhere).
+    zero = v == 0
+    return (v + zero).sqrt() * ~zero
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -461,6 +468,9 @@ class Cumprod(Function):
     def backward(ctx, g):
         # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
         a, out = ctx.saved_tensors
+        data = a if isinstance(a, np.ndarray) else a._data
+        if not data.all():
+            return _cumprod_grad_with_zeros(data, g, ctx.dim), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
         if not isinstance(prod_g, Tensor):
@@ -468,6 +478,23 @@ class Cumprod(Function):
         else:
             tail = prod_g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
         return tail / a, None
+
+
+def _cumprod_grad_with_zeros(a, g, dim):
+    """cumprod's gradient where ``a`` has zeros: d out_j / d a_i is the product of
+    a_0..a_j without a_i, taken by setting a_i to 1 (one cumprod per position; with
+    create_graph these products are constants, exact to first order)."""
+    garr = g if isinstance(g, np.ndarray) else g._data
+    x, gx = np.moveaxis(a, dim, -1), np.moveaxis(garr, dim, -1)
+    out = np.empty(np.broadcast_shapes(x.shape, gx.shape), np.result_type(x, gx))
+    for i in range(x.shape[-1]):
+        y = x.copy()
+        y[..., i] = 1
+        out[..., i] = (gx[..., i:] * np.cumprod(y, axis=-1)[..., i:]).sum(-1)
+    out = np.moveaxis(out, -1, dim)
+    if isinstance(g, np.ndarray):
+        return out
+    return g * 0 + type(g)._wrap(out)  # keeps g in the graph (create_graph)
 
 
 def cumprod(input, dim, *, dtype=None):

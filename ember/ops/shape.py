@@ -640,6 +640,11 @@ def roll(input, shifts, dims=None):
         shifts = tuple(shifts)
     if isinstance(dims, list):
         dims = tuple(dims)
+    nd = input._data.ndim
+    if isinstance(dims, tuple):
+        dims = tuple(_wrap_dim(d, nd) for d in dims)
+    elif dims is not None:
+        dims = _wrap_dim(dims, nd)
     return Roll.apply(input, shifts, dims)
 
 

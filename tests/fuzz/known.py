@@ -51,7 +51,7 @@ _ANY = _SILENT | _ERR | {"hang", "crash"}
 KNOWN_ELSEWHERE = [
     dict(id="core: self-aliasing in-place ops hang backward", kinds={"hang"}),
     dict(id="core: integer index is a view / int beside an advanced index", kinds=_SILENT,
-         test=lambda program: _int_subscript("\n".join(program.lines))),
+         test=lambda program: _int_subscript(program)),
     dict(id="core: integer index is a view (unbind)", kinds=_SILENT, program=r"unbind"),
     dict(id="core: integer index is a view (0-d index tensor)", kinds=_SILENT,
          program=r"\w\[[^\]]*\]\.\w+_\("),
@@ -65,7 +65,8 @@ KNOWN_ELSEWHERE = [
          kinds={"grad", "value"}, program=r"(\*\*|pow|/|div|cross_entropy|nll_loss|fmod|remainder|%)"),
     dict(id="core: saved-tensor version rule", kinds=_ERR, line=r"backward|autograd\.grad"),
     dict(id="core: add/sub alpha on int/bool", kinds=_SILENT | _ERR, line=r"alpha="),
-    dict(id="core: cat of empty float and int64", kinds={"dtype"}, line=r"T\.(cat|stack)"),
+    dict(id="core: cat of empty float and int64 (the legacy skip of empty tensors)",
+         kinds={"dtype", "requires_grad", "grad"}, program=r"T\.cat"),
     dict(id="core: mse_loss float64 0-d", kinds={"dtype"}, line=r"mse_loss"),
     dict(id="core: integer // 0 and % 0", kinds=_ERR | {"value"},
          line=r"(//|%|floor_divide|remainder|fmod|rounding_mode)", detail=r"ZeroDivision"),
@@ -76,7 +77,8 @@ KNOWN_ELSEWHERE = [
     dict(id="core: in-place on an expanded view", kinds=_ERR, program=r"(expand|broadcast_to)",
          detail=r"^ember.*more than one element"),
     dict(id="core: bad-input rejections (std/var/softmax on ints)", kinds=_ERR | {"dtype"},
-         line=r"(std|var|softmax|log_softmax|logsumexp)", detail=r"(^torch|int64|int32|bool)"),
+         line=r"(std|var|softmax|log_softmax|logsumexp|mean)",
+         detail=r"(^torch|int64|int32|bool|std and var only support|could not infer output dtype)"),
     dict(id="core: bad-input rejections (relu/abs/matmul on bool)", kinds=_ERR,
          line=r"(relu|abs|@|matmul|mm|mv|dot|bmm|outer)", detail=r"(^torch|\| torch).*Bool"),
     dict(id="core: bad-input rejections (tensor - bool)", kinds=_ERR, detail=r"bool tensor is not supported|boolean subtract"),
@@ -119,15 +121,19 @@ def _matches(entry, finding):
     return "detail" not in entry or re.search(entry["detail"], f.detail) is not None
 
 
-def _int_subscript(source):
-    """Whether a subscript of the source has an integer (or 0-d bool) among its indices."""
-    for node in ast.walk(ast.parse(source)):
+def _int_subscript(program):
+    """Whether a subscript of the program has an integer, a 0-d integer input or a 0-d
+    bool tensor among its indices."""
+    scalars = {n for n, arr, _ in program.inputs if arr.ndim == 0 and arr.dtype.kind in "iu"}
+    for node in ast.walk(ast.parse("\n".join(program.lines))):
         if isinstance(node, ast.Subscript):
             parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             for part in parts:
                 if isinstance(part, ast.UnaryOp):
                     part = part.operand
                 if isinstance(part, ast.Constant) and isinstance(part.value, int):
+                    return True
+                if isinstance(part, ast.Name) and part.id in scalars:
                     return True
                 if isinstance(part, ast.Call) and ast.unparse(part) in ("T.tensor(True)", "T.tensor(False)"):
                     return True

@@ -380,7 +380,8 @@ def indexing(b):
         m = f"{b.t(lambda t: _broadcasts(tuple(t.shape), tuple(va.shape)))} > 0"
         return f"{v} = {a}.masked_fill({m}, {_scalar(b)})" if r.random() < 0.6 else \
             f"{v} = T.masked_select({a}, {m})"
-    return f"{v} = {a}.{r.choice(('sort', 'argsort'))}({_dim(b, va)})" if va.dim() and \
+    # stable: the order of ties is otherwise PyTorch's implementation detail
+    return f"{v} = {a}.{r.choice(('sort', 'argsort'))}(dim={_dim(b, va)}, stable=True)" if va.dim() and \
         r.random() < 0.3 else f"{v} = {a}[{_index(b, va)}].{r.choice(('clone', 'sum', 'float'))}()"
 
 
