@@ -196,10 +196,12 @@ class Prod(Function):
         axes = None if ctx.axis is None else (ctx.axis,)
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)
-        data = a if isinstance(a, np.ndarray) else a._data
-        if not data.all():  # zeros: out / a is nan there (with create_graph the products of
-            # the others are taken as constants, exact to first order)
-            return g * _prod_of_others(data, ctx.axis), None, None
+        if isinstance(a, np.ndarray) and not a.all():  # zeros: out / a is nan there
+            return g * _prod_of_others(a, ctx.axis), None, None
+        if not isinstance(a, np.ndarray) and not a._data.all():
+            # create_graph: the products of the others are constants (exact to first
+            # order); ``a * 0`` keeps the result in the graph, as PyTorch's is
+            return g * _prod_of_others(a._data, ctx.axis) + a * 0, None, None
         return g * out / a, None, None
 
 
@@ -470,7 +472,8 @@ class Cumprod(Function):
         a, out = ctx.saved_tensors
         data = a if isinstance(a, np.ndarray) else a._data
         if not data.all():
-            return _cumprod_grad_with_zeros(data, g, ctx.dim), None
+            grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
+            return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
         if not isinstance(prod_g, Tensor):
@@ -494,7 +497,7 @@ def _cumprod_grad_with_zeros(a, g, dim):
     out = np.moveaxis(out, -1, dim)
     if isinstance(g, np.ndarray):
         return out
-    return g * 0 + type(g)._wrap(out)  # keeps g in the graph (create_graph)
+    return g * 0 + type(g)._wrap(out)  # keeps g in the graph
 
 
 def cumprod(input, dim, *, dtype=None):

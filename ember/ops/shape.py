@@ -643,6 +643,10 @@ def roll(input, shifts, dims=None):
     nd = input._data.ndim
     if isinstance(dims, tuple):
         dims = tuple(_wrap_dim(d, nd) for d in dims)
+        n_shifts = len(shifts) if isinstance(shifts, tuple) else 1
+        if n_shifts != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, "
+                               f"dims:{len(dims)}")
     elif dims is not None:
         dims = _wrap_dim(dims, nd)
     return Roll.apply(input, shifts, dims)

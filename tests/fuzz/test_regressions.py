@@ -73,6 +73,15 @@ CASES = {
                              ["v0 = T.outer(a0, a1)", "v1 = T.outer(a1, a0)",
                               "v2 = T.outer(a1, a1)"]),
     # reductions
+    "cumprod and prod gradients where the input has zeros": (
+        [("a0", np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 0.0, 1.0, 2.0]], F64), True)],
+        ["v0 = a0.cumprod(1)", "v0.sum().backward(retain_graph=True)", "v1 = a0.prod(1)",
+         "v1.sum().backward()", "v2 = list(T.autograd.grad(a0.prod(), [a0], create_graph=True))",
+         "v3 = list(T.autograd.grad(a0.cumprod(0).sum(), [a0], create_graph=True))"]),
+    "std's gradient is 0 where the variance is 0": (
+        [("a0", np.array([[1.0, 0.0, 2.0], [3.0, 3.0, 3.0]], F32), True)],
+        ["v0 = a0.std(1)", "v0.sum().backward()", "v1 = T.std(F.relu(a0 - 5), 1, keepdim=True)",
+         "v1.backward(T.ones_like(v1))"]),
     "max/argmax along an empty dim": ([("a0", np.zeros((0, 2), I64), False)],
                                       ["v0, v1 = a0.max(0)", "v2 = a0.argmax(0)",
                                        "v3 = a0.argmin(1)", "v4, v5 = a0.min(1)"]),
@@ -98,9 +107,19 @@ CASES = {
          ("a2", np.zeros((1, 0, 3), F64), True), ("a3", np.array(0, I32), False)],
         ["v0 = T.masked_select(a0, a1 > 0)", "a0.copy_(a1)", "a3.copy_(a2)",
          "v1 = a1 * 1", "v1.copy_(a0[0])"]),
-    "index_select along an empty dim": ([("a0", np.zeros((3, 0), B), False)],
+    "index_select along an empty dim": ([("a0", np.zeros((3, 0), B), False),
+                                         ("a1", np.zeros(0, F32), False)],
                                         ["v0 = T.index_select(a0, 1, T.tensor([0, 0]))",
-                                         "v1 = T.index_select(a0, 1, T.tensor([], dtype=T.int64))"]),
+                                         "v1 = T.index_select(a0, 1, T.tensor([], dtype=T.int64))",
+                                         "v2 = T.index_select(a1, 0, T.tensor([0]))"]),
+    "advanced indexing gives a contiguous tensor": (
+        [("a0", np.arange(12.0).reshape(2, 2, 3).astype(F32), True)],
+        ["v0 = T.index_select(a0, 2, T.tensor([2, 1, 1]))", "v1 = v0.contiguous()",
+         "v2 = v0.view(12,)", "v3 = a0[:, [1, 0]].is_contiguous()", "v2.sum().backward()"]),
+    "mv of a 0-d tensor, roll of a dim out of range": (
+        [("a0", np.array(3.0, F32), False), ("a1", np.ones(2, F32), False),
+         ("a2", np.ones((2, 4), F32), False)],
+        ["v0 = T.mv(a0, a1)", "v1 = a2.roll(1, 3)", "v2 = a2.roll(1, -1)", "v3 = a2.roll(1, (0, 1))"]),
     # in place
     "lerp_ checks its arguments": (
         [("a0", np.zeros(2, F32), False), ("a1", np.ones(2, F64), False),
@@ -125,6 +144,12 @@ CASES = {
         [("a0", np.arange(30.0).reshape(1, 3, 5, 2).astype(F32), True)],
         ["v0 = F.adaptive_max_pool2d(a0, (2, 1))", "v1 = v0.is_contiguous()",
          "v2 = v0.contiguous()", "v2.sum().backward()"]),
+    "relu's gradient passes through nan; binary_cross_entropy checks its target": (
+        [("a0", np.array([nan, 0.0, 1.0, -1.0], F32), True),
+         ("a1", np.array([0.5, nan, 0.0, 1.0], F32), False)],
+        ["v0 = T.relu(a0)", "v0.sum().backward()",
+         "v1 = F.binary_cross_entropy(a0.sigmoid(), a1)",
+         "v2 = F.binary_cross_entropy(T.tensor([0.5, 0.5]), T.tensor([0.0, 1.5]))"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
