@@ -298,7 +298,7 @@ class Hardtanh(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return np.where((x > lo) & (x < hi), g, 0), None, None
+        return np.where((x <= lo) | (x >= hi), 0, g), None, None  # a nan passes, as in PyTorch
 
 
 class ELU(Function):

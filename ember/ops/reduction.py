@@ -296,7 +296,12 @@ class Amax(Function):
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
         mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
-        return expand_back(g, a.shape, ctx.axes, ctx.keepdim) * mask / count, None, None
+        g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        if getattr(ctx, "backward_name", "").endswith("Backward1") and isinstance(g, np.ndarray):
+            # max()/min() of everything put the gradient only where the extremum is
+            # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
+            return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
+        return g * mask / count, None, None
 
 
 class Amin(Amax):

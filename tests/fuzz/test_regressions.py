@@ -156,6 +156,14 @@ CASES = {
         [("a0", np.zeros((3, 0), F32), True), ("a1", np.zeros(3, I64), False)],
         ["v0 = F.nll_loss(a0, a1, ignore_index=0, reduction='sum')",
          "v1 = F.nll_loss(a0, a1, ignore_index=0, reduction='none')", "v0.backward()"]),
+    "a leaf's hook runs once on its whole gradient": (
+        [("a0", np.ones((3, 4), F64), True)],
+        ["_ = a0.register_hook(lambda g: g + 1)", "v0 = F.normalize(a0, dim=0)",
+         "v0.sum().backward()", "v1 = (a0 * a0 + a0).sum()", "v1.backward()"]),
+    "max() of everything sends an infinite gradient only to the maximum; hardtanh and nan": (
+        [("a0", np.array([0.0, 1.0], F64), True), ("a1", np.array([nan, -1.5, 1.5, 0.5], F32), True)],
+        ["v0 = T.log(a0.min()).amax()", "v0.backward()", "v1 = F.hardtanh(a1)",
+         "v1.sum().backward()"]),
     "a leaf's hooks run in autograd.grad": (
         [("a0", np.zeros((2, 3), F64), True)],
         ["_ = a0.register_hook(lambda g: g + 1)",
