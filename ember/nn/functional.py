@@ -454,7 +454,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     ad = d.abs()
     if beta == 0.0:
         return _reduce(ad, reduction)
-    return _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    near = ad < beta
+    dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
+    return _reduce(_where(near, dn * dn * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
 @_grad_fn_named("HuberLossBackward0")
@@ -465,7 +467,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     d = input - target
     ad = d.abs()
-    loss = _where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    near = ad < delta
+    dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
+    loss = _where(near, 0.5 * dn * dn, delta * (ad - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -468,6 +468,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            s = np.sign(a)
+            s[s != s] = 0  # PyTorch's sign(nan) is 0: an abs of nan passes no gradient
+            return g * s
         return g * np.sign(a)
 
 

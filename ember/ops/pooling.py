@@ -255,6 +255,8 @@ class AdaptiveAvgPool2d(Function):
     @staticmethod
     def backward(ctx, g):
         ah, aw = ctx.mats
+        if not np.isfinite(g).all():  # as in forward: keep a nan or inf to its windows
+            return _adaptive_avg_grad_by_window(g, ah.shape[1], aw.shape[1]), None
         return np.matmul(np.matmul(ah.T, g), aw), None
 
 
@@ -268,6 +270,18 @@ def _adaptive_avg_by_window(x, out_size):
         for j in range(out_size[1]):
             out[:, :, i, j] = x[:, :, sh[i]:eh[i], sw[j]:ew[j]].mean(axis=(2, 3))
     return out
+
+
+def _adaptive_avg_grad_by_window(g, H, W):
+    oh, ow = g.shape[2:]
+    sh, eh = adaptive_bounds(H, oh)
+    sw, ew = adaptive_bounds(W, ow)
+    dx = np.zeros(g.shape[:2] + (H, W), g.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            n = (eh[i] - sh[i]) * (ew[j] - sw[j])
+            dx[:, :, sh[i]:eh[i], sw[j]:ew[j]] += g[:, :, i:i + 1, j:j + 1] / n
+    return dx
 
 
 class AdaptiveMaxPool2d(Function):

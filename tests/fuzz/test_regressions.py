@@ -139,7 +139,9 @@ CASES = {
         [("a0", np.array([[[[1.5, -0.5, -0.5, 2.0, -0.75], [1.0, 0.0, 0.0, 1.5, -1.5],
                             [2.0, 0.0, -2.0, -1.0, -0.75], [-0.5, 3.0, -0.5, nan, 0.25]]]]),
           True)],
-        ["v0 = F.adaptive_avg_pool2d(a0, 3)", "v1 = F.adaptive_avg_pool2d(a0 * inf, 2)"]),
+        ["v0 = F.adaptive_avg_pool2d(a0, 3)", "v1 = F.adaptive_avg_pool2d(a0 * inf, 2)",
+         "v2 = F.adaptive_avg_pool2d(a0.detach().abs().requires_grad_(), 3)",
+         "v2.log10().sum().backward()"]),
     "adaptive_max_pool2d's result is contiguous": (
         [("a0", np.arange(30.0).reshape(1, 3, 5, 2).astype(F32), True)],
         ["v0 = F.adaptive_max_pool2d(a0, (2, 1))", "v1 = v0.is_contiguous()",
@@ -150,6 +152,12 @@ CASES = {
         ["v0 = T.relu(a0)", "v0.sum().backward()",
          "v1 = F.binary_cross_entropy(a0.sigmoid(), a1)",
          "v2 = F.binary_cross_entropy(T.tensor([0.5, 0.5]), T.tensor([0.0, 1.5]))"]),
+    "smooth_l1, huber and l1 gradients at inf and nan": (
+        [("a0", np.array([0.0, -1.5, 2.0], F32), False),
+         ("a1", np.array([-0.25, -0.5, -inf], F32), True), ("a2", np.array([1.5, nan, 0.0], F32), False)],
+        ["v0 = F.smooth_l1_loss(a0, a1, reduction='sum')", "v0.backward()",
+         "v1 = F.huber_loss(a0, a1, reduction='sum')", "v1.backward()",
+         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
