@@ -203,6 +203,15 @@ def lerp_(t, end, weight):
         raise TypeError(f"lerp_(): argument 'end' (position 1) must be Tensor, not "
                         f"{type(end).__name__}")
     t._check_inplace()
+    try:
+        fits = np.broadcast_shapes(end._data.shape, t._data.shape) == t._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(t._data, end._data) or RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(end._data.shape, t._data.shape))}")
     if end._data.dtype != t._data.dtype:
         raise RuntimeError(f"expected dtype {_c10_name(t._data.dtype)} for `end` but got dtype "
                            f"{_c10_name(end._data.dtype)}")

@@ -462,7 +462,9 @@ def convert(b):
     fn = r.choice(("float()", "double()", "long()", "int()", "bool()", "to(T.float64)",
                    "to(T.int64)", "to(T.float32)", "type_as(a0)", "tolist()", "item()",
                    "numel()", "dim()", "size()", "shape", "is_contiguous()",
-                   "stride()" if b.val(a).numel() else "numel()",  # an empty one's: arbitrary
+                   # strides are compared on views only: an op's output layout (and an
+                   # empty tensor's strides) is each library's choice
+                   "stride()" if b.val(a).numel() and b.val(a)._base is not None else "numel()",
                    "requires_grad", "is_leaf", "dtype == T.float32"))
     return f"{v} = {a}.{fn}"
 

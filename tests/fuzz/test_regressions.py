@@ -125,6 +125,7 @@ CASES = {
         [("a0", np.zeros(2, F32), False), ("a1", np.ones(2, F64), False),
          ("a2", np.zeros(2, I32), False), ("a3", np.ones(2, F32), True)],
         ["a0.lerp_(2.5, 0.5)", "a0.lerp_(a1, 0.5)", "a2.lerp_(a2, 0.5)", "a0.lerp_(a3, 0.5)",
+         "a2.lerp_(T.zeros(3, 2, dtype=T.int64), 0.5)", "a0.lerp_(T.ones(3), 0.5)",
          "a0.sum().backward()"]),
     "lerp with a weight of 0.5 or more uses PyTorch's form (inf stays inf)": (
         [("a0", np.array([-inf, 1.0, 2.0], F32), False), ("a1", np.array([1.0, 3.0, inf], F32), False),
