@@ -469,9 +469,8 @@ class Abs(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-            s = np.sign(a)
-            s[s != s] = 0  # PyTorch's sign(nan) is 0: an abs of nan passes no gradient
-            return g * s
+            s = np.sign(a)  # PyTorch's sign(nan) is 0: an abs of nan passes no gradient
+            return g * np.where(s == s, s, 0)
         return g * np.sign(a)
 
 

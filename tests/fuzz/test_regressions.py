@@ -158,7 +158,7 @@ CASES = {
          ("a1", np.array([-0.25, -0.5, -inf], F32), True), ("a2", np.array([1.5, nan, 0.0], F32), False)],
         ["v0 = F.smooth_l1_loss(a0, a1, reduction='sum')", "v0.backward()",
          "v1 = F.huber_loss(a0, a1, reduction='sum')", "v1.backward()",
-         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()"]),
+         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()", "v3 = a1[0].abs()", "v3.backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
