@@ -454,7 +454,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     ad = d.abs()
     if beta == 0.0:
         return _reduce(ad, reduction)
-    near = ad < beta
+    near = ~(ad >= beta)  # nan too: its gradient is nan, as in PyTorch
     dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
     return _reduce(_where(near, dn * dn * (0.5 / beta), ad - 0.5 * beta), reduction)
 
@@ -467,7 +467,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     d = input - target
     ad = d.abs()
-    near = ad < delta
+    near = ~(ad >= delta)  # nan too: its gradient is nan, as in PyTorch
     dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
     loss = _where(near, 0.5 * dn * dn, delta * (ad - 0.5 * delta))
     if weight is not None:

@@ -641,6 +641,8 @@ def roll(input, shifts, dims=None):
     if isinstance(dims, list):
         dims = tuple(dims)
     nd = input._data.ndim
+    if input._data.size == 0:  # PyTorch returns a copy before looking at the dims
+        return clone(input)
     if isinstance(dims, tuple):
         dims = tuple(_wrap_dim(d, nd) for d in dims)
         n_shifts = len(shifts) if isinstance(shifts, tuple) else 1

@@ -119,7 +119,8 @@ CASES = {
     "mv of a 0-d tensor, roll of a dim out of range": (
         [("a0", np.array(3.0, F32), False), ("a1", np.ones(2, F32), False),
          ("a2", np.ones((2, 4), F32), False)],
-        ["v0 = T.mv(a0, a1)", "v1 = a2.roll(1, 3)", "v2 = a2.roll(1, -1)", "v3 = a2.roll(1, (0, 1))"]),
+        ["v0 = T.mv(a0, a1)", "v1 = a2.roll(1, 3)", "v2 = a2.roll(1, -1)", "v3 = a2.roll(1, (0, 1))",
+         "v4 = T.zeros(2, 0).roll(1, 2)"]),
     # in place
     "lerp_ checks its arguments": (
         [("a0", np.zeros(2, F32), False), ("a1", np.ones(2, F64), False),
@@ -158,7 +159,10 @@ CASES = {
          ("a1", np.array([-0.25, -0.5, -inf], F32), True), ("a2", np.array([1.5, nan, 0.0], F32), False)],
         ["v0 = F.smooth_l1_loss(a0, a1, reduction='sum')", "v0.backward()",
          "v1 = F.huber_loss(a0, a1, reduction='sum')", "v1.backward()",
-         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()", "v3 = a1[0].abs()", "v3.backward()"]),
+         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()", "v3 = a1[0].abs()", "v3.backward()",
+         "v4 = F.smooth_l1_loss(a1 * 0, a2, reduction='sum')", "v4.backward()",
+         "v5 = F.huber_loss(a2, a1 * 0 + 1, reduction='sum')", "v5.backward()",
+         "v6 = F.relu(a1 * 0).log()", "v6.sum().backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
