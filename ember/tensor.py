@@ -218,7 +218,19 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0:  # NumPy's strides of an empty array are arbitrary
+            out, step = [], 1
+            for n in reversed(self._data.shape):
+                out.append(step)
+                step *= max(n, 1)
+            strides = tuple(reversed(out))
+        else:  # a dim of size 1 has NumPy stride 0 after None-indexing; PyTorch's is the
+            # stride it would have if contiguous with the next dim
+            out, nxt = [], 1
+            for n, s in zip(reversed(self._data.shape), reversed(self._data.strides)):
+                out.append(nxt if n == 1 else s // self._data.itemsize)
+                nxt = out[-1] * n
+            strides = tuple(reversed(out))
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):

@@ -89,7 +89,6 @@ def test_loading_never_unpickles(tmp_path):
 
 
 # ----- faults (issue 13) -------------------------------------------------------------------
-import json  # noqa: E402
 import signal  # noqa: E402
 import struct  # noqa: E402
 import subprocess  # noqa: E402

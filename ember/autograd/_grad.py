@@ -56,6 +56,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "graph. Set allow_unused=True if this is the desired behavior.")
         if g is not None and not isinstance(g, tensor_type):
             g = tensor_type._wrap(np.array(g, copy=True))
+        if g is not None and t.grad_fn is None:
+            for hook in t._hooks or ():  # a leaf's hooks see its whole gradient, as in backward
+                out = hook(g)
+                if out is not None:
+                    g = out
         result.append(g)
     return tuple(result)
 

@@ -69,13 +69,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
     grads = {}  # node -> the gradient of its output gathered so far
+    # Leaves with hooks: their gradient is summed first, so each hook runs once on the total
+    pending = {}
     heap = []   # (-sequence number, node) for every node in ``grads``
     for t, g in zip(roots, root_grads):
         if tensor_mode and isinstance(g, np.ndarray):
             g = tensor_type._wrap(g)
         fn = t.grad_fn
         if fn is None:
-            _deliver(t, g, tensor_mode, captured, leaf_targets)
+            _deliver(t, g, tensor_mode, captured, leaf_targets, pending)
         elif fn in grads:
             grads[fn] = grads[fn] + g
         else:
@@ -125,7 +127,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     leaf_grad = inp.grad
                     if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
                             or leaf_grad._requires_grad):
-                        _deliver(inp, ig, tensor_mode, captured, leaf_targets)
+                        _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                     else:  # a parameter's second step on: _accumulate's last case, inline
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
                         leaf_grad._vc[0] += 1
@@ -137,6 +139,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             if not retain_graph and node._saved:
                 node._saved = None  # free what backward needed
                 node._saved_refs = ()
+        for leaf, g in pending.values():
+            _deliver_to_leaf(leaf, g, tensor_mode)
     finally:
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
@@ -154,11 +158,15 @@ def _grad_fn_at(t, seq):
     return t.grad_fn
 
 
-def _deliver(leaf, g, tensor_mode, captured, leaf_targets):
+def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
-    inputs), else through the leaf's hooks into its ``.grad``."""
+    inputs), else into its ``.grad`` (through its hooks once the pass has summed it)."""
     if captured is None:
-        _deliver_to_leaf(leaf, g, tensor_mode)
+        if leaf._hooks:
+            prev = pending.get(id(leaf))
+            pending[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
+        else:
+            _deliver_to_leaf(leaf, g, tensor_mode)
     elif id(leaf) in leaf_targets:
         prev = captured.get(id(leaf))
         captured[id(leaf)] = g if prev is None else prev + g

@@ -466,7 +466,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0.0:
         loss = _reduce(ad, reduction)
     else:
-        loss = _reduce(_where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+        near = ~(ad >= beta)  # nan too: its gradient is nan, as in PyTorch
+        dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
+        loss = _reduce(_where(near, dn * dn * (0.5 / beta), ad - 0.5 * beta), reduction)
     return _nn.KeepVersions.apply(loss, input, target)
 
 
@@ -478,7 +480,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     d = input - target
     ad = d.abs()
-    loss = _where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    near = ~(ad >= delta)  # nan too: its gradient is nan, as in PyTorch
+    dn = _where(near, d, 0)  # the square only where it is used: no inf * 0 in its gradient
+    loss = _where(near, 0.5 * dn * dn, delta * (ad - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
     return _nn.KeepVersions.apply(_reduce(loss, reduction), input, target)
@@ -499,7 +503,7 @@ def _target_weights(input, target, weight, ignore_index):
     t = target.detach().numpy()
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
-    bad = (safe < 0) | (safe >= C)
+    bad = ~ignored & ((t < 0) | (t >= C))  # an ignored target is never looked up
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     np_dtype = input.dtype.numpy_dtype
@@ -507,10 +511,11 @@ def _target_weights(input, target, weight, ignore_index):
         raise RuntimeError(f"expected scalar type {_scalar_type(input.dtype)} but found "
                            f"{_scalar_type(weight.dtype)}")
     w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy()
-    wt = np.where(ignored, 0, w[safe]).astype(np_dtype)
+    wt = np.where(ignored, 0, w[safe]).astype(np_dtype) if C else np.zeros(t.shape, np_dtype)
     M = np.zeros(input.shape, dtype=np_dtype)
-    np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
-                      axis=class_dim)
+    if C:  # no classes: every target was ignored, M stays empty
+        np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
+                          axis=class_dim)
     return Tensor._wrap(M), wt, class_dim
 
 
@@ -622,6 +627,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x = input.detach().numpy()
     if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
+    y = target.detach().numpy()
+    if not ((y >= 0) & (y <= 1)).all():  # nan too
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         weight = weight.expand(input.shape) if tuple(weight.shape) != tuple(input.shape) else weight
     return _reduce(_nn.BinaryCrossEntropy.apply(input, target, weight), reduction)

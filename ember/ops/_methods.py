@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 from ._quiet import quiet
@@ -68,17 +69,25 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _out(ew.DivFloor.apply(input, other), out)
     if rounding_mode == "trunc":
         ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
+        ew._refuse_bool(ew._unwrap(input), ew._unwrap(other), "div_trunc_cpu")
         q = ew.Div.apply(input, other)
         q = ew.Trunc.apply(q)
         is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
             (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
             not isinstance(other, float)
-        return _out(q.long() if is_int else q, out)
+        if is_int:
+            q = q.to(_dtype.from_numpy(_dtype.result_type(
+                input._data, other._data if isinstance(other, Tensor) else other)))
+        return _out(q, out)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
 divide = true_divide = div
+
+
+def _unwrap_arg(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 def floor_divide(input, other):
@@ -208,6 +217,9 @@ def where(condition, input=None, other=None):
 
 
 def lerp(input, end, weight):
+    if isinstance(weight, numbers.Number) and weight >= 0.5:
+        # PyTorch's form for a large weight: exact at weight 1, and no inf - inf at 0.5
+        return end - (end - input) * (1 - weight)
     return input + weight * (end - input)
 
 
@@ -381,9 +393,9 @@ _METHODS = {
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
     "__eq__": _compare(ew.eq), "__ne__": _compare(ew.ne), "__lt__": _compare(ew.lt),
     "__le__": _compare(ew.le), "__gt__": _compare(ew.gt), "__ge__": _compare(ew.ge),
-    "__and__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_and, ew.bitwise_and),
-    "__or__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_or, ew.bitwise_or),
-    "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew.logical_xor, ew.bitwise_xor),
+    "__and__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_and, ew.bitwise_and),
+    "__or__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_or, ew.bitwise_or),
+    "__xor__": lambda a, b: _logical_or_bitwise(a, b, ew._logical_xor, ew.bitwise_xor),
     "__invert__": lambda a: ew.logical_not(a) if a._data.dtype == np.bool_ else ew.bitwise_not(a),
     "__getitem__": indexing.getitem, "__setitem__": _setitem,
     # arithmetic and math
@@ -457,15 +469,32 @@ _METHODS = {
     "floor_": inplace._unary_inplace(np.floor, floor),
     "masked_fill_": lambda self, mask, value: inplace.apply_inplace(
         self, lambda a: indexing.masked_fill(a, mask, value)),
-    "unsqueeze_": lambda self, dim: _replace_view(self, shape.unsqueeze(self, dim)),
-    "squeeze_": lambda self, dim=None: _replace_view(self, shape.squeeze(self, dim)),
-    "t_": lambda self: _replace_view(self, shape.t(self)),
+    "unsqueeze_": lambda self, dim: _replace_view(self, lambda t: shape.unsqueeze(t, dim)),
+    "squeeze_": lambda self, dim=None: _replace_view(self, lambda t: shape.squeeze(t, dim)),
+    "t_": lambda self: _replace_view(self, shape.t),
     "resize_": lambda self, *size: _resize(self, shape._shape_arg(size)),
 }
 
 
-def _replace_view(self, result):
-    self._data = result._data
+def _replace_view(self, view):
+    """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
+    that view's place in the graph (ops recorded before still reach its old node)."""
+    if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.grad_fn is None:
+        self._data = view(self)._data
+        return self
+    if "_view_of_leaf" in self.__dict__ and grad_mode.is_grad_enabled():
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    # The view is recorded on a stand-in with self's old shape and node, as inplace.rebase
+    # records an in-place change (the engine fits each gradient to its input's shape).
+    old = Tensor._wrap(self._data)
+    old._requires_grad, old.grad_fn = True, self.grad_fn
+    result = view(old)
+    self.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, self.grad_fn))
+    self._data, self.grad_fn = result._data, result.grad_fn
     return self
 
 
@@ -500,7 +529,7 @@ _UFUNCS = {
     np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide, np.remainder: remainder,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
-    np.logical_and: ew.logical_and, np.logical_or: ew.logical_or,
+    np.logical_and: ew._logical_and, np.logical_or: ew._logical_or,
 }
 
 

@@ -5,7 +5,6 @@ bools bool, as in PyTorch; NumPy arrays keep their dtype. Every random draw goes
 ``ember.random`` so ``manual_seed`` makes it reproducible.
 """
 import builtins
-import math
 
 import numpy as np
 

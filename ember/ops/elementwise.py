@@ -85,6 +85,18 @@ def _broadcast_error(a, b):
     return None
 
 
+def where_array(cond, a, b):
+    """``np.where`` with PyTorch's words (and class) for operands that do not broadcast."""
+    try:
+        return np.where(cond, a, b)
+    except ValueError:
+        for x, y in ((cond, a), (cond, b), (a, b)):
+            err = _broadcast_error(x, y)
+            if err is not None:
+                raise err from None
+        raise
+
+
 def _binary_forward(ufunc, a, b, floating=False):
     return _call(ufunc, *_operands(a, b, floating))
 
@@ -368,6 +380,12 @@ def _check_floor_divide(a, b):
         raise NotImplementedError('"div_floor_cpu" not implemented for \'Bool\'')
 
 
+def _refuse_bool(a, b, kernel):
+    """Both operands bool: PyTorch has no such kernel."""
+    if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 class FloorDivide(Function):
     """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
 
@@ -506,6 +524,8 @@ class Square(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
+        if a.dtype == np.bool_:
+            return np.square(a.astype(np.int64))  # pow(bool, 2) promotes to int64
         return np.square(a)
 
     @staticmethod
@@ -525,13 +545,21 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            s = np.sign(a)  # PyTorch's sign(nan) is 0: an abs of nan passes no gradient
+            return g * np.where(s == s, s, 0)
         return g * np.sign(a)
 
 
 class Sign(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a)
+        if a.dtype == np.bool_:
+            return a.copy()
+        out = np.asarray(np.sign(a))
+        if a.dtype.kind == "f":
+            out[np.isnan(a)] = 0  # PyTorch's sign(nan) is 0
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -562,7 +590,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        if isinstance(g, np.ndarray):  # 0 where out <= 0, even for an infinite g
+            return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
+        return g * ~(out <= 0)  # PyTorch passes the gradient through a nan
 
 
 def alpha_times(input, other, alpha):
@@ -668,7 +698,7 @@ class Where(Function):
                                f"tensor with dtype {_dtype.from_numpy(cond.dtype).name}")
         a, b = _operands(a, b)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return where_array(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -714,9 +744,25 @@ lt = _no_grad_op(np.less)
 le = _no_grad_op(np.less_equal)
 gt = _no_grad_op(np.greater)
 ge = _no_grad_op(np.greater_equal)
-logical_and = _no_grad_op(np.logical_and)
-logical_or = _no_grad_op(np.logical_or)
-logical_xor = _no_grad_op(np.logical_xor)
+# The operators (``mask & True``) take numbers; the functions, as PyTorch's, only tensors.
+_logical_and = _no_grad_op(np.logical_and)
+_logical_or = _no_grad_op(np.logical_or)
+_logical_xor = _no_grad_op(np.logical_xor)
+
+
+def _tensor_other(op, name):
+    def fn(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return op(input, other)
+    fn.__name__ = name
+    return fn
+
+
+logical_and = _tensor_other(_logical_and, "logical_and")
+logical_or = _tensor_other(_logical_or, "logical_or")
+logical_xor = _tensor_other(_logical_xor, "logical_xor")
 logical_not = _no_grad_op(np.logical_not)
 isnan = _no_grad_op(np.isnan)
 isinf = _no_grad_op(np.isinf)
@@ -727,8 +773,11 @@ def _int_op(ufunc, name):
     def op(a, b=None):
         arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
         for x in arrays:
-            if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-                raise RuntimeError(f'"{name}" not implemented for \'Float\'')
+            if (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(x, float):
+                if b is None:
+                    raise TypeError("~ (operator.invert) is only implemented on integer and "
+                                    "Boolean-type tensors")
+                raise NotImplementedError(f'"{name}" not implemented for \'Float\'')
         if b is None:
             return Tensor._wrap(np.asarray(ufunc(arrays[0])))
         return Tensor._wrap(np.asarray(_binary_forward(ufunc, *arrays)))
@@ -748,6 +797,9 @@ class _Rounding(Function):
 
     @classmethod
     def forward(cls, ctx, a):
+        if a.dtype == np.bool_:
+            raise NotImplementedError(f'"{cls.__name__.lower()}_vml_cpu" not implemented for '
+                                      "'Bool'")
         return cls.ufunc(a) if a.dtype.kind == "f" else a.copy()
 
     @staticmethod
@@ -770,6 +822,8 @@ class Trunc(_Rounding):
 class Round(Function):
     @staticmethod
     def forward(ctx, a, decimals):
+        if a.dtype == np.bool_:
+            raise NotImplementedError('"round_vml_cpu" not implemented for \'Bool\'')
         return np.round(a, decimals) if a.dtype.kind == "f" else a.copy()
 
     @staticmethod

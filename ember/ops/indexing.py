@@ -10,6 +10,7 @@ from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
 from .elementwise import _where
+from .elementwise import where_array
 from .reduction import return_types
 
 _grad_enabled = grad_mode._enabled
@@ -128,6 +129,8 @@ class Index(Function):
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
         out = _check_bounds(*_split(a, idx))
+        if advanced:  # a gather is a new, contiguous tensor (NumPy may give a strided one)
+            return np.ascontiguousarray(out)
         if not isinstance(out, np.ndarray):  # ints on every dim: a 0-d view, not a copy
             out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
         return out
@@ -374,6 +377,15 @@ def index_select(input, dim, index):
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input._data.ndim == 0:  # a scalar is indexed as if it had one dim of size 1
+        if idx.size != 1:
+            raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        return index_select(input.reshape(1), 0, index).reshape(())
+    if input._data.shape[d] == 0 and idx.size:
+        if input._data.ndim == 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     out = _keep_versions(getitem(input, (slice(None),) * d + (Tensor._wrap(idx.reshape(-1)),)),
                          index)
     if out.grad_fn is not None:
@@ -398,6 +410,8 @@ class Gather(Function):
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # a scalar gathers as if it had one dim of size 1
+        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
     return _keep_versions(Gather.apply(input, d, index._data), index)
 
 
@@ -448,7 +462,7 @@ class MaskedFill(Function):
                 "masked_fill_ only supports boolean masks, but got mask with dtype "
                 + str(mask.dtype))
         ctx.mask = mask
-        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+        return where_array(mask, np.asarray(value, dtype=a.dtype), a)
 
     @staticmethod
     def backward(ctx, g):
@@ -471,7 +485,11 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     mask_arr = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    shape = np.broadcast_shapes(input._data.shape, mask_arr.shape)
+    try:
+        shape = np.broadcast_shapes(input._data.shape, mask_arr.shape)
+    except ValueError:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(input._data, mask_arr) from None
     return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
 
 

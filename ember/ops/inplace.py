@@ -322,14 +322,40 @@ def addcdiv_(t, t1, t2, *, value=1):
 
 def lerp_(t, end, weight):
     """t += weight * (end - t)."""
-    if _recorded(t, end, weight):
-        return apply_inplace(t, lambda a, b, w: a + w * (b - a), end, weight)
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp_(): argument 'end' (position 1) must be Tensor, not "
+                        f"{type(end).__name__}")
     t._check_inplace()
+    try:
+        fits = np.broadcast_shapes(end._data.shape, t._data.shape) == t._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(t._data, end._data) or RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(end._data.shape, t._data.shape))}")
+    if end._data.dtype != t._data.dtype:
+        raise RuntimeError(f"expected dtype {_c10_name(t._data.dtype)} for `end` but got dtype "
+                           f"{_c10_name(end._data.dtype)}")
+    if t._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"lerp_kernel_scalar" not implemented for \'{_type_word(t._data.dtype)}\'')
+    if _recorded(t, end, weight) or isinstance(weight, Tensor) or weight >= 0.5:
+        from ._methods import lerp
+        return apply_inplace(t, lerp, end, weight)
     diff = np.subtract(_unwrap(end), t._data)
     diff *= _unwrap(weight)
     np.add(t._data, diff, out=t._data, casting="unsafe")
     t._vc[0] += 1
     return t
+
+
+def _c10_name(np_dtype):
+    """A dtype as PyTorch's C++ messages name it ("float", "long int" ...)."""
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "float16": "c10::Half"}.get(np_dtype.name, np_dtype.name)
 
 
 def _unary_inplace(ufunc, op):
@@ -403,6 +429,15 @@ def fill_(t, value):
 def copy_(t, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = Tensor._wrap(np.asarray(src))
+    try:
+        fits = np.broadcast_shapes(src._data.shape, t._data.shape) == t._data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        from .elementwise import _broadcast_error
+        raise _broadcast_error(t._data, src._data) or RuntimeError(
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
     t._check_inplace()
     if _recorded(t, src):
         from .indexing import SetItem

@@ -153,6 +153,8 @@ def vdot(input, other):
 
 
 def mv(input, vec):
+    if input._data.ndim == 0 or vec._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(
             f"vector + matrix @ vector expected, got {vec._data.ndim}, {input._data.ndim}, "
@@ -182,6 +184,9 @@ def bmm(input, mat2):
 
 
 def outer(input, vec2):
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 

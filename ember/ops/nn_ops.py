@@ -304,7 +304,8 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         lead = x.shape[: x.ndim - k]
-        x2 = x.reshape(int(np.prod(lead, dtype=np.int64)), -1)
+        x2 = x.reshape(int(np.prod(lead, dtype=np.int64)),
+                       int(np.prod(x.shape[x.ndim - k:], dtype=np.int64)))
         mean = x2.mean(axis=1, keepdims=True)
         xc = x2 - mean
         var = (xc * xc).mean(axis=1, keepdims=True)
@@ -368,7 +369,7 @@ class Hardtanh(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return np.where((x > lo) & (x < hi), g, 0), None, None
+        return np.where((x <= lo) | (x >= hi), 0, g), None, None  # a nan passes, as in PyTorch
 
 
 class ELU(Function):

@@ -318,12 +318,40 @@ class AdaptiveAvgPool2d(Function):
         ah = _averaging_matrix(H, out_size[0], x.dtype)
         aw = _averaging_matrix(W, out_size[1], x.dtype)
         ctx.mats = (ah, aw)
+        if not np.isfinite(x).all():
+            return _adaptive_avg_by_window(x, out_size)
         return np.matmul(np.matmul(ah, x), aw.T)
 
     @staticmethod
     def backward(ctx, g):
         ah, aw = ctx.mats
+        if not np.isfinite(g).all():  # as in forward: keep a nan or inf to its windows
+            return _adaptive_avg_grad_by_window(g, ah.shape[1], aw.shape[1]), None
         return np.matmul(np.matmul(ah.T, g), aw), None
+
+
+def _adaptive_avg_by_window(x, out_size):
+    """Each window's mean on its own: the averaging matrices would spread a nan or inf to
+    every output (0 * inf is nan), where PyTorch keeps it to the windows that hold it."""
+    sh, eh = adaptive_bounds(x.shape[2], out_size[0])
+    sw, ew = adaptive_bounds(x.shape[3], out_size[1])
+    out = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
+    for i in range(out_size[0]):
+        for j in range(out_size[1]):
+            out[:, :, i, j] = x[:, :, sh[i]:eh[i], sw[j]:ew[j]].mean(axis=(2, 3))
+    return out
+
+
+def _adaptive_avg_grad_by_window(g, H, W):
+    oh, ow = g.shape[2:]
+    sh, eh = adaptive_bounds(H, oh)
+    sw, ew = adaptive_bounds(W, ow)
+    dx = np.zeros(g.shape[:2] + (H, W), g.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            n = (eh[i] - sh[i]) * (ew[j] - sw[j])
+            dx[:, :, sh[i]:eh[i], sw[j]:ew[j]] += g[:, :, i:i + 1, j:j + 1] / n
+    return dx
 
 
 class AdaptiveMaxPool2d(Function):
@@ -352,7 +380,7 @@ class AdaptiveMaxPool2d(Function):
                 np.copyto(best, np.broadcast_to(pos, v.shape), where=take)
         ctx.best = best
         ctx.xshape = x.shape
-        return out
+        return np.ascontiguousarray(out)  # windows were gathered as a strided view
 
     @staticmethod
     def backward(ctx, g):

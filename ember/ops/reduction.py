@@ -196,8 +196,12 @@ class Prod(Function):
         axes = None if ctx.axis is None else (ctx.axis,)
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)
-        if isinstance(a, np.ndarray) and not a.all():
+        if isinstance(a, np.ndarray) and not a.all():  # zeros: out / a is nan there
             return g * _prod_of_others(a, ctx.axis), None, None
+        if not isinstance(a, np.ndarray) and not a._data.all():
+            # create_graph: the products of the others are constants (exact to first
+            # order); ``a * 0`` keeps the result in the graph, as PyTorch's is
+            return g * _prod_of_others(a._data, ctx.axis) + a * 0, None, None
         return g * out / a, None, None
 
 
@@ -254,8 +258,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=False):
-    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis,
-               keepdims=keepdims).sqrt()
+    v = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    if not v._requires_grad:
+        return v.sqrt()
+    # Where the variance is 0, PyTorch's gradient is 0, not sqrt's 0 * inf = nan: the root
+    # is taken of 1 there and multiplied by 0 (the same values, bit for bit, elsewhere).
+    zero = v == 0
+    return (v + zero).sqrt() * ~zero
 
 
 def _floating_only(input, name):
@@ -294,7 +303,12 @@ class Amax(Function):
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
         mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
-        return expand_back(g, a.shape, ctx.axes, ctx.keepdim) * mask / count, None, None
+        g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        if getattr(ctx, "backward_name", "").endswith("Backward1") and isinstance(g, np.ndarray):
+            # max()/min() of everything put the gradient only where the extremum is
+            # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
+            return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
+        return g * mask / count, None, None
 
 
 class Amin(Amax):
@@ -405,7 +419,11 @@ def _arg(find, input, dim, keepdim):
         if keepdim:
             out = np.reshape(out, (1,) * a.ndim)
     else:
-        out = find(a.reshape(a.shape or (1,)), axis=_wrap_dim(dim, a.ndim), keepdims=keepdim)
+        d = _wrap_dim(dim, a.ndim)
+        if a.ndim and a.shape[d] == 0:
+            raise IndexError(f"{find.__name__}(): Expected reduction dim {d} to have non-zero "
+                             "size.")
+        out = find(a.reshape(a.shape or (1,)), axis=d, keepdims=keepdim)
         out = out.reshape(()) if a.ndim == 0 else out
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
@@ -484,6 +502,10 @@ class Cumprod(Function):
     def backward(ctx, g):
         # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
         a, out = ctx.saved_tensors
+        data = a if isinstance(a, np.ndarray) else a._data
+        if not data.all():
+            grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
+            return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
         if not isinstance(prod_g, Tensor):
@@ -493,9 +515,28 @@ class Cumprod(Function):
         return tail / a, None
 
 
+def _cumprod_grad_with_zeros(a, g, dim):
+    """cumprod's gradient where ``a`` has zeros: d out_j / d a_i is the product of
+    a_0..a_j without a_i, taken by setting a_i to 1 (one cumprod per position; with
+    create_graph these products are constants, exact to first order)."""
+    garr = g if isinstance(g, np.ndarray) else g._data
+    x, gx = np.moveaxis(a, dim, -1), np.moveaxis(garr, dim, -1)
+    out = np.empty(np.broadcast_shapes(x.shape, gx.shape), np.result_type(x, gx))
+    for i in range(x.shape[-1]):
+        y = x.copy()
+        y[..., i] = 1
+        out[..., i] = (gx[..., i:] * np.cumprod(y, axis=-1)[..., i:]).sum(-1)
+    out = np.moveaxis(out, -1, dim)
+    if isinstance(g, np.ndarray):
+        return out
+    return g * 0 + type(g)._wrap(out)  # keeps g in the graph
+
+
 def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    if input._data.ndim == 0:
+        return cumprod(input.reshape(1), dim).reshape(())
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 

@@ -207,10 +207,13 @@ def reshape_as(input, other):
 def flatten(input, start_dim=0, end_dim=-1):
     shape = input._data.shape
     if not shape:
+        _wrap_dim(start_dim, 0), _wrap_dim(end_dim, 0)
         return reshape(input, 1)
     s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input  # nothing to merge: PyTorch returns the tensor itself
     n = 1
     for d in shape[s:e + 1]:
         n *= d
@@ -258,6 +261,8 @@ def _permuted(input, axes):
 
 
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     if len(dims) == 1 and type(dims[0]) is not int:
         dims = dims[0]  # permute((1, 0)), permute([1, 0])
     if type(dims) is tuple:
@@ -457,8 +462,8 @@ def repeat(input, *sizes):
     return Repeat.apply(input, reps)
 
 
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, *dims):
+    dims = _shape_arg(dims)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
@@ -505,6 +510,9 @@ def _check_same_rank(tensors, name):
 def cat(tensors, dim=0, *, axis=None, out=None):
     _check_same_rank(tensors, "cat")
     tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if isinstance(t, Tensor) and t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     if axis is not None:
         dim = axis
     # Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
@@ -577,13 +585,15 @@ def _narrow(input, dim, start, length):
 
 
 def split(input, split_size_or_sections, dim=0):
+    if input._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
@@ -600,9 +610,12 @@ def split(input, split_size_or_sections, dim=0):
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
-    size = -(-n // chunks) if n else 0
-    return split(input, size, dim) if size else (input,)
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
@@ -623,6 +636,8 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     start = int(start)
     if start < 0:
@@ -645,7 +660,14 @@ class Flip(Function):
 
 def flip(input, *dims):
     dims = _shape_arg(dims)
-    return Flip.apply(input, tuple(_wrap_dim(d, input._data.ndim) for d in dims))
+    if input._data.ndim == 0:  # dim 0 (or -1) of a scalar: nothing to reverse
+        _wrap_dim(dims[0] if dims else 0, 0)
+        return Flip.apply(input, ())
+    axes = tuple(_wrap_dim(d, input._data.ndim) for d in dims)
+    for i, d in enumerate(axes):
+        if d in axes[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return Flip.apply(input, axes)
 
 
 def fliplr(input):
@@ -675,6 +697,17 @@ def roll(input, shifts, dims=None):
         shifts = tuple(shifts)
     if isinstance(dims, list):
         dims = tuple(dims)
+    nd = input._data.ndim
+    if input._data.size == 0:  # PyTorch returns a copy before looking at the dims
+        return clone(input)
+    if isinstance(dims, tuple):
+        dims = tuple(_wrap_dim(d, nd) for d in dims)
+        n_shifts = len(shifts) if isinstance(shifts, tuple) else 1
+        if n_shifts != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, "
+                               f"dims:{len(dims)}")
+    elif dims is not None:
+        dims = _wrap_dim(dims, nd)
     return Roll.apply(input, shifts, dims)
 
 
@@ -692,10 +725,14 @@ class Tri(Function):
 
 
 def tril(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Tri.apply(input, diagonal, False)
 
 
 def triu(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return Tri.apply(input, diagonal, True)
 
 

@@ -1,0 +1,57 @@
+"""The differential fuzzer in the suite: a fixed budget of programs on fixed seeds must show
+no difference from PyTorch beyond the deliberate ones (tests/fuzz/known.py), and the
+fuzzer's own machinery (crash detection, shrinking, reproducers) must work."""
+import numpy as np
+
+from tests.fuzz.known import classify
+from tests.fuzz.program import Failure, Program, differential
+from tests.fuzz.runner import Finding, check_in_process, fuzz
+from tests.fuzz.shrink import shrink
+
+PROGRAMS = 2000      # about a minute on two cores (each program is one to twenty lines)
+
+
+def test_fixed_seeds_agree_with_torch(torch):
+    figs = fuzz(range(PROGRAMS))
+    assert figs.programs == PROGRAMS
+    shown = "\n\n".join(f.reproducer() for f in figs.findings[:10])
+    assert not figs.findings, f"{figs.report()}\n\n{shown}"
+
+
+def test_a_crash_is_caught_and_classified(torch):
+    program = Program([("a0", np.ones(2, np.float32), False)],
+                      ["v0 = a0 + 1", "v1 = __import__('os').abort()"])
+    failure = check_in_process(program)
+    assert failure.kind == "crash"
+
+
+def test_a_mismatch_is_shrunk_to_a_runnable_reproducer(torch):
+    import ember
+    # A deliberately wrong "ember": T.exp computes expm1, so the exp line must be found.
+    program = Program([("a0", np.array([0.5, 1.0], np.float32), True),
+                       ("a1", np.array([2, 3]), False)],
+                      ["v0 = a0 * 2", "v1 = a1 + 1", "v2 = T.exp(v0)", "v3 = v2.sum()",
+                       "v3.backward()"])
+
+    class Wrong:
+        def __getattr__(self, name):
+            return getattr(ember, name)
+
+        @staticmethod
+        def exp(x):
+            return ember.expm1(x)
+
+    failure = differential(program, Wrong(), torch)
+    assert failure == Failure("value", 2, failure.detail)
+    small = shrink(program, lambda p: getattr(differential(p, Wrong(), torch), "kind", None)
+                   == "value")
+    assert small.lines == ["v2 = T.exp(a0)"] or small.lines == ["v0 = a0 * 2", "v2 = T.exp(v0)"]
+    assert [name for name, _, _ in small.inputs] == ["a0"]
+    namespace = {}
+    exec(small.source("torch"), namespace)      # the reproducer runs as printed
+    assert "v2" in namespace
+
+
+def test_known_entries_need_their_pattern(torch):
+    program = Program([("a0", np.zeros(2, np.float32), False)], ["v0 = a0 + 1"])
+    assert classify(Finding(0, Failure("value", 0, "v0: ember [1], torch [2]"), program)) is None

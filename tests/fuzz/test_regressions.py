@@ -1,0 +1,193 @@
+"""Shrunk reproducers of the divergences the fuzzer found, each run in ember and in PyTorch
+and compared step by step (values, dtypes, shapes, requires_grad, gradients, errors)."""
+import numpy as np
+import pytest
+
+import ember
+from tests.fuzz.program import Program, differential
+
+F32, F64, I64, I32, B = np.float32, np.float64, np.int64, np.int32, np.bool_
+nan, inf = float("nan"), float("inf")
+
+CASES = {
+    # shapes and views
+    "tile takes sizes as arguments": ([("a0", np.ones((1, 2), F32), True)],
+                                      ["v0 = a0.tile(2, 1, 2)", "v0.sum().backward()"]),
+    "flatten of one dim is the tensor itself": (
+        [("a0", np.ones((2, 4), F32), True), ("a1", np.ones(3, F32), True)],
+        ["v0 = a0.flatten(1)", "v1 = a1.flatten()", "v2 = a1.flatten(0, -1)"]),
+    "cumprod of a 0-d tensor is 0-d": ([("a0", np.array(2.0, F32), True)],
+                                       ["v0 = T.cumprod(a0, dim=-1)", "v0.backward()"]),
+    "index_select/gather/flip of a 0-d tensor": (
+        [("a0", np.array(3.0, F32), True)],
+        ["v0 = T.index_select(a0, -1, T.tensor([0]))", "v1 = T.gather(a0, 0, T.tensor([0, 0]))",
+         "v2 = a0.flip(0)", "(v0 + v1.sum() + v2).backward()",
+         "v3 = T.index_select(a0, 0, T.tensor([0, 0, 0]))", "v4 = a0.narrow(0, 0, 1)"]),
+    "t_/unsqueeze_ on a recorded tensor move it in the graph": (
+        [("a0", np.arange(6.0).reshape(2, 3).astype(F32), True)],
+        ["v0 = a0 * 2", "v0.t_()", "v1 = (v0 * T.arange(6.).reshape(3, 2)).sum()",
+         "v1.backward()", "v2 = a0 * 1", "v2.unsqueeze_(0)", "v2.sum().backward()",
+         "a0.unsqueeze_(0)"]),
+    "split and chunk of an empty dim, and of a 0-d tensor": (
+        [("a0", np.zeros((3, 0), F32), False), ("a1", np.array(1.0, F32), False)],
+        ["v0 = a0.split(2, 1)", "v1 = a0.chunk(2, 1)", "v2 = a1.split(1, 0)",
+         "v3 = a1.chunk(1, 0)", "v4 = T.cat([a1, a1])"]),
+    "permute(), tril/triu of a vector, flip of a repeated dim, reshape()": (
+        [("a0", np.ones(3, F32), False), ("a1", np.ones((2, 2), F32), False)],
+        ["v0 = a0.permute()", "v1 = a0.tril()", "v2 = a0.triu(1)", "v3 = a1.flip(1, 1)",
+         "v4 = a0.reshape()"]),
+    "in-place view ops on a view of a leaf; flatten of a 0-d tensor checks its dims": (
+        [("a0", np.zeros((3, 3), F32), True), ("a1", np.array(1, I64), False)],
+        ["v0 = a0.t()", "v0.unsqueeze_(0)", "v1 = a1.flatten(1)", "v2 = a1.flatten(-1)"]),
+    "strides of unsqueezed and empty tensors": (
+        [("a0", np.zeros(3, B), False), ("a1", np.zeros((2, 0), F32), False)],
+        ["v0 = a0[None].stride()", "v1 = a0[:, None].stride()", "v2 = (a1 + 1).stride()"]),
+    # math
+    "sign of bool and of nan": ([("a0", np.array([True, False]), False),
+                                 ("a1", np.array([nan, -1.5, 0.0], F32), True)],
+                                ["v0 = T.sign(a0)", "v1 = a1.sign()", "v1.sum().backward()",
+                                 "v2 = T.tensor(-2.0).sign()"]),
+    "square of bool is int64": ([("a0", np.array([True, False]), False)],
+                                ["v0 = T.square(a0)", "v1 = T.square(T.isfinite(a0))"]),
+    "floor/ceil/round/trunc refuse bool": (
+        [("a0", np.array([True]), False)],
+        ["v0 = a0.floor()", "v1 = a0.ceil()", "v2 = a0.round()", "v3 = a0.trunc()"]),
+    "pow, floor_divide, remainder and trunc division of two bools": (
+        [("a0", np.array([True, False]), False), ("a1", np.array([1.5, 2.0], F32), False)],
+        ["v0 = a0 ** a0", "v1 = a0 // a0", "v2 = True % a0", "v3 = False % a1",
+         "v4 = T.div(a0, a0, rounding_mode='trunc')", "v5 = a0 ** True",
+         "v6 = True ** a0"]),
+    "trunc division and fmod keep int32": (
+        [("a0", np.array([3, -7], I32), False), ("a1", np.array(True), False)],
+        ["v0 = T.div(a0, 2, rounding_mode='trunc')", "v1 = T.fmod(a0, True)",
+         "v2 = T.div(a0, a1, rounding_mode='trunc')", "v3 = T.div(a0, a0, rounding_mode='trunc')"]),
+    "erf of a 0-d integer tensor": ([("a0", np.array(1, I64), False)], ["v0 = T.erf(a0)"]),
+    "bitwise ops on floats, ~ on floats": (
+        [("a0", np.ones(2, F32), False), ("a1", np.ones(2, I32), False)],
+        ["v0 = a0 ^ a0", "v1 = a0 | 1", "v2 = ~a0", "v3 = a1 ^ -0.5", "v4 = a1 & 2.5"]),
+    "logical functions take tensors only": (
+        [("a0", np.array([0.5, 0.0], F32), False)],
+        ["v0 = T.logical_and(a0, 1)", "v1 = T.logical_or(a0, True)", "v2 = a0 > 0",
+         "v3 = v2 & True", "v4 = T.logical_xor(a0, a0)"]),
+    "outer of non-vectors": ([("a0", np.ones((2, 2), F32), False), ("a1", np.ones(2, F32), False)],
+                             ["v0 = T.outer(a0, a1)", "v1 = T.outer(a1, a0)",
+                              "v2 = T.outer(a1, a1)"]),
+    # reductions
+    "cumprod and prod gradients where the input has zeros": (
+        [("a0", np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 0.0, 1.0, 2.0]], F64), True)],
+        ["v0 = a0.cumprod(1)", "v0.sum().backward(retain_graph=True)", "v1 = a0.prod(1)",
+         "v1.sum().backward()", "v2 = list(T.autograd.grad(a0.prod(), [a0], create_graph=True))",
+         "v3 = list(T.autograd.grad(a0.cumprod(0).sum(), [a0], create_graph=True))"]),
+    "std's gradient is 0 where the variance is 0": (
+        [("a0", np.array([[1.0, 0.0, 2.0], [3.0, 3.0, 3.0]], F32), True)],
+        ["v0 = a0.std(1)", "v0.sum().backward()", "v1 = T.std(F.relu(a0 - 5), 1, keepdim=True)",
+         "v1.backward(T.ones_like(v1))"]),
+    "max/argmax along an empty dim": ([("a0", np.zeros((0, 2), I64), False)],
+                                      ["v0, v1 = a0.max(0)", "v2 = a0.argmax(0)",
+                                       "v3 = a0.argmin(1)", "v4, v5 = a0.min(1)"]),
+    # indexing
+    "where and masked_fill that do not broadcast": (
+        [("a0", np.ones((4, 3), F32), False), ("a1", np.ones((2, 3), B), False)],
+        ["v0 = T.where(a1, a0, 0.5)", "v1 = a0.masked_fill(a1, 1.0)",
+         "a0.masked_fill_(a0[:, :2] > 0, 2.0)"]),
+    "index put wants matching dtypes, except a one-element value under one mask": (
+        [("a0", np.zeros(3, I32), False), ("a1", np.array([1.5], F64), False),
+         ("a2", np.zeros((3, 2), I64), False)],
+        ["a0[T.tensor([0, 2])] = a1", "a0[[0, 2]] = T.tensor(1.5)",
+         "a0[T.tensor([True, False, True])] = a1", "a0[a0 == 0] = T.tensor(2.5)",
+         "a2[T.tensor([True, False, True]), 0] = a1", "a2[:, T.tensor(True)] = T.tensor(0.5)",
+         "a0[T.tensor(True)] = T.tensor([1.5, 2, 3])", "a0[[5, 0]] = a1",
+         "v0 = a0.sum()", "v0[[0, 0]] = a1"]),
+    "a 0-d integer tensor in an assignment's index is an integer": (
+        [("a0", np.zeros((3, 4), I32), False), ("a1", np.array(1, I64), False)],
+        ["a0[1, a1] = T.tensor(-0.5, dtype=T.float64)", "v0 = T.zeros_like(a1)",
+         "a0[v0, 0] = T.tensor(True)"]),
+    "masked_select and copy_ that do not broadcast": (
+        [("a0", np.zeros((2, 6), F32), False), ("a1", np.zeros(4, F32), True),
+         ("a2", np.zeros((1, 0, 3), F64), True), ("a3", np.array(0, I32), False)],
+        ["v0 = T.masked_select(a0, a1 > 0)", "a0.copy_(a1)", "a3.copy_(a2)",
+         "v1 = a1 * 1", "v1.copy_(a0[0])"]),
+    "index_select along an empty dim": ([("a0", np.zeros((3, 0), B), False),
+                                         ("a1", np.zeros(0, F32), False)],
+                                        ["v0 = T.index_select(a0, 1, T.tensor([0, 0]))",
+                                         "v1 = T.index_select(a0, 1, T.tensor([], dtype=T.int64))",
+                                         "v2 = T.index_select(a1, 0, T.tensor([0]))"]),
+    "advanced indexing gives a contiguous tensor": (
+        [("a0", np.arange(12.0).reshape(2, 2, 3).astype(F32), True)],
+        ["v0 = T.index_select(a0, 2, T.tensor([2, 1, 1]))", "v1 = v0.contiguous()",
+         "v2 = v0.view(12,)", "v3 = a0[:, [1, 0]].is_contiguous()", "v2.sum().backward()"]),
+    "mv of a 0-d tensor, roll of a dim out of range": (
+        [("a0", np.array(3.0, F32), False), ("a1", np.ones(2, F32), False),
+         ("a2", np.ones((2, 4), F32), False)],
+        ["v0 = T.mv(a0, a1)", "v1 = a2.roll(1, 3)", "v2 = a2.roll(1, -1)", "v3 = a2.roll(1, (0, 1))",
+         "v4 = T.zeros(2, 0).roll(1, 2)"]),
+    # in place
+    "lerp_ checks its arguments": (
+        [("a0", np.zeros(2, F32), False), ("a1", np.ones(2, F64), False),
+         ("a2", np.zeros(2, I32), False), ("a3", np.ones(2, F32), True)],
+        ["a0.lerp_(2.5, 0.5)", "a0.lerp_(a1, 0.5)", "a2.lerp_(a2, 0.5)", "a0.lerp_(a3, 0.5)",
+         "a2.lerp_(T.zeros(3, 2, dtype=T.int64), 0.5)", "a0.lerp_(T.ones(3), 0.5)",
+         "a0.sum().backward()"]),
+    "lerp with a weight of 0.5 or more uses PyTorch's form (inf stays inf)": (
+        [("a0", np.array([-inf, 1.0, 2.0], F32), False), ("a1", np.array([1.0, 3.0, inf], F32), False),
+         ("a2", np.array([0.5, 1.0, 2.0], F32), True)],
+        ["v0 = T.lerp(a0, a1, 0.5)", "v1 = T.lerp(a0, a1, 0.25)", "v2 = a0.clone()",
+         "v2.lerp_(a1, 0.75)", "v3 = a2 * 1", "v3.lerp_(a1, 0.5)", "v3.sum().backward()"]),
+    "an in-place result keeps the tensor's shape": (
+        [("a0", np.zeros(3, F32), False), ("a1", np.zeros((1, 1), F32), True)],
+        ["a0 -= a1", "a0 += a1[0]", "a0.sum().backward()"]),
+    # nn.functional and autograd
+    "adaptive_avg_pool2d keeps nan and inf to their windows": (
+        [("a0", np.array([[[[1.5, -0.5, -0.5, 2.0, -0.75], [1.0, 0.0, 0.0, 1.5, -1.5],
+                            [2.0, 0.0, -2.0, -1.0, -0.75], [-0.5, 3.0, -0.5, nan, 0.25]]]]),
+          True)],
+        ["v0 = F.adaptive_avg_pool2d(a0, 3)", "v1 = F.adaptive_avg_pool2d(a0 * inf, 2)",
+         "v2 = F.adaptive_avg_pool2d(a0.detach().abs().requires_grad_(), 3)",
+         "v2.log10().sum().backward()"]),
+    "adaptive_max_pool2d's result is contiguous": (
+        [("a0", np.arange(30.0).reshape(1, 3, 5, 2).astype(F32), True)],
+        ["v0 = F.adaptive_max_pool2d(a0, (2, 1))", "v1 = v0.is_contiguous()",
+         "v2 = v0.contiguous()", "v2.sum().backward()"]),
+    "relu's gradient passes through nan; binary_cross_entropy checks its target": (
+        [("a0", np.array([nan, 0.0, 1.0, -1.0], F32), True),
+         ("a1", np.array([0.5, nan, 0.0, 1.0], F32), False)],
+        ["v0 = T.relu(a0)", "v0.sum().backward()",
+         "v1 = F.binary_cross_entropy(a0.sigmoid(), a1)",
+         "v2 = F.binary_cross_entropy(T.tensor([0.5, 0.5]), T.tensor([0.0, 1.5]))"]),
+    "smooth_l1, huber and l1 gradients at inf and nan": (
+        [("a0", np.array([0.0, -1.5, 2.0], F32), False),
+         ("a1", np.array([-0.25, -0.5, -inf], F32), True), ("a2", np.array([1.5, nan, 0.0], F32), False)],
+        ["v0 = F.smooth_l1_loss(a0, a1, reduction='sum')", "v0.backward()",
+         "v1 = F.huber_loss(a0, a1, reduction='sum')", "v1.backward()",
+         "v2 = F.l1_loss(a2, a1 * 0)", "v2.backward()", "v3 = a1[0].abs()", "v3.backward()",
+         "v4 = F.smooth_l1_loss(a1 * 0, a2, reduction='sum')", "v4.backward()",
+         "v5 = F.huber_loss(a2, a1 * 0 + 1, reduction='sum')", "v5.backward()",
+         "v6 = F.relu(a1 * 0).log()", "v6.sum().backward()"]),
+    "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
+                                     ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
+    "nll_loss with no classes and every target ignored": (
+        [("a0", np.zeros((3, 0), F32), True), ("a1", np.zeros(3, I64), False)],
+        ["v0 = F.nll_loss(a0, a1, ignore_index=0, reduction='sum')",
+         "v1 = F.nll_loss(a0, a1, ignore_index=0, reduction='none')", "v0.backward()"]),
+    "a leaf's hook runs once on its whole gradient": (
+        [("a0", np.ones((3, 4), F64), True)],
+        ["_ = a0.register_hook(lambda g: g + 1)", "v0 = F.normalize(a0, dim=0)",
+         "v0.sum().backward()", "v1 = (a0 * a0 + a0).sum()", "v1.backward()"]),
+    "max() of everything sends an infinite gradient only to the maximum; hardtanh and nan": (
+        [("a0", np.array([0.0, 1.0], F64), True), ("a1", np.array([nan, -1.5, 1.5, 0.5], F32), True)],
+        ["v0 = T.log(a0.min()).amax()", "v0.backward()", "v1 = F.hardtanh(a1)",
+         "v1.sum().backward()"]),
+    "a leaf's hooks run in autograd.grad": (
+        [("a0", np.zeros((2, 3), F64), True)],
+        ["_ = a0.register_hook(lambda g: g + 1)",
+         "v0 = list(T.autograd.grad(a0.sum(), [a0], retain_graph=True))",
+         "v1 = list(T.autograd.grad((a0 * a0).sum(), [a0], create_graph=True))"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_agrees_with_torch(torch, name):
+    inputs, lines = CASES[name]
+    program = Program([(n, np.asarray(a), rg) for n, a, rg in inputs], lines)
+    failure = differential(program, ember, torch)
+    assert failure is None, f"{failure}\n{program.source()}"
