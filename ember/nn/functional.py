@@ -417,6 +417,8 @@ def _normalize_over(op, input, dim, dtype):
     if dim is None:
         dim = _softmax_dim(input.ndim)
     if not input.dtype.is_floating_point:
+        if input.numel() == 0:  # no kernel runs on nothing: PyTorch returns it as it is
+            return input.detach().clone()
         last = input.ndim == 0 or _dim(dim, input.ndim) == input.ndim - 1
         name = "softmax" if op is _nn.Softmax else "log_softmax"
         raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '

@@ -278,8 +278,15 @@ def _check_index_put_dtype(t, key, value):
     advanced = [k for k in items if isinstance(k, (Tensor, list, range, np.ndarray))
                 and not (isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype != np.bool_)]
     if (len(advanced) == 1 and isinstance(advanced[0], Tensor)
-            and advanced[0]._data.dtype == np.bool_ and value._data.size == 1):
+            and advanced[0]._data.dtype == np.bool_ and advanced[0]._data.ndim > 0
+            and value._data.size == 1):
         return
+    idx, _ = convert_index(key)
+    try:  # an index that does not fit the shape is reported first, as in PyTorch
+        _check_bounds(*_split(t._data, idx))
+    except IndexError as e:
+        if "out of bounds" not in str(e):  # (one out of range only after the dtypes)
+            raise
     from .inplace import _type_word
     raise RuntimeError(
         "Index put requires the source and destination dtypes match, got "

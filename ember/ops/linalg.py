@@ -29,7 +29,7 @@ class Matmul(Function):
             raise RuntimeError(
                 "expected m1 and m2 to have the same dtype, but got: "
                 f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
-        if a.dtype == np.bool_:  # (a and b have one dtype here)
+        if a.dtype == np.bool_ and a.size and b.size:  # (one dtype here; empty: no kernel runs)
             raise NotImplementedError(f'"{_bool_kernel(a.ndim, b.ndim)}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
             _threads.sync_blas()  # the load-aware count (see ember/_threads.py)
