@@ -79,7 +79,7 @@ def _wait(pg, requests, what, timeout=None, statuses=None):
                     "another rank failed, stopped, or is waiting in a different call "
                     "(init_process_group(timeout=...) sets the limit)")
             time.sleep(pause)
-            pause = min(2 * pause, 1e-3)
+            pause = min(2 * pause, 2e-4)
     except MPI.Exception as e:
         raise DistBackendError(f"{what} failed in MPI: {e}") from None
 
