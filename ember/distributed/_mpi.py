@@ -22,5 +22,8 @@ def load():
 def available():
     """Whether mpi4py can be imported (without initializing MPI)."""
     import importlib.util
-    return importlib.util.find_spec("mpi4py") is not None
+    try:
+        return importlib.util.find_spec("mpi4py") is not None
+    except (ImportError, ValueError):  # a broken or blocked (sys.modules entry None) mpi4py
+        return False
 
