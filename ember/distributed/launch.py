@@ -40,7 +40,9 @@ def find_mpirun():
     for name in ("mpirun", "mpiexec"):
         path = shutil.which(name)
         if path:
-            return path
+            # Open MPI finds its installation from the launcher's own path: /bin/mpirun on a
+            # merged-/usr system would point it at "/", so the real file is named
+            return os.path.realpath(path)
     raise RuntimeError(f"no MPI launcher (mpirun or mpiexec) on PATH: {INSTALL_HINT}")
 
 
