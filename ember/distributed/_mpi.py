@@ -11,6 +11,13 @@ INSTALL_HINT = ("install it with `pip install 'ember[distributed]'` (mpi4py), an
 def load():
     """mpi4py's ``MPI`` module (initializing MPI on first use), or a RuntimeError that says
     what to install."""
+    import os
+    # Open MPI's default non-blocking all-reduce (what DistributedDataParallel starts from
+    # backward) takes about twice as long as its blocking one on large buffers: measured
+    # here on ResNet-18's 45 MB of gradients, 150-220 ms against 65-85 ms. Its
+    # reduce-scatter + all-gather algorithm (Rabenseifner's) matches the blocking one.
+    # Read by MPI_Init, so it must be in the environment before mpi4py initializes MPI.
+    os.environ.setdefault("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3")
     try:
         from mpi4py import MPI
     except ImportError as e:  # no mpi4py, or mpi4py without an MPI library to load

@@ -260,16 +260,15 @@ class _Reducer:
                               "DistributedDataParallel's unused-parameter count")
         size = self.pg.size()
         for b in self.buckets:
-            np.divide(b.flat, size, out=b.flat)
             for i, start, stop in zip(b.indices, b.offsets[:-1], b.offsets[1:]):
                 if used is not None and used[i] == 0:
                     continue  # no rank used it: its .grad stays as it was
                 p = self.params[i]
-                avg = b.flat[start:stop].reshape(p._data.shape)
+                total = b.flat[start:stop].reshape(p._data.shape)
                 if p.grad is None:
-                    p.grad = ember.Tensor._wrap(avg.copy())
-                else:
-                    np.copyto(p.grad._data, avg)
+                    p.grad = ember.Tensor._wrap(total / size)
+                else:  # the average straight into .grad: one pass
+                    np.divide(total, size, out=p.grad._data)
                     p.grad._vc[0] += 1
 
 
