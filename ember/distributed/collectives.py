@@ -95,6 +95,7 @@ class Work:
         self._finish = finish
         self._result = list(result)
         self._exception = None
+        self._done = False
 
     def wait(self, timeout=None):
         """Block until the operation is complete and its result is in place; True."""
@@ -108,15 +109,20 @@ class Work:
         except Exception as e:
             self._exception = e
             raise
+        self._done = True
         return True
 
     def is_completed(self):
-        if self._finish is None and self._exception is None:
+        """Whether the operation has finished (successfully or not), without blocking."""
+        if self._done or self._exception is not None:
             return True
-        if self._exception is None and self._pg.MPI.Request.Testall(self._requests):
-            self.wait()
+        if self._pg.MPI.Request.Testall(self._requests, self._statuses):
+            try:
+                self.wait()
+            except Exception:  # kept: exception() and wait() report it
+                pass
             return True
-        return self._exception is not None
+        return False
 
     def is_success(self):
         return self.is_completed() and self._exception is None
@@ -550,7 +556,9 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     a = _array(tensor, "tensor")
     header = _header(a)
     reqs = [pg.comm.Isend(header, peer, 2 * tag), pg.comm.Isend(_bytes(a), peer, 2 * tag + 1)]
-    return Work(pg, f"send to rank {peer}", reqs, lambda: header, [tensor])
+    work = Work(pg, f"send to rank {peer}", reqs, result=[tensor])
+    work._header = header  # alive until the send is done
+    return work
 
 
 def send(tensor, dst=None, group=None, tag=0, group_dst=None):
