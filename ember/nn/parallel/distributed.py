@@ -40,7 +40,13 @@ _FIRST_BUCKET_BYTES = 1024 * 1024
 
 
 class DistributedDataParallel(Module):
-    """Data parallelism over the processes of ``ember.distributed``'s process group."""
+    """Data parallelism over the processes of ``ember.distributed``'s process group.
+
+    ``device_ids``/``output_device`` must be None (CPU). ``static_graph``,
+    ``gradient_as_bucket_view`` and ``check_reduction`` are accepted as PyTorch does and
+    change nothing here: the graph is walked every forward anyway, and gradients are always
+    copied into the buckets and the averages back into ``.grad``.
+    """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0,
                  broadcast_buffers=True, process_group=None, bucket_cap_mb=None,
