@@ -7,8 +7,9 @@ arithmetic by itself (rank 0 recomputes it after the distributed run):
   by 2 — and keeps the running statistics of the first half (rank 0's, which DDP broadcasts).
 * LeNet without batch norm: equal, up to float rounding, to one process training on the
   whole global batch of 16 (the mean of the two halves' mean losses is the mean loss).
-* no_sync, a parameter used twice, find_unused_parameters, the state_dict's keys, the
-  buffers after an evaluation, and DistributedSampler's coverage of a data set.
+* the first bucket's all-reduce starts during backward; no_sync, a parameter used twice,
+  find_unused_parameters, the state_dict's keys, the buffers after an evaluation, and
+  DistributedSampler's coverage of a data set.
 """
 import copy
 
@@ -106,6 +107,14 @@ def check_training(r, n):
     assert all(np.array_equal(a, b) for other in buffers for a, b in zip(buffers[0], other))
 
     plain_net, plain = train_ddp(models.lenet, r, n, X, y)
+
+    # overlap: the first bucket's all-reduce starts while backward still has gradients to go
+    net = DDP(models.lenet_batchnorm(), bucket_cap_mb=0.002)
+    reducer, started_at = net._reducer, []
+    launch = reducer._launch
+    reducer._launch = lambda b: (started_at.append(int(reducer.arrived.sum())), launch(b))
+    nn.CrossEntropyLoss()(net(ember.tensor(X[0, :B])), ember.tensor(y[0, :B])).backward()
+    assert len(started_at) == 5 and started_at[0] < started_at[-1] == reducer.expected.sum()
     if r == 0:
         ref = train_halves(models.lenet_batchnorm, n, X, y)
         mine, theirs = arrays(model), arrays(ref)
