@@ -398,7 +398,10 @@ class _Job:
 
 def _launch(s, out, resume, progress):
     """Start the run as an MPI job of ``s["nproc"]`` processes; their exit code."""
-    from ember.distributed import launch
+    from ember import distributed
+    from ember.distributed import _mpi, launch
+    if not distributed.is_mpi_available():
+        raise CLIError(f"--nproc needs mpi4py: {_mpi.INSTALL_HINT}", EXIT_ENV)
     argv = [sys.executable, "-m", "ember", "train"]
     if resume:
         argv += ["--resume", out, "--epochs", s["epochs"]]

@@ -29,6 +29,13 @@ def test_bad_nproc_settings_fail_before_any_process_starts(tmp_path):
     assert "--batch-size 33 is the global batch" in proc.stderr
     proc = train("lenet", "--nproc", "0", "--out", str(tmp_path))
     assert proc.returncode == 2 and "bad --nproc 0" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.modules['mpi4py'] = None\n"
+         "from ember.cli import main; sys.exit(main(sys.argv[1:]))", "train", "lenet",
+         "--nproc", "2", "--out", str(tmp_path / "x")],
+        env=env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "--nproc needs mpi4py" in proc.stderr
+    assert "pip install 'ember[distributed]'" in proc.stderr
 
 
 def test_two_processes_rank_0_writes_and_resume_is_exact(tmp_path):
