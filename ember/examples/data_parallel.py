@@ -85,7 +85,7 @@ def train(args, why_alone):
     train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     train_set, test_set = train_iter.dataset, test_iter.dataset
     if args.quick:
-        train_set = data.Subset(train_set, range(2048))
+        train_set = data.Subset(train_set, range(6000))
         test_set = data.Subset(test_set, range(1000))
     sampler = data.DistributedSampler(train_set, world, rank, seed=args.seed)
     train_iter = data.DataLoader(train_set, batch_size // world, sampler=sampler)
