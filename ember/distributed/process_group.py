@@ -66,7 +66,7 @@ class group:
 
 
 GroupMember = group
-_state = {"group": None, "excepthook": None}
+_state = {"group": None, "excepthook": None, "MPI": None}
 
 
 def is_available():
@@ -133,6 +133,10 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
             f"Expected timeout argument to be of type datetime.timedelta, got {timeout}")
     MPI = _mpi.load()
     world = MPI.COMM_WORLD
+    if world.Get_size() > 1 and sys.excepthook is not _abort_on_uncaught:
+        # from here on, before any check can fail on one rank alone
+        _state["excepthook"], _state["MPI"] = sys.excepthook, MPI
+        sys.excepthook = _abort_on_uncaught
     _check_launch(world.Get_rank(), world.Get_size(), rank, world_size)
     pg = ProcessGroup(MPI, world.Dup(), timeout)
     node = pg.comm.Split_type(MPI.COMM_TYPE_SHARED)  # the processes on this machine
@@ -142,9 +146,6 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                         ("LOCAL_RANK", local_rank), ("LOCAL_WORLD_SIZE", local_size)):
         os.environ.setdefault(name, str(value))
     _state["group"] = GroupMember.WORLD = pg
-    if pg.size() > 1:
-        _state["excepthook"] = sys.excepthook
-        sys.excepthook = _abort_on_uncaught
 
 
 def _check_launch(mpi_rank, mpi_size, rank, world_size):
@@ -169,17 +170,16 @@ def _abort_on_uncaught(exc_type, exc, tb):
     """Print the traceback, then end every rank of the job (fail fast, never hang)."""
     previous = _state["excepthook"] or sys.__excepthook__
     previous(exc_type, exc, tb)
-    pg = _state["group"]
+    world = _state["MPI"].COMM_WORLD
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # a closed stream must not stop the abort
             pass
-    if pg is not None:
-        sys.stderr.write(f"ember.distributed: rank {pg.rank()} failed with {exc_type.__name__}; "
-                         "aborting the job\n")
-        sys.stderr.flush()
-        pg.MPI.COMM_WORLD.Abort(1)
+    sys.stderr.write(f"ember.distributed: rank {world.Get_rank()} failed with "
+                     f"{exc_type.__name__}; aborting the job\n")
+    sys.stderr.flush()
+    world.Abort(1)
 
 
 def destroy_process_group(group=None):
