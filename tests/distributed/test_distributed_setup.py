@@ -72,3 +72,15 @@ def test_one_process_without_a_launcher():
                    WORLD_SIZE="2", RANK="1")
     assert proc.returncode != 0
     assert "not started by an MPI launcher" in proc.stderr and "mpirun -n 2" in proc.stderr
+
+
+def test_the_launcher_module_runs_a_script_as_an_mpi_job(tmp_path):
+    need_mpi()
+    script = tmp_path / "hello.py"
+    script.write_text("import ember.distributed as dist\n"
+                      "dist.init_process_group('mpi')\n"
+                      "print('hello from', dist.get_rank(), 'of', dist.get_world_size())\n")
+    proc = subprocess.run([sys.executable, "-m", "ember.distributed.launch", "--nproc", "2",
+                           str(script)], env=env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stdout.split("\n")[:2]) == ["hello from 0 of 2", "hello from 1 of 2"]
