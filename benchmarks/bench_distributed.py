@@ -51,7 +51,8 @@ def _env(threads):
 
 def _child(nproc, threads, *args):
     """One worker run (an MPI job when nproc > 1); rank 0's JSON line."""
-    argv = [sys.executable, "-m", "benchmarks.bench_distributed", "--worker"] + [str(a) for a in args]
+    argv = [sys.executable, "-m", "benchmarks.bench_distributed", "--worker"]
+    argv += [str(a) for a in args]
     env = _env(threads)
     if nproc > 1:
         from ember.distributed import launch
@@ -112,7 +113,7 @@ def _worker_allreduce(rounds):
     import ember
     from ember import models
     from ember.nn.parallel import DistributedDataParallel
-    dist, rank, world = _maybe_init()
+    dist, rank, _ = _maybe_init()
     model = models.resnet18()
     n = sum(p.numel() for p in model.parameters())
     flat = ember.ones(n)
@@ -175,16 +176,16 @@ def main(argv=None):
     comm = _child(2, 1, "allreduce", 2 if args.quick else 5)
     floor = 3 * comm["bytes"] / copy_bps
     base = runs["1 process x 1 thread"]["samples_per_s"]
-    lines = [f"load average at start {load:.1f}; single-core copy bandwidth "
-             f"{copy_bps / 1e9:.1f} GB/s (read + write)", "",
+    lines = [(f"load average at start {load:.1f}; single-core copy bandwidth "
+              f"{copy_bps / 1e9:.1f} GB/s (read + write)"), "",
              "| LeNet-BN training, global batch 256 | samples/s | step | vs 1 x 1 |",
              "|---|---|---|---|"]
     for name, r in runs.items():
         lines.append(f"| {name} | {r['samples_per_s']:,.0f} | {r['step_s'] * 1e3:.1f} ms | "
                      f"{r['samples_per_s'] / base:.2f}x |")
     mb = comm["bytes"] / 1e6
-    lines += ["", f"| ResNet-18 gradients ({comm['params'] / 1e6:.1f} M float32, {mb:.1f} MB), "
-              "2 processes | time | floor | floor / time |", "|---|---|---|---|"]
+    lines += ["", (f"| ResNet-18 gradients ({comm['params'] / 1e6:.1f} M float32, {mb:.1f} "
+                   "MB), 2 processes | time | floor | floor / time |"), "|---|---|---|---|"]
     for name, key in (("dist.all_reduce of the flat vector", "all_reduce_s"),
                       (f"DDP gradient sync ({comm['buckets']} buckets, copies, average)",
                        "ddp_sync_s")):

@@ -600,12 +600,13 @@ def main(args):
                        "resumes exactly only with the number of processes it started with",
                        EXIT_ENV)
     job = _Job()
-    if job.rank:  # one voice: rank 0 prints; the others' errors still reach stderr
-        sys.stdout = open(os.devnull, "w")
-    try:
-        return run(s, out, factory, opt_cls, sched_cls, ckpt, progress, job)
-    finally:
-        job.close()
+    with open(os.devnull, "w") as devnull, contextlib.ExitStack() as stack:
+        if job.rank:  # one voice: rank 0 prints; the others' errors still reach stderr
+            stack.enter_context(contextlib.redirect_stdout(devnull))
+        try:
+            return run(s, out, factory, opt_cls, sched_cls, ckpt, progress, job)
+        finally:
+            job.close()
 
 
 def add_parser(sub):

@@ -106,7 +106,7 @@ def check_training(r, n):
     dist.all_gather_object(buffers, [b.numpy() for b in model.buffers()])
     assert all(np.array_equal(a, b) for other in buffers for a, b in zip(buffers[0], other))
 
-    plain_net, plain = train_ddp(models.lenet, r, n, X, y)
+    _, plain = train_ddp(models.lenet, r, n, X, y)
 
     # overlap: the first bucket's all-reduce starts while backward still has gradients to go
     net = DDP(models.lenet_batchnorm(), bucket_cap_mb=0.002)
@@ -145,8 +145,8 @@ def close(a, b):
 
 
 def check_hooks_and_options(r, n):
-    rng = lambda k: np.random.default_rng(50 + k)  # noqa: E731
-    xs = [rng(k).standard_normal((4, 3)).astype(np.float32) for k in range(n)]
+    xs = [np.random.default_rng(50 + k).standard_normal((4, 3)).astype(np.float32)
+          for k in range(n)]
 
     # a parameter used twice: ember delivers its gradient twice, DDP waits for both
     ember.manual_seed(3)
@@ -160,8 +160,9 @@ def check_hooks_and_options(r, n):
     # no_sync: local accumulation, then one averaged backward
     ember.manual_seed(4)
     lin = nn.Linear(3, 2)
-    twice = lambda m, k: (m(ember.tensor(xs[k])).sum().backward(),  # noqa: E731
-                          (m(ember.tensor(xs[k])) ** 2).sum().backward())
+    def twice(m, k):
+        m(ember.tensor(xs[k])).sum().backward()
+        (m(ember.tensor(xs[k])) ** 2).sum().backward()
     want = averaged_reference(lin, r, n, twice)
     net = DDP(lin)
     with net.no_sync():

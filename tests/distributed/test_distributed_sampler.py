@@ -48,7 +48,8 @@ def test_shuffled_padding_and_subsampling_follow_pytorchs_rule(n, world, drop_la
 
 
 def test_errors_as_pytorchs():
-    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+    with pytest.raises(ValueError,
+                       match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
         DistributedSampler(range(4), num_replicas=2, rank=2)
     with pytest.raises(ValueError, match="Invalid rank -1"):
         DistributedSampler(range(4), num_replicas=2, rank=-1)

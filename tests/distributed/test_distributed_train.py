@@ -20,7 +20,8 @@ def train(*args):
     # EMBER_NUMBA=0: in a run this small, compiling the kernels in every fresh process
     # would take most of the time (the resume is exact on either path)
     return subprocess.run([sys.executable, "-m", "ember", "train"] + list(args),
-                          env=env(EMBER_DATA="", EMBER_NUMBA="0"), capture_output=True, text=True, timeout=180)
+                          env=env(EMBER_DATA="", EMBER_NUMBA="0"), capture_output=True,
+                          text=True, timeout=180)
 
 
 def test_bad_nproc_settings_fail_before_any_process_starts(tmp_path):
@@ -30,8 +31,9 @@ def test_bad_nproc_settings_fail_before_any_process_starts(tmp_path):
     proc = train("lenet", "--nproc", "0", "--out", str(tmp_path))
     assert proc.returncode == 2 and "bad --nproc 0" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.modules['mpi4py'] = None\n"
-         "from ember.cli import main; sys.exit(main(sys.argv[1:]))", "train", "lenet",
+        [sys.executable, "-c", ("import sys; sys.modules['mpi4py'] = None\n"
+                                "from ember.cli import main; sys.exit(main(sys.argv[1:]))"),
+         "train", "lenet",
          "--nproc", "2", "--out", str(tmp_path / "x")],
         env=env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "--nproc needs mpi4py" in proc.stderr
