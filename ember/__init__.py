@@ -47,7 +47,7 @@ from ._tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, Fl
                             HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import autograd, random
 from .serialization import load, save
-from . import distributions, nn, optim, utils, vision
+from . import distributed, distributions, nn, optim, utils, vision
 from . import jit
 from ._threads import get_num_threads, set_num_threads
 from ._tensor_str import set_printoptions, get_printoptions

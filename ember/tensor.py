@@ -337,6 +337,22 @@ class Tensor:
             self.grad_fn._out_tensor = _weakref(self)
         return _HookHandle(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after a backward has added into this leaf's ``.grad`` (for
+        optimizers stepping inside backward, and DistributedDataParallel's all-reduce).
+        Returns a handle whose ``remove()`` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.engine import PostAccumulateGradHook
+        wrapped = PostAccumulateGradHook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(wrapped)
+        return _HookHandle(self._hooks, wrapped)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
         if not self._requires_grad:

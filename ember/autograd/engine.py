@@ -18,6 +18,28 @@ from . import grad_mode
 
 _tensor_mode = _function._tensor_mode
 
+# The callbacks ``queue_callback`` gathered for each backward now running: a stack, since a
+# hook may run a backward of its own.
+_final_callbacks = []
+
+
+def queue_callback(callback):
+    """Call ``callback()`` once the backward now running has finished, after every leaf's
+    gradient is in place (PyTorch's ``Variable._execution_engine.queue_callback``).
+    DistributedDataParallel waits there for the all-reduces its gradient hooks started."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
+class PostAccumulateGradHook:
+    """A hook of ``Tensor.register_post_accumulate_grad_hook``, kept in the leaf's hook list
+    (so the engine's fast path sees that the leaf has hooks) and run after accumulation."""
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
 
 def _sum_to_shape(g, shape):
     """Sum a broadcast gradient back to the shape of the input it belongs to (every step
@@ -89,6 +111,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     prev_tensor_mode = _tensor_mode[0]
     grad_mode._enabled[0] = tensor_mode
     _tensor_mode[0] = tensor_mode
+    _final_callbacks.append([])
     # The loop below is the hot path of every small training step (a linear regression
     # step is ~6 nodes), so the common case is written out inline: arrays, no hooks.
     try:
@@ -144,6 +167,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     finally:
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
+        callbacks = _final_callbacks.pop()
+    for callback in callbacks:  # only after a backward that succeeded
+        callback()
     return captured
 
 
@@ -173,14 +199,22 @@ def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
 
 
 def _deliver_to_leaf(leaf, g, tensor_mode):
-    """A leaf's gradient, through its hooks, into ``.grad``."""
-    if leaf._hooks:
+    """A leaf's gradient, through its hooks, into ``.grad``; then its post-accumulate
+    hooks, which see the leaf with its ``.grad`` updated. ember delivers a leaf's gradient
+    once per use (PyTorch sums them first), so those run once per use too."""
+    hooks = leaf._hooks
+    if hooks:
         tensor_type = _function._Tensor[0]
-        for hook in leaf._hooks:
-            out = hook(g if tensor_mode else _for_hook(g, tensor_type))
-            if out is not None:
-                g = out if tensor_mode else out._data
+        for hook in hooks:
+            if type(hook) is not PostAccumulateGradHook:
+                out = hook(g if tensor_mode else _for_hook(g, tensor_type))
+                if out is not None:
+                    g = out if tensor_mode else out._data
     _accumulate(leaf, g, tensor_mode)
+    if hooks:
+        for hook in list(hooks):  # a hook may remove itself
+            if type(hook) is PostAccumulateGradHook:
+                hook.fn(leaf)
 
 
 def _for_hook(g, tensor_type):

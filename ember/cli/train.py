@@ -10,6 +10,16 @@ checkpoint is written, so it cannot land halfway either.
 end of an epoch is what the next epoch's shuffling (and dropout) draws from, so a resumed
 run repeats the uninterrupted run's arithmetic exactly and ends with the same weights, bit
 for bit.
+
+``--nproc N`` trains data-parallel on N processes: the command checks its arguments, then
+starts ``mpirun -n N python -m ember train ...`` (``ember.distributed.launch``); so does
+``mpirun -n N ember train ...`` typed by hand. Each rank runs the model wrapped in
+``DistributedDataParallel`` on its share of every batch (``--batch-size`` is the global
+batch, split evenly, so N does not change the hyperparameters), shuffled by a
+``DistributedSampler`` seeded with the run's seed and the epoch. Rank 0 alone prints, draws
+the progress bar and writes the checkpoint (the model's own state_dict, without DDP's
+``module.`` prefix, so it loads into a one-process run too), which also holds every rank's
+random state: a resume with the same N repeats the run exactly.
 """
 import contextlib
 import inspect
@@ -41,7 +51,8 @@ FORMAT = "ember-train-1"
 # command line means "not given", so a resumed run can tell which flags were typed.
 DEFAULTS = {"model": None, "dataset": "fashion-mnist", "optimizer": "sgd", "lr": 0.1,
             "opt": {}, "epochs": 10, "batch_size": 256, "resize": None, "scheduler": None,
-            "sched": {}, "seed": 0, "limit": None, "data_root": None, "workers": 0}
+            "sched": {}, "seed": 0, "limit": None, "data_root": None, "workers": 0,
+            "nproc": 1}
 # What may change when resuming: how long to go on, and how to load the data.
 RESUMABLE = ("epochs", "data_root", "workers")
 
@@ -122,10 +133,17 @@ def validate(s):
         sched_cls = lookup("scheduler", s["scheduler"], scheduler_registry())
         check_keywords(sched_cls, s["sched"], "scheduler argument")
     for key, low in (("epochs", 1), ("batch_size", 1), ("limit", 1), ("resize", 1),
-                     ("workers", 0)):
+                     ("workers", 0), ("nproc", 1)):
         v = s[key]
         if v is not None and v < low:
             raise CLIError(f"bad --{key.replace('_', '-')} {v}: must be at least {low}")
+    if s["nproc"] > 1:
+        if s["batch_size"] % s["nproc"]:
+            raise CLIError(f"--batch-size {s['batch_size']} is the global batch and must divide "
+                           f"evenly among --nproc {s['nproc']} processes")
+        if s["workers"]:
+            raise CLIError("--workers cannot be combined with --nproc: the MPI processes load "
+                           "their own data (and should not fork)")
     if not (isinstance(s["lr"], (int, float)) and math.isfinite(s["lr"])):
         raise CLIError(f"bad --lr {s['lr']}: must be a finite number")
     probe(opt_cls, sched_cls, s)
@@ -134,9 +152,11 @@ def validate(s):
 
 # --- data ------------------------------------------------------------------------------
 
-def load_data(s, input_size):
+def load_data(s, input_size, rank=0, world=1):
+    """The training and test loaders; in a job of ``world`` processes, rank ``rank``'s
+    share: its part of every global batch, and every ``world``-th test image."""
     from ember import vision
-    from ember.utils.data import DataLoader, Subset
+    from ember.utils.data import DataLoader, DistributedSampler, Subset
     cls = getattr(vision.datasets, DATASETS[s["dataset"]])
     steps = [vision.transforms.ToTensor()]
     if input_size != 28:
@@ -159,6 +179,12 @@ def load_data(s, input_size):
     if s["limit"]:
         train = Subset(train, range(min(s["limit"], len(train))))
         test = Subset(test, range(min(s["limit"], len(test))))
+    if world > 1:
+        sampler = DistributedSampler(train, world, rank, shuffle=True, seed=s["seed"])
+        train_iter = DataLoader(train, s["batch_size"] // world, sampler=sampler)
+        test_iter = DataLoader(Subset(test, range(rank, len(test), world)),
+                               s["batch_size"] // world, shuffle=False)
+        return train_iter, test_iter
     train_iter = DataLoader(train, s["batch_size"], shuffle=True, num_workers=s["workers"])
     test_iter = DataLoader(test, s["batch_size"], shuffle=False, num_workers=s["workers"])
     return train_iter, test_iter
@@ -329,13 +355,15 @@ def build(s, factory, opt_cls, sched_cls, steps_per_epoch):
     return model, optimizer, scheduler, nn.CrossEntropyLoss()
 
 
-def evaluate(model, data_iter):
+def evaluate(model, data_iter, job=None):
     model.eval()
     correct = total = 0
     with ember.no_grad():
         for X, y in data_iter:
             correct += int((model(X).argmax(dim=1) == y).sum())
             total += int(y.shape[0])
+    if job is not None:  # every rank saw its own share of the test set
+        correct, total = job.sum(correct, total)
     return correct / max(total, 1)
 
 
@@ -343,15 +371,74 @@ def resume_command(out):
     return f"ember train --resume {shlex.quote(out)}"
 
 
-def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
+class _Job:
+    """This process's place in a data-parallel run: its rank, the job's size, and the
+    sums and gathers across ranks that the metrics and checkpoints need."""
+
+    def __init__(self):
+        import ember.distributed as dist
+        try:
+            dist.init_process_group("mpi")
+        except RuntimeError as e:
+            raise CLIError(str(e), EXIT_ENV) from None
+        self.dist = dist
+        self.rank, self.world = dist.get_rank(), dist.get_world_size()
+
+    def sum(self, *values):
+        t = ember.tensor([float(v) for v in values], dtype=ember.float64)
+        self.dist.all_reduce(t)
+        return t.tolist()
+
+    def gather(self, obj):
+        out = [None] * self.world
+        self.dist.all_gather_object(out, obj)
+        return out
+
+    def close(self):
+        self.dist.destroy_process_group()
+
+
+def _launch(s, out, resume, progress):
+    """Start the run as an MPI job of ``s["nproc"]`` processes; their exit code."""
+    from ember import distributed
+    from ember.distributed import _mpi, launch
+    if not distributed.is_mpi_available():
+        raise CLIError(f"--nproc needs mpi4py: {_mpi.INSTALL_HINT}", EXIT_ENV)
+    argv = [sys.executable, "-m", "ember", "train"]
+    if resume:
+        argv += ["--resume", out, "--epochs", s["epochs"]]
+    else:
+        argv += [s["model"], "--dataset", s["dataset"], "--optimizer", s["optimizer"],
+                 "--lr", repr(s["lr"]), "--epochs", s["epochs"], "--batch-size",
+                 s["batch_size"], "--seed", s["seed"], "--out", out, "--nproc", s["nproc"]]
+        for key in ("resize", "limit", "scheduler"):
+            if s[key] is not None:
+                argv += ["--" + key, s[key]]
+        for flag, table in (("--opt", s["opt"]), ("--sched", s["sched"])):
+            if table:
+                argv += [flag] + [f"{k}={v!r}" for k, v in table.items()]
+    if s["data_root"] is not None:
+        argv += ["--data-root", s["data_root"]]
+    shown = sys.stderr.isatty() if progress is None else progress
+    argv += ["--progress", "always" if shown else "never"]
+    try:
+        return launch.run(s["nproc"], argv).returncode
+    except RuntimeError as e:
+        raise CLIError(str(e), EXIT_ENV) from None
+
+
+def run(s, out, factory, opt_cls, sched_cls, ckpt, progress, job=None):
     input_size = s["resize"] or 28
-    train_iter, test_iter = load_data(s, input_size)
+    rank, world = (job.rank, job.world) if job is not None else (0, 1)
+    train_iter, test_iter = load_data(s, input_size, rank, world)
     # Seeding first makes initialization, shuffling and dropout one reproducible sequence.
     ember.manual_seed(s["seed"])
     np.random.seed(s["seed"] % 2**32)
     random.seed(s["seed"])
     model, optimizer, scheduler, loss_fn = build(s, factory, opt_cls, sched_cls,
                                                  len(train_iter))
+    if rank:  # the same initial weights everywhere, then each rank its own dropout
+        ember.manual_seed(s["seed"] + rank)
     history, start_epoch = [], 0
     if ckpt is not None:
         try:
@@ -359,19 +446,27 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
             optimizer.load_state_dict(ckpt["optimizer"])
             if scheduler is not None and ckpt.get("scheduler") is not None:
                 scheduler.load_state_dict(ckpt["scheduler"])
-            set_rng_states(ckpt["rng"])
+            set_rng_states(ckpt["rng"] if job is None else ckpt["rng"][rank])
         except (KeyError, RuntimeError, ValueError, TypeError, IndexError) as e:
             raise CLIError(f"cannot resume: the checkpoint does not fit the model "
                            f"{s['model']}: {str(e).splitlines()[0]}", EXIT_ENV) from None
         history = list(ckpt["history"])
         start_epoch = int(ckpt["epoch"])
+    net = model
+    if job is not None:
+        from ember.nn.parallel import DistributedDataParallel
+        net = DistributedDataParallel(model)
     n_params = sum(p.numel() for p in model.parameters())
+    n_test = len(test_iter.dataset)
+    if job is not None:  # each rank holds its share of the test set
+        n_test = int(job.sum(n_test)[0])
     print(f"{s['model']} ({n_params:,} parameters) on {s['dataset']} "
-          f"({len(train_iter.dataset)} train / {len(test_iter.dataset)} test images, "
+          f"({len(train_iter.dataset)} train / {n_test} test images, "
           f"{input_size}x{input_size}), {type(optimizer).__name__}(lr={s['lr']}"
           + "".join(f", {k}={v}" for k, v in s["opt"].items()) + ")"
           + (f", {type(scheduler).__name__}" if scheduler is not None else "")
-          + f", batch {s['batch_size']}, seed {s['seed']}", flush=True)
+          + f", batch {s['batch_size']}, seed {s['seed']}"
+          + (f", {world} processes" if world > 1 else ""), flush=True)
     if start_epoch:
         print(f"resuming after epoch {start_epoch} from {os.path.join(out, CHECKPOINT)}",
               flush=True)
@@ -382,16 +477,19 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
 
     interrupts = _Interrupts()
     interrupts.install()
+    writer = rank == 0
     per_batch = scheduler is not None and type(scheduler).__name__ in PER_BATCH
     try:
         for epoch in range(start_epoch, s["epochs"]):
             model.train()
+            if job is not None:
+                train_iter.sampler.set_epoch(epoch)
             bar = progress_bar(len(train_iter.dataset), f"epoch {epoch + 1}/{s['epochs']}",
-                               unit=" samples", enabled=progress)
+                               unit=" samples", enabled=progress if writer else False)
             t0 = time.perf_counter()
             loss_sum, correct, seen = 0.0, 0, 0
             for X, y in train_iter:
-                y_hat = model(X)
+                y_hat = net(X)
                 loss = loss_fn(y_hat, y)
                 optimizer.zero_grad()
                 loss.backward()
@@ -403,10 +501,12 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
                 correct += int((y_hat.argmax(dim=1) == y).sum())
                 seen += n
                 bar.set_postfix_str(f"loss {loss_sum / seen:.4f}", refresh=False)
-                bar.update(n)
+                bar.update(n * world)
             bar.close()
+            if job is not None:
+                loss_sum, correct, seen = job.sum(loss_sum, correct, seen)
             train_seconds = time.perf_counter() - t0
-            test_acc = evaluate(model, test_iter)
+            test_acc = evaluate(net, test_iter, job)
             lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None and not per_batch:
                 if type(scheduler).__name__ == "ReduceLROnPlateau":
@@ -421,21 +521,26 @@ def run(s, out, factory, opt_cls, sched_cls, ckpt, progress):
             ckpt = {"format": FORMAT, "epoch": epoch + 1, "settings": s,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                    "rng": rng_states(), "history": history,
-                    "ember_version": ember.__version__}
-            with interrupts.critical():
-                ember.save(ckpt, os.path.join(out, CHECKPOINT))
-                write_metrics(out, history)
+                    "rng": rng_states() if job is None else job.gather(rng_states()),
+                    "history": history, "ember_version": ember.__version__}
+            if writer:
+                with interrupts.critical():
+                    ember.save(ckpt, os.path.join(out, CHECKPOINT))
+                    write_metrics(out, history)
             print(f"epoch {epoch + 1}/{s['epochs']}  train loss {row['train_loss']:.4f}  "
                   f"train acc {row['train_acc']:.3f}  test acc {test_acc:.3f}  "
                   f"{row['seconds']:.1f}s  ({row['samples_per_s'] or 0:,.0f} samples/s)",
                   flush=True)
-            plot_curves(out, history, f"{s['model']} on {s['dataset']}")
+            if writer:
+                plot_curves(out, history, f"{s['model']} on {s['dataset']}")
             if not math.isfinite(row["train_loss"]):
-                print(f"stopping: the training loss is {row['train_loss']} (diverged); try a "
-                      f"smaller --lr than {s['lr']}", file=sys.stderr)
+                if writer:
+                    print(f"stopping: the training loss is {row['train_loss']} (diverged); "
+                          f"try a smaller --lr than {s['lr']}", file=sys.stderr)
                 return EXIT_ENV
     except KeyboardInterrupt:
+        if not writer:
+            return EXIT_INTERRUPTED
         sys.stderr.write("\n")
         done = len(history)
         if done:
@@ -475,6 +580,10 @@ def main(args):
                            + ", ".join(sorted(model_registry())))
         s = settings_from_args(args)
         ckpt = None
+    from ember.distributed.launch import job_size
+    inside = job_size()  # started by an MPI launcher: one rank of a data-parallel run
+    if inside is not None and inside > 1 and s["nproc"] == 1 and not args.resume:
+        s["nproc"] = inside  # `mpirun -n N ember train ...` typed by hand
     factory, opt_cls, sched_cls = validate(s)
     if s["resize"] is None and not args.resume:
         default = _default_input_size(factory)
@@ -485,7 +594,22 @@ def main(args):
             raise CLIError(f"{out} already holds a run: continue it with --resume {out}, or "
                            "choose another --out", EXIT_ENV)
     progress = {"auto": None, "always": True, "never": False}[args.progress]
-    return run(s, out, factory, opt_cls, sched_cls, ckpt, progress)
+    if s["nproc"] == 1:
+        return run(s, out, factory, opt_cls, sched_cls, ckpt, progress)
+    if inside is None:
+        return _launch(s, out, bool(args.resume), progress)
+    if inside != s["nproc"]:
+        raise CLIError(f"the run has {s['nproc']} processes but this MPI job {inside}: a run "
+                       "resumes exactly only with the number of processes it started with",
+                       EXIT_ENV)
+    job = _Job()
+    with open(os.devnull, "w") as devnull, contextlib.ExitStack() as stack:
+        if job.rank:  # one voice: rank 0 prints; the others' errors still reach stderr
+            stack.enter_context(contextlib.redirect_stdout(devnull))
+        try:
+            return run(s, out, factory, opt_cls, sched_cls, ckpt, progress, job)
+        finally:
+            job.close()
 
 
 def add_parser(sub):
@@ -522,6 +646,9 @@ def add_parser(sub):
                         "system copy)")
     p.add_argument("--workers", type=int, default=None,
                    help="data-loading processes (default: 0, load in this process)")
+    p.add_argument("--nproc", type=int, default=None,
+                   help="train data-parallel on N MPI processes (default: 1; needs mpi4py "
+                        "and mpirun: pip install 'ember[distributed]')")
     p.add_argument("--out", default=None,
                    help="output directory (default: out/train/MODEL)")
     p.add_argument("--resume", default=None, metavar="DIR",

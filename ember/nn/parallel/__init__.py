@@ -1,4 +1,5 @@
-"""``ember.nn.parallel``: data-parallel wrappers."""
+"""``ember.nn.parallel``: data-parallel wrappers of a module."""
 from .data_parallel import DataParallel
+from .distributed import DistributedDataParallel
 
-__all__ = ["DataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel"]
