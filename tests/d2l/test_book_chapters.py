@@ -241,23 +241,19 @@ def test_sequence_autoregressive_model(quiet_figures):
     assert train(net, train_iter, loss, 5, 0.01) < 0.1
     onestep_preds = net(features)
     assert onestep_preds.shape == (T - tau, 1)
-    # The multi-step prediction assigns a (1,)-shaped result to a 0-d slot:
+    # The multi-step prediction assigns a (1, 1)-shaped result to a 0-d slot, as the book:
     # multistep_preds[i] = net(multistep_preds[i - tau:i].reshape((1, -1))).
     multistep_preds = torch.zeros(T)
     multistep_preds[: n_train + tau] = x[: n_train + tau]
     for i in range(n_train + tau, n_train + tau + 10):
-        multistep_preds[i] = net(multistep_preds[i - tau:i].reshape((1, -1))).reshape(())
+        multistep_preds[i] = net(multistep_preds[i - tau:i].reshape((1, -1)))
     assert torch.isfinite(multistep_preds).all()
 
 
 def test_sequence_assigns_a_1x1_result():
     # The section's own line: ``multistep_preds[i] = net(...)`` where net gives (1, 1).
     multistep_preds = torch.zeros(10)
-    try:
-        multistep_preds[3] = torch.ones((1, 1)) * 5
-    except (ValueError, RuntimeError) as e:
-        pytest.xfail(f"x[i] = t with t of shape (1, 1) (issue 15, item 1, the layers' "
-                     f"branch): {e}")
+    multistep_preds[3] = torch.ones((1, 1)) * 5
     assert float(multistep_preds[3]) == 5
 
 
