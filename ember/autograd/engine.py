@@ -188,7 +188,10 @@ def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
     inputs), else into its ``.grad`` (through its hooks once the pass has summed it)."""
     if captured is None:
-        if leaf._hooks:
+        # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate
+        # hooks alone run per use, while backward is still going (DistributedDataParallel
+        # counts the uses and starts its all-reduces from them: the overlap)
+        if leaf._hooks and any(type(h) is not PostAccumulateGradHook for h in leaf._hooks):
             prev = pending.get(id(leaf))
             pending[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
         else:
