@@ -6,7 +6,7 @@ benchmarks/results/latest.json (plus a timestamped copy).
     python -m benchmarks --only fashion,nn    # a selection
 
 ``--only`` takes training groups (linreg, ch11, fashion, conv, rnn), any part of a training
-workload's name (lenet_bn, adam b10, ...), or a per-area benchmark (nn, optim).
+workload's name (lenet_bn, adam b10, ...), or a per-area benchmark (core, nn, optim).
 """
 import argparse
 import os
@@ -18,9 +18,9 @@ if __package__ in (None, ""):
     __package__ = "benchmarks"
 
 from . import _harness as H  # noqa: E402
-from . import bench_nn, bench_optim, bench_training  # noqa: E402
+from . import bench_core, bench_nn, bench_optim, bench_training  # noqa: E402
 
-AREAS = {"nn": bench_nn.run, "optim": bench_optim.run}
+AREAS = {"core": bench_core.run, "nn": bench_nn.run, "optim": bench_optim.run}
 TRAINING_GROUPS = ("linreg", "ch11", "fashion", "conv", "rnn")
 
 
@@ -44,9 +44,7 @@ def main(argv=None):
     start = time.time()
     torch = H.import_torch()
     info = H.machine(torch, args.quick)
-    print(f"machine: {info['cpu']}, {info['cores']} cores; float32 matmul "
-          f"{info['matmul_gflops']:.1f} GFLOP/s, large copy {info['copy_gbps']:.1f} GB/s",
-          flush=True)
+    print(H.ceilings_line(info), flush=True)
     rows = []
     training_only = None if only is None else [o for o in only if o not in AREAS]
     if only is None or training_only:

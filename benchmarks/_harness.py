@@ -12,6 +12,7 @@ import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -33,17 +34,69 @@ def import_torch():
     return torch
 
 
-def copy_bandwidth(nbytes=256 * 2 ** 20, repeat=8):
-    """Bytes per second of a large float32 copy, counting its read and its write."""
-    src = np.ones(nbytes // 4, dtype=np.float32)
-    dst = np.empty_like(src)
-    np.copyto(dst, src)  # fault the pages in before timing
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t)
-    return 2 * nbytes / best
+def memory_bandwidth(footprint, repeat=8):
+    """Bytes per second at which this machine streams float32 data of ``footprint`` bytes
+    that stays in use step after step (so what fits in a cache sits there, as a workload's
+    arrays do): the best of two one-pass kernels, each on one thread and split over every
+    core. A copy between two halves of the footprint counts its read and its write, and its
+    destination pays a write-allocate (a read of each line before it is overwritten); an
+    in-place update of the whole (``a *= 1``, what optimizer steps and gradient
+    accumulation do) counts its read and its write and pays no write-allocate, so it runs up
+    to twice the copy's rate. The best of both, measured at the workload's own footprint,
+    is what a workload that makes one pass per array and op can approach but not beat.
+    (The old ceiling, a 256 MiB copy, measured memory that is not in cache and the
+    write-allocate: optimizer steps on 1M parameters, in cache and in place, ran at 121-156
+    % of it.)"""
+    n = max(footprint // 8, 1024)  # float32 elements per half
+    whole = np.ones(2 * n, dtype=np.float32)
+    src, dst = whole[:n], whole[n:]
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else os.cpu_count()
+    kernels = ((lambda a, b: np.copyto(b, a), (src, dst), 2 * src.nbytes),
+               (lambda a: np.multiply(a, 1.0, out=a), (whole,), 2 * whole.nbytes))
+    best = 0.0
+    with ThreadPoolExecutor(max(threads - 1, 1)) as pool:
+        for kernel, arrays, nbytes in kernels:
+            for t in sorted({1, threads}):
+                run = _split(pool, kernel, arrays, t)
+                run()  # fault the pages in and warm the caches before timing
+                fastest = min(_seconds(run) for _ in range(repeat))
+                best = max(best, nbytes / fastest)
+    return best
+
+
+def _seconds(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def _split(pool, kernel, arrays, threads):
+    """``kernel(*arrays)`` as one call, or cut into ``threads`` equal slices run at once,
+    the first on this thread and the rest on ``pool`` (NumPy releases the GIL in its
+    loops)."""
+    if threads == 1:
+        return lambda: kernel(*arrays)
+    n = arrays[0].size
+    cuts = [n * i // threads for i in range(threads + 1)]
+    parts = [[a[lo:hi] for a in arrays] for lo, hi in zip(cuts, cuts[1:])]
+
+    def run():
+        futures = [pool.submit(kernel, *p) for p in parts[1:]]
+        kernel(*parts[0])
+        for f in futures:
+            f.result()
+    return run
+
+
+def bandwidth(info, footprint):
+    """``memory_bandwidth(footprint)`` in bytes per second, measured once per footprint and
+    recorded in ``info["bandwidth_gbps"]`` (by footprint in MB) for the table and JSON."""
+    table = info.setdefault("bandwidth_gbps", {})
+    key = f"{footprint / 1e6:.0f} MB"
+    if key not in table:
+        table[key] = memory_bandwidth(footprint, 3 if info.get("quick") else 8) / 1e9
+    return table[key] * 1e9
 
 
 def matmul_flops(n=1024, repeat=8):
@@ -91,20 +144,52 @@ def machine(torch=None, quick=False):
         "numpy": np.__version__,
         "torch": torch.__version__ if torch is not None else None,
         "torch_threads": torch.get_num_threads() if torch is not None else None,
-        "blas_threads": blas_threads(),
+        "blas": blas_libraries(torch),
         "matmul_gflops": matmul_flops(256 if quick else 1024, 3 if quick else 8) / 1e9,
-        "copy_gbps": copy_bandwidth(16 * 2 ** 20 if quick else 256 * 2 ** 20,
-                                    3 if quick else 8) / 1e9,
+        "quick": quick,
     }
+    # Memory far larger than any cache: the rate that bounds big workloads (rows with a
+    # smaller footprint measure theirs when they add their ceiling).
+    bandwidth(info, 64 * 2 ** 20 if quick else 512 * 2 ** 20)
     return info
 
 
-def blas_threads():
+def blas_libraries(torch=None):
+    """The BLAS libraries loaded now, as threadpoolctl reports them (NumPy's, which ember's
+    products use: library, version, the kernels it chose for this CPU, threads), and
+    PyTorch's own (MKL or OpenBLAS, built in, so threadpoolctl cannot see it)."""
+    libs = []
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return None
-    return {d.get("internal_api", "?"): d.get("num_threads") for d in threadpool_info()}
+        threadpool_info = list
+    for d in threadpool_info():
+        if d.get("user_api") == "blas":
+            libs.append({"library": d.get("internal_api"), "version": d.get("version"),
+                         "architecture": d.get("architecture"),
+                         "threads": d.get("num_threads"), "file": d.get("filepath")})
+    if torch is not None:
+        config = torch.__config__.show()
+        blas = next((part.split("=", 1)[1] for part in config.replace(",", " ").split()
+                     if part.startswith("BLAS_INFO=")), None)
+        libs.append({"library": f"torch's {blas}" if blas else "torch's",
+                     "architecture": torch.backends.cpu.get_cpu_capability(),
+                     "threads": torch.get_num_threads()})
+    return libs
+
+
+def describe_blas(libs):
+    """``blas_libraries()`` in words, for the ceilings line."""
+    words = []
+    for lib in libs:
+        name = " ".join(str(x) for x in (lib["library"], lib.get("version")) if x)
+        arch = f"{lib['architecture']} kernels, " if lib.get("architecture") else ""
+        words.append(f"{name} ({arch}{lib['threads']} threads)")
+    forced = [f"{v}={os.environ[v]}" for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+              if os.environ.get(v)]
+    if forced:  # they make NumPy's current OpenBLAS run slower, older kernels
+        words.append(f"{' '.join(forced)} set: run benchmarks with them unset")
+    return "; ".join(words) if words else "BLAS unknown (threadpoolctl not installed)"
 
 
 def race(factories, repeat=1, warmup=1):
@@ -196,6 +281,8 @@ def row(name, ember_s, torch_s, target=None, **extra):
 def _fmt_time(s):
     if s is None:
         return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
     return f"{s * 1e3:.1f} ms" if s < 10 else f"{s:.2f} s"
 
 
@@ -203,12 +290,20 @@ def _fmt_bytes(b):
     return "-" if b is None else f"{b / 2 ** 20:.0f} MiB"
 
 
+def ceilings_line(info):
+    """The machine's ceilings, its BLAS and its load, in one line."""
+    memory = ", ".join(f"{gbps:.1f} GB/s at {size}"
+                       for size, gbps in info.get("bandwidth_gbps", {}).items())
+    load = info.get("load_average_at_start")
+    return (f"ceilings: float32 matmul {info['matmul_gflops']:.1f} GFLOP/s; memory {memory} "
+            f"(footprint; best of a copy and an in-place update, 1 and {info['cores']} "
+            f"threads); BLAS: {describe_blas(info.get('blas', []))} ({info['cores']} cores: "
+            f"{info['cpu']}" + (f"; load average at start {load[0]:.1f})" if load else ")"))
+
+
 def format_table(rows, info):
     """The table as GitHub markdown (also readable in a terminal)."""
-    lines = [f"ceilings: float32 matmul {info['matmul_gflops']:.1f} GFLOP/s, "
-             f"large copy {info['copy_gbps']:.1f} GB/s ({info['cores']} cores: {info['cpu']}; "
-             f"load average at start {info['load_average_at_start'][0]:.1f})"
-             if info.get("load_average_at_start") else "",
+    lines = [ceilings_line(info), 
              "",
              "| workload | ember | torch | ember/torch | target | met | ember % of ceiling "
              "| torch % of ceiling | ember peak mem | torch peak mem | mem ratio |",
@@ -232,17 +327,21 @@ def format_table(rows, info):
     return "\n".join(lines)
 
 
-def add_ceiling(r, info, flops=None, nbytes=None):
+def add_ceiling(r, info, flops=None, nbytes=None, footprint=None):
     """Fill in how far each library ran from the machine's ceiling for this work: the time
-    the ceiling allows (FLOPs / matmul rate, or bytes / copy bandwidth) over the time taken."""
+    the ceiling allows (FLOPs / matmul rate, or bytes moved / the memory bandwidth measured
+    at the workload's footprint, the bytes its arrays occupy: ``nbytes`` unless given)
+    over the time taken."""
     if flops:
         floor = flops / (info["matmul_gflops"] * 1e9)
         r["flops"] = flops
         r["ceiling"] = "matmul"
     elif nbytes:
-        floor = nbytes / (info["copy_gbps"] * 1e9)
+        footprint = footprint or nbytes
+        floor = nbytes / bandwidth(info, footprint)
         r["bytes"] = nbytes
-        r["ceiling"] = "copy"
+        r["footprint_bytes"] = footprint
+        r["ceiling"] = "memory"
     else:
         return r
     r["floor_s"] = floor

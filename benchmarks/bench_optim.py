@@ -4,8 +4,8 @@ implementation, and vs this machine's memory-bandwidth floor (issue 4's target: 
 
 The floor is the bytes a step must move (SGD with momentum reads p, g, buf and writes buf,
 p: 5 x 4 bytes per parameter; Adam reads p, g, m, v and writes p, m, v: 7 x 4 bytes)
-divided by the bandwidth of a large copy (NumPy ``copyto`` of 256 MiB, counting its read
-and its write). Timings interleave ember and PyTorch and report the median of many steps
+divided by the memory bandwidth measured at the step's footprint (3 or 4 arrays of 4 MB,
+which stay in cache from step to step: ``_harness.memory_bandwidth``). Timings interleave ember and PyTorch and report the median of many steps
 (the minimum in brackets). Where numba is installed, ember's step is one compiled pass;
 its NumPy path (several ufunc passes) is timed alongside as "ember-numpy".
 
@@ -28,10 +28,11 @@ import ember.optim  # noqa: F401,E402  (registers ember.optim until ember/__init
 from ember import _numba  # noqa: E402
 
 from . import _harness as H  # noqa: E402
-from ._harness import copy_bandwidth  # noqa: E402
 
 N_TENSORS = 10
 N_PARAMS = 1_000_000
+# (optimizer, float32 arrays a step reads or writes, the arrays it touches: its footprint)
+STEPS = (("SGD-momentum", 5, 3), ("Adam", 7, 4))
 
 
 def _make(lib, name, rng):
@@ -83,7 +84,7 @@ def run(quick=False, info=None):
     issue 4's target of no slower than PyTorch."""
     torch = H.import_torch()
     rows = []
-    for name, accesses in (("SGD-momentum", 5), ("Adam", 7)):
+    for name, accesses, arrays in STEPS:
         steps = contenders(name, torch)
         times = time_steps(list(steps.values()), 10 if quick else 50)
         best = dict(zip(steps, (min(t) for t in times)))
@@ -94,7 +95,8 @@ def run(quick=False, info=None):
             r = H.row(f"optim: {name} step, 1M params{path}", best[label], best.get("torch"),
                       target=1.0)
             if info is not None:
-                H.add_ceiling(r, info, nbytes=accesses * 4 * N_PARAMS)
+                H.add_ceiling(r, info, nbytes=accesses * 4 * N_PARAMS,
+                              footprint=arrays * 4 * N_PARAMS)
             rows.append(r)
             print(f"  {r['name']:52s} ember {best[label] * 1e3:.2f} ms"
                   + (f"  torch {best['torch'] * 1e3:.2f} ms" if "torch" in best else ""),
@@ -107,14 +109,15 @@ def main():
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
     torch = H.import_torch()
-    bw = copy_bandwidth()
-    print(f"large-copy bandwidth: {bw / 1e9:.1f} GB/s"
+    bw = {name: H.memory_bandwidth(arrays * 4 * N_PARAMS) for name, _, arrays in STEPS}
+    print("memory bandwidth at the steps' footprints: "
+          + ", ".join(f"{name} {b / 1e9:.1f} GB/s" for name, b in bw.items())
           + (f"; PyTorch {torch.__version__}, {torch.get_num_threads()} threads" if torch else
              "; PyTorch not installed")
           + ("; numba on" if _numba.enabled() else "; numba off (NumPy path)"))
     print("times: median (best) of interleaved single steps; ratios: median (best)")
-    for name, accesses in (("SGD-momentum", 5), ("Adam", 7)):
-        floor = accesses * 4 * N_PARAMS / bw
+    for name, accesses, _ in STEPS:
+        floor = accesses * 4 * N_PARAMS / bw[name]
         steps = contenders(name, torch)
         times = dict(zip(steps, time_steps(list(steps.values()), args.repeat)))
         med = {k: statistics.median(t) for k, t in times.items()}

@@ -9,17 +9,25 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_benchmarks_quick_linreg(tmp_path):
+def test_benchmarks_quick_linreg_and_core(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "linreg", "--no-memory",
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "linreg,core", "--no-memory",
          "--no-torch", "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     record = json.loads((tmp_path / "latest.json").read_text())
-    assert record["machine"]["matmul_gflops"] > 0 and record["machine"]["copy_gbps"] > 0
-    (row,) = record["rows"]
+    machine = record["machine"]
+    assert machine["matmul_gflops"] > 0 and all(v > 0 for v in machine["bandwidth_gbps"].values())
+    row, tiny, large = record["rows"]
     assert row["name"].startswith("linreg") and row["ember_s"] > 0
     assert row["torch_s"] is None and row["ratio"] is None
     assert row["target"] == 0.5
     assert "| linreg" in out.stdout
+    # the core rows, the large one against the bandwidth measured at its own footprint
+    assert tiny["name"].startswith("core: tiny") and tiny["target"] == 0.4
+    assert large["ceiling"] == "memory" and large["ember_ceiling_pct"] > 0
+    assert f"{large['footprint_bytes'] / 1e6:.0f} MB" in machine["bandwidth_gbps"]
+    # the ceilings line names the BLAS that ran
+    blas = [lib for lib in machine["blas"] if lib["library"] == "openblas"]
+    assert not blas or f"({blas[0]['architecture']} kernels" in record["table"]
     assert len(list(tmp_path.glob("*.json"))) == 2  # latest and the timestamped copy
