@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype
+from .. import _buffers, _dtype
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..tensor import Tensor, _new, _untracked
@@ -120,6 +120,28 @@ def _harmless_divisor(b):
     return (type(b) is int and b != 0) or (type(b) is float and b != 0 and math.isfinite(b))
 
 
+def _result(ufunc, a, b):
+    """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers), a large
+    result written into reused storage: a fresh one costs a page fault per 4 KB page
+    (see ``ember/_buffers.py``)."""
+    big = a if type(a) is np.ndarray else b
+    if big.nbytes < _buffers.MIN_BYTES or type(ufunc) is not np.ufunc:
+        return ufunc(a, b)
+    if type(b) is np.ndarray and b.shape != big.shape:  # (big is a then)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    else:
+        shape = big.shape
+    return ufunc(a, b, out=_buffers.empty(shape, big.dtype))
+
+
+def _times(g, v):
+    """``g * v`` in a backward, where ``g`` and ``v`` are arrays (or numbers), or Tensors
+    under create_graph: two arrays of one dtype multiply as in ``_result``."""
+    if type(g) is np.ndarray and type(v) is np.ndarray and g.dtype is v.dtype:
+        return _result(np.multiply, g, v)
+    return g * v
+
+
 class _Arithmetic(Function):
     """``+ - * /`` and ``** number``. Besides ``apply`` each has ``operate``, the operators'
     way in: most of the book's arithmetic is a float tensor with a tensor of its dtype or a
@@ -157,9 +179,9 @@ class _Arithmetic(Function):
         try:
             if cls.guarded and not _harmless_divisor(b):
                 with quiet():
-                    out = cls.ufunc(a, b)
+                    out = _result(cls.ufunc, a, b)
             else:
-                out = cls.ufunc(a, b)
+                out = _result(cls.ufunc, a, b)
         except ValueError:  # shapes that do not broadcast: apply says so in PyTorch's words
             return cls.apply(x, y)
         if type(out) is not np.ndarray:
@@ -238,7 +260,7 @@ class Mul(_Arithmetic):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g * b if need_a else None), (g * a if need_b else None)
+        return (_times(g, b) if need_a else None), (_times(g, a) if need_b else None)
 
 
 class Div(_Arithmetic):
