@@ -5,6 +5,7 @@ arrays (ordinary backward) and on Tensors (``create_graph=True``, where ufuncs d
 these very ops), so higher derivatives need no extra code.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -120,12 +121,16 @@ def _harmless_divisor(b):
     return (type(b) is int and b != 0) or (type(b) is float and b != 0 and math.isfinite(b))
 
 
+_LARGE = _buffers.MIN_BYTES
+
+
 def _result(ufunc, a, b):
-    """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers), a large
-    result written into reused storage: a fresh one costs a page fault per 4 KB page
-    (see ``ember/_buffers.py``)."""
+    """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers), whose
+    result is large when its first array is: written into reused storage, as a fresh one
+    costs a page fault per 4 KB page (see ``ember/_buffers.py``). Callers check the size
+    first, so that small operands pay nothing for this."""
     big = a if type(a) is np.ndarray else b
-    if big.nbytes < _buffers.MIN_BYTES or type(ufunc) is not np.ufunc:
+    if big.nbytes < _LARGE or type(ufunc) is not np.ufunc:
         return ufunc(a, b)
     if type(b) is np.ndarray and b.shape != big.shape:  # (big is a then)
         shape = np.broadcast_shapes(a.shape, b.shape)
@@ -135,8 +140,8 @@ def _result(ufunc, a, b):
 
 
 def _times(g, v):
-    """``g * v`` in a backward, where ``g`` and ``v`` are arrays (or numbers), or Tensors
-    under create_graph: two arrays of one dtype multiply as in ``_result``."""
+    """``g * v`` in a backward, ``g`` a large array: with an array ``v`` of its dtype, as
+    ``_result`` multiplies."""
     if type(g) is np.ndarray and type(v) is np.ndarray and g.dtype is v.dtype:
         return _result(np.multiply, g, v)
     return g * v
@@ -168,20 +173,23 @@ class _Arithmetic(Function):
         if type(x) is float or type(x) is int:
             a, b, xg, yg = x, y._data, False, y._requires_grad
             fast = b.dtype.kind == "f"
+            large = b.nbytes >= _LARGE
         elif type(y) is float or type(y) is int:
             a, b, xg, yg = x._data, y, x._requires_grad, False
             fast = a.dtype.kind == "f"
+            large = a.nbytes >= _LARGE
         else:
             a, b, xg, yg = x._data, y._data, x._requires_grad, y._requires_grad
             fast = a.dtype is b.dtype and a.dtype.kind == "f"
+            large = a.nbytes >= _LARGE
         if not fast:
             return cls.apply(x, y)
         try:
             if cls.guarded and not _harmless_divisor(b):
                 with quiet():
-                    out = _result(cls.ufunc, a, b)
+                    out = _result(cls.ufunc, a, b) if large else cls.ufunc(a, b)
             else:
-                out = _result(cls.ufunc, a, b)
+                out = _result(cls.ufunc, a, b) if large else cls.ufunc(a, b)
         except ValueError:  # shapes that do not broadcast: apply says so in PyTorch's words
             return cls.apply(x, y)
         if type(out) is not np.ndarray:
@@ -260,7 +268,8 @@ class Mul(_Arithmetic):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (_times(g, b) if need_a else None), (_times(g, a) if need_b else None)
+        times = _times if type(g) is np.ndarray and g.nbytes >= _LARGE else operator.mul
+        return (times(g, b) if need_a else None), (times(g, a) if need_b else None)
 
 
 class Div(_Arithmetic):
