@@ -106,14 +106,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             grads[fn] = g
             heappush(heap, (-fn._seq, fn))
 
+    # The loop below is the hot path of every small training step (a linear regression
+    # step is ~6 nodes), so the common case is written out inline: arrays, no hooks, no
+    # gradients to capture for autograd.grad (``plain``).
+    plain = captured is None and not tensor_mode
     ndarray = np.ndarray
     prev_mode = grad_mode._enabled[0]
     prev_tensor_mode = _tensor_mode[0]
     grad_mode._enabled[0] = tensor_mode
     _tensor_mode[0] = tensor_mode
     _final_callbacks.append([])
-    # The loop below is the hot path of every small training step (a linear regression
-    # step is ~6 nodes), so the common case is written out inline: arrays, no hooks.
     try:
         while heap:
             node = heappop(heap)[1]
@@ -121,40 +123,50 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             node_inputs = node.inputs
             if node._out_tensor is not None:
                 g = _node_output_hooks(node, g, tensor_mode, tensor_type)
-            if captured is not None and node in node_targets:
-                captured[id(node_targets[node])] = g
-            if tensor_mode:
-                in_grads = _call_backward_tensor_mode(node, g, tensor_type)
-            else:
+            if plain:
                 if type(g) is not ndarray:
                     g = np.asarray(g)  # a sum of 0-d arrays is a NumPy scalar
                 in_grads = node.backward(node, g)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
+            else:
+                if captured is not None and node in node_targets:
+                    captured[id(node_targets[node])] = g
+                if tensor_mode:
+                    in_grads = _call_backward_tensor_mode(node, g, tensor_type)
+                else:
+                    in_grads = node.backward(node, np.asarray(g))
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
             if len(in_grads) != len(node_inputs):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(node_inputs)}, got {len(in_grads)})")
+            seq = node._seq
             for inp, ig in zip(node_inputs, in_grads):
                 if inp is None or ig is None:
                     continue
                 if not tensor_mode and type(ig) is not ndarray:
                     ig = _as_array_any(ig)
                 data = inp._data
-                if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap, and
+                if ig.dtype is not data.dtype or ig.shape != data.shape:  # `is`: cheap, and
                     ig = _fit(ig, inp)  # _fit compares properly
                 fn = inp.grad_fn
-                if fn is not None and fn._seq >= node._seq:  # inp changed in place since
-                    fn = _grad_fn_at(inp, node._seq)
                 if fn is None:
-                    leaf_grad = inp.grad
-                    if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
+                    leaf_grad = inp._grad
+                    if (not plain or leaf_grad is None or inp._hooks
                             or leaf_grad._requires_grad):
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                     else:  # a parameter's second step on: _accumulate's last case, inline
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
                         leaf_grad._vc[0] += 1
-                elif fn in grads:
+                    continue
+                if fn._seq >= seq:  # inp changed in place since this node used it
+                    fn = _grad_fn_at(inp, seq)
+                    if fn is None:  # it was a leaf then
+                        _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
+                        continue
+                if fn in grads:
                     grads[fn] = grads[fn] + ig
                 else:
                     grads[fn] = ig

@@ -93,8 +93,8 @@ class Function:
         the same node, built without apply's scan of the arguments. For the single-input
         ops of every training step (a loss's sum or mean, views); callers check first."""
         ctx = cls()
-        ctx.inputs = (x,) + (None,) * len(params)
-        ctx.needs_input_grad = (True,) + (False,) * len(params)
+        ctx.inputs = (x,) + _NONES[len(params)]
+        ctx.needs_input_grad = _FIRST_ONLY[len(params)]
         raw = out = cls.forward(ctx, x._data, *params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -218,6 +218,10 @@ class _AccumulateGrad:
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
+
+# apply_to's node fields for n parameters after the input: (None,) * n, (True,) + (False,) * n
+_NONES = [(None,) * n for n in range(8)]
+_FIRST_ONLY = [(True,) + (False,) * n for n in range(8)]
 
 # Filled by ember.tensor once Tensor exists (the two modules refer to each other):
 # the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.

@@ -269,6 +269,9 @@ class Mul(_Arithmetic):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         times = _times if type(g) is np.ndarray and g.nbytes >= _LARGE else operator.mul
+        if a is b and need_a and need_b:  # x * x: both gradients are g * x, computed once
+            ga = times(g, a)
+            return ga, ga
         return (times(g, b) if need_a else None), (times(g, a) if need_b else None)
 
 

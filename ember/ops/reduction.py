@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import _TYPE_NAMES, Tensor, _untracked, _wrap_dim
+from ..tensor import _ONES, _TYPE_NAMES, Tensor, _untracked, _wrap_dim
 from ._quiet import quiet
 
 _grad_enabled = grad_mode._enabled
@@ -80,8 +80,22 @@ def expand_back(g, in_shape, axes, keepdim):
 def spread(value, shape):
     """The one element of ``value`` (a NumPy scalar or a one-element array) at every
     position of ``shape``: a read-only array with zero strides over a copy of its bytes,
-    the gradient of a whole-tensor reduction at a fifth of ``np.broadcast_to``'s cost."""
+    the gradient of a whole-tensor reduction at a fifth of ``np.broadcast_to``'s cost.
+    The implicit 1 that ``loss.sum().backward()`` starts from is spread once per shape
+    (the last few shapes): the result is immutable, so every step can share it."""
+    if value is _ONES.get(value.dtype):
+        key = (value.dtype, shape)
+        ones = _SPREAD_ONES.get(key)
+        if ones is None:
+            if len(_SPREAD_ONES) >= 64:
+                _SPREAD_ONES.clear()
+            ones = _SPREAD_ONES[key] = np.ndarray(shape, value.dtype, value.tobytes(), 0,
+                                                  (0,) * len(shape))
+        return ones
     return np.ndarray(shape, value.dtype, value.tobytes(), 0, (0,) * len(shape))
+
+
+_SPREAD_ONES = {}
 
 
 def broadcast_view(g, shape):
