@@ -16,9 +16,9 @@ same byte size reuses it, with no fault. Only ops whose result is a fresh array 
 (the arithmetic's fast path, the products of its backward); everything else allocates
 as before.
 
-What this keeps beyond NumPy's own behaviour is bounded: at most ``_PER_SIZE`` blocks per
-byte size and ``_MAX_BYTES`` in all, the sizes used longest ago dropped first. A dropped
-block that is still in use simply lives on as the result's ordinary storage.
+What this keeps beyond NumPy's own behaviour is bounded: ``_MAX_BYTES`` of blocks in all
+(free or in use), the blocks of the sizes used longest ago dropped first, the oldest first.
+A dropped block that is still in use simply lives on as the result's ordinary storage.
 """
 import os
 import sys
@@ -28,8 +28,7 @@ import numpy as np
 
 MIN_BYTES = 1 << 20    # below: the allocator reuses freed memory itself (measured: no faults)
 _MAX_BYTES = 64 << 20   # all blocks kept, free or in use
-_PER_SIZE = 4
-_LARGEST = _MAX_BYTES // _PER_SIZE
+_LARGEST = _MAX_BYTES // 4  # larger results: too few would fit to be worth keeping
 
 _blocks = {}  # byte size -> its blocks, oldest first; the dict's order: sizes, least recent first
 _kept = [0]   # bytes in _blocks
@@ -66,9 +65,6 @@ def empty(shape, dtype):
         if block is None:
             block = np.empty(nbytes, np.uint8)
             _kept[0] += nbytes
-            if len(blocks) == _PER_SIZE:
-                blocks.pop(0)
-                _kept[0] -= nbytes
         blocks.append(block)
         _blocks[nbytes] = blocks
         while _kept[0] > _MAX_BYTES:

@@ -13,6 +13,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .. import _buffers
 from . import function as _function
 from . import grad_mode
 
@@ -110,6 +111,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     # step is ~6 nodes), so the common case is written out inline: arrays, no hooks, no
     # gradients to capture for autograd.grad (``plain``).
     plain = captured is None and not tensor_mode
+    summed = None  # the nodes whose gradient is a sum this backward made (_add_gradient)
     ndarray = np.ndarray
     prev_mode = grad_mode._enabled[0]
     prev_tensor_mode = _tensor_mode[0]
@@ -167,7 +169,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                         continue
                 if fn in grads:
-                    grads[fn] = grads[fn] + ig
+                    summed = _add_gradient(grads, fn, ig, summed, tensor_mode)
                 else:
                     grads[fn] = ig
                     heappush(heap, (-fn._seq, fn))
@@ -183,6 +185,26 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     for callback in callbacks:  # only after a backward that succeeded
         callback()
     return captured
+
+
+def _add_gradient(grads, fn, g, summed, tensor_mode):
+    """Add ``g`` to the gradient gathered so far for ``fn`` (a node whose output has several
+    consumers: a residual block's input, DenseNet's concatenated features). Arrays are
+    summed into a new array the first time (kept storage when large: ``ember/_buffers``),
+    then in place, as nobody else holds that sum; an array a backward returned may be
+    shared (Add's backward returns its gradient twice). Returns ``summed``, the set of
+    nodes holding such sums (None until the first)."""
+    total = grads[fn]
+    if tensor_mode:
+        grads[fn] = total + g
+    elif summed is not None and fn in summed:
+        np.add(total, g, out=total)
+    else:
+        grads[fn] = np.add(total, g, out=_buffers.empty(total.shape, total.dtype))
+        if summed is None:
+            summed = set()
+        summed.add(fn)
+    return summed
 
 
 def _grad_fn_at(t, seq):

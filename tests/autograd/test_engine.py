@@ -263,3 +263,37 @@ def test_gradient_dtype_follows_the_leaf(torch):
     y = ember.ones(3, requires_grad=True)
     (y.double() ** 2).sum().backward()
     assert y.grad.dtype == ember.float32
+
+
+@pytest.mark.parametrize("shape", [(3,), (600, 1000)])  # small, and large (kept storage)
+def test_a_gradient_gathered_from_several_consumers_leaves_theirs_intact(shape):
+    """The engine sums a node's gradients into a new array, then adds the rest into it in
+    place: an array a backward returned (here one the Function keeps) is never written."""
+    kept = np.full(shape, 0.5, np.float32)
+
+    class Give(ember.autograd.Function):  # y = x, whose backward hands out ``kept``
+        @staticmethod
+        def forward(ctx, a):
+            return a.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            return ember.tensor(kept) if isinstance(g, ember.Tensor) else kept
+
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.standard_normal(shape, dtype=np.float32), requires_grad=True)
+    for _ in range(2):
+        h = x * 2.0  # one node, five consumers
+        y = Give.apply(h).sum() + Give.apply(h).sum() + Give.apply(h).sum() + (h * 3.0).sum()
+        y = y + h.sum()
+        y.backward()
+    np.testing.assert_array_equal(kept, np.full(shape, 0.5, np.float32))
+    # per step: d/dh = 0.5 * 3 + 3 + 1, summed in that order, times 2 for h = 2x
+    step = ((np.float32(0.5) + np.float32(0.5) + np.float32(0.5)) + np.float32(3)) + np.float32(1)
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 2 * (2 * step), np.float32))
+    # the same under create_graph (Tensors, summed out of place)
+    x.grad = None
+    h = x * 2.0
+    y = Give.apply(h).sum() + Give.apply(h).sum() + (h * h).sum()
+    (g,) = ember.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 2 * (1.0 + 2 * h.detach().numpy()), rtol=1e-6)
