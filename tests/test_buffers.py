@@ -113,3 +113,17 @@ def test_large_mul_backward_under_create_graph_matches():
     np.testing.assert_array_equal(g.detach().numpy(), data + data)
     (h,) = ember.autograd.grad(g.sum(), x)
     np.testing.assert_array_equal(h.detach().numpy(), np.full(BIG, 2, np.float32))
+
+
+def test_large_mul_backward_by_a_number_and_a_row_matches_numpy():
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal(BIG, dtype=np.float32)
+    row = rng.standard_normal(BIG[1], dtype=np.float32)
+    x = ember.tensor(data, requires_grad=True)
+    r = ember.tensor(row, requires_grad=True)
+    g = rng.standard_normal(BIG, dtype=np.float32)
+    (x * 1.7 * r).backward(ember.tensor(g))
+    # (x * 1.7) * r: d/dx = (g * r) * 1.7, d/dr = sum over rows of g * (x * 1.7)
+    np.testing.assert_array_equal(x.grad.numpy(), (g * row) * np.float32(1.7))
+    np.testing.assert_array_equal(r.grad.numpy(),
+                                  np.add.reduce(g * (data * np.float32(1.7)), axis=0))

@@ -125,13 +125,13 @@ _LARGE = _buffers.MIN_BYTES
 
 
 def _result(ufunc, a, b):
-    """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers), whose
-    result is large when its first array is: written into reused storage, as a fresh one
-    costs a page fault per 4 KB page (see ``ember/_buffers.py``). Callers check the size
-    first, so that small operands pay nothing for this."""
-    big = a if type(a) is np.ndarray else b
-    if big.nbytes < _LARGE or type(ufunc) is not np.ufunc:
+    """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers) whose
+    first array is large (callers check, so that small operands pay nothing for this):
+    written into reused storage, as a fresh result costs a page fault per 4 KB page (see
+    ``ember/_buffers.py``)."""
+    if type(ufunc) is not np.ufunc:  # Pow's: not a ufunc, and it takes no out=
         return ufunc(a, b)
+    big = a if type(a) is np.ndarray else b
     if type(b) is np.ndarray and b.shape != big.shape:  # (big is a then)
         shape = np.broadcast_shapes(a.shape, b.shape)
     else:
@@ -140,9 +140,10 @@ def _result(ufunc, a, b):
 
 
 def _times(g, v):
-    """``g * v`` in a backward, ``g`` a large array: with an array ``v`` of its dtype, as
-    ``_result`` multiplies."""
-    if type(g) is np.ndarray and type(v) is np.ndarray and g.dtype is v.dtype:
+    """``g * v`` in a backward, ``g`` a large array: with a Python number or an array of
+    its dtype ``v``, as ``_result`` multiplies."""
+    tv = type(v)
+    if tv is float or tv is int or (tv is np.ndarray and v.dtype is g.dtype):
         return _result(np.multiply, g, v)
     return g * v
 
