@@ -79,6 +79,12 @@ def _weight_grad(d_gates, seq, first, reverse):
     return dw
 
 
+def _step_threads(w_hh, batch):
+    """The BLAS thread count for the per-step products with ``w_hh``: one when they are
+    under ``_threads.SPLIT_MIN`` multiply-adds, else None (the load-aware default)."""
+    return 1 if batch * w_hh.size < _threads.SPLIT_MIN else None
+
+
 class Recurrence(Function):
     """``apply(mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh)``: the hidden states of
     all steps of one layer in one direction.
@@ -90,9 +96,10 @@ class Recurrence(Function):
     @staticmethod
     def forward(ctx, mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        # All the layer's products (the input projection and then one small product per
-        # step) run with ember's load-aware BLAS thread count: on a busy machine one
-        # thread, as a two-thread product there mostly waits for a descheduled thread.
+        # The layer's products run with ember's load-aware BLAS thread count (on a busy
+        # machine one thread, as a two-thread product there mostly waits for a
+        # descheduled thread), the per-step ones on one thread when they are too small
+        # to split (_threads.SPLIT_MIN: nn.RNN's (32 x 256) @ (256 x 256)).
         with _threads.blas_threads():
             T, B, I = x.shape
             H = w_hh.shape[1]
@@ -106,6 +113,7 @@ class Recurrence(Function):
             if bias is not None:
                 xw += bias * scale
             w_t = np.multiply(w_hh.T, scale, order="C")
+        with _threads.blas_threads(_step_threads(w_hh, B)):
             if mode == "GRU":
                 out, saved = _gru_forward(reverse, xw, h0, w_hh, w_t,
                                           None if b_hh is None else b_hh * scale)
@@ -133,20 +141,21 @@ class Recurrence(Function):
     def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
         x, w_ih, saved = saved[0], saved[1], saved[2:]
-        if mode == "GRU":
-            dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
-            dc0 = None
-        elif mode == "LSTM":
-            dxw, dh0, dc0 = _lstm_backward(reverse, g, *saved)
-            dgh = dxw
-        else:
-            dxw, dh0 = _rnn_backward(mode == "RNN_RELU", reverse, g, *saved)
-            dgh, dc0 = dxw, None
+        T, B, I = x.shape
+        with _threads.blas_threads(_step_threads(saved[1], B)):  # saved[1]: w_hh
+            if mode == "GRU":
+                dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
+                dc0 = None
+            elif mode == "LSTM":
+                dxw, dh0, dc0 = _lstm_backward(reverse, g, *saved)
+                dgh = dxw
+            else:
+                dxw, dh0 = _rnn_backward(mode == "RNN_RELU", reverse, g, *saved)
+                dgh, dc0 = dxw, None
         need = ctx.needs_input_grad
         h0, hs = saved[0], saved[2]
         if mode == "LSTM":
             hs = hs[:-1]
-        T, B, I = x.shape
         dxw = dxw.reshape(T * B, len(w_ih))
         dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
         dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
