@@ -22,7 +22,7 @@ constants. The cells (``nn.RNNCell`` ...) are written with ordinary ops and do s
 """
 import numpy as np
 
-from .. import _threads
+from .. import _numba, _threads
 from ..autograd.function import Function
 
 _SIGMOID_GATES = {"GRU": (3, (0, 1)), "LSTM": (4, (0, 1, 3))}  # r, z; i, f, o
@@ -339,6 +339,10 @@ def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
 
 def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     T, B, H = cs.shape
+    k = _numba.kernels("rnn")
+    if k is not None and cs.dtype in (np.float32, np.float64) and T and \
+            gates.shape == (T, B, 4 * H) and g.shape == (T + 1, B, H) and c0.shape == (B, H):
+        return _lstm_backward_compiled(k, reverse, g, w_hh, c0, gates, cs)
     g4 = gates.reshape(T, B, 4, H)
     i, f, gg, o = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2], g4[:, :, 3]
     # d(pre-activations) = dc * coef for i, f, g and dh * coef for o. Written with out=
@@ -376,3 +380,24 @@ def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     _keep("lstm_tmp", tmp)
     _keep("lstm_tc", tc)
     return da.reshape(T, B, 4 * H), dh, dc
+
+
+def _lstm_backward_compiled(k, reverse, g, w_hh, c0, gates, cs):
+    """``_lstm_backward`` with each step's elementwise work in one compiled pass
+    (``ember/_kernels/rnn.py``: the same operations in the same order, so the same bits)."""
+    T, B, H = cs.shape
+    dtype = cs.dtype
+    # The kernel's contract: C-contiguous arrays of one float type, of these shapes.
+    g, c0, gates, cs = (np.ascontiguousarray(a, dtype) for a in (g, c0, gates, cs))
+    tc = np.tanh(cs, out=_scratch("lstm_tc", cs.shape, dtype))
+    da = _scratch("lstm_da", (T, B, 4 * H), dtype)
+    dh = np.zeros((B, H), dtype)
+    dc = g[T].copy()
+    one = dtype.type(1)
+    for t in _steps(T, not reverse):
+        first = t == (T - 1 if reverse else 0)
+        c_prev = c0 if first else cs[t + 1 if reverse else t - 1]
+        k.lstm_step_backward(gates[t], tc[t], c_prev, g[t], dh, dc, da[t], one)
+        dh = da[t] @ w_hh
+    _keep("lstm_tc", tc)
+    return da, dh, dc
