@@ -1,6 +1,8 @@
-"""One step of the LSTM backward (``ember/ops/rnn.py``) as one compiled pass.
+"""One step of the LSTM (``ember/ops/rnn.py``), forward and backward, as one compiled pass
+each around NumPy's tanh and BLAS's product.
 
-The NumPy path first computes each gate's coefficient (its derivative as a multiple of the
+Forward: the gates' affine step after their tanh and the new cell state, one pass where
+NumPy makes five. Backward: the NumPy path first computes each gate's coefficient (its derivative as a multiple of the
 incoming dh or dc) for all steps at once, five (T, B, H) arrays' worth of passes over
 memory, then per step a handful of elementwise calls around the one product with W_hh.
 Here each step's gate gradients are computed straight from the saved gates while they sit
@@ -9,12 +11,27 @@ NumPy path's, in its order, each rounded to the data's type, so the results are 
 bit for bit (the tests compare them).
 
 The caller checks that the arrays are C-contiguous, of one float type (float32/64), and
-shaped (B, 4H) for ``gates``/``da`` and (B, H) for the rest; the loops stay inside them.
+shaped (B, 4H) for ``gates``/``da``, (4H,) for ``scale``/``offset`` and (B, H) for the
+rest; the loops stay inside them.
 """
 import numba
 
 # One thread, as pool.py explains; nogil for callers on threads of their own.
 _jit = dict(cache=True, nogil=True)
+
+
+@numba.njit(**_jit)
+def lstm_step_cell(gates, scale, offset, c, c_new):
+    """After ``gates = tanh(pre-activations)`` of one step: ``gates = gates * scale +
+    offset`` (the sigmoid gates from their halved tanh), then ``c_new = f c + i g``."""
+    B, H4 = gates.shape
+    H = H4 // 4
+    for b in range(B):
+        gb = gates[b]
+        for k in range(H4):
+            gb[k] = gb[k] * scale[k] + offset[k]
+        for j in range(H):
+            c_new[b, j] = gb[H + j] * c[b, j] + gb[j] * gb[2 * H + j]
 
 
 @numba.njit(**_jit)

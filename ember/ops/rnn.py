@@ -317,18 +317,24 @@ def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
     out = np.empty((T + 1, B, H), xw.dtype)                 # h of every step, then c_T
     cs = np.empty((T, B, H), xw.dtype)
     gh = np.empty((B, H4), xw.dtype)
-    h, c = h0, c0
+    k = _numba.kernels("rnn")
+    if k is not None and (xw.dtype not in (np.float32, np.float64) or c0.shape != (B, H)
+                          or not xw.flags.c_contiguous):
+        k = None
+    h, c = h0, (c0 if k is None else np.ascontiguousarray(c0))
     for t in _steps(T, reverse):
         gt = gates[t]
         np.matmul(h, w_t, out=gh)
         gt += gh
         np.tanh(gt, out=gt)
-        gt *= scale
-        gt += offset
-        gg = gt[:, 2 * H:3 * H]
         c_new = cs[t]
-        np.multiply(gt[:, H:2 * H], c, out=c_new)
-        c_new += gt[:, :H] * gg
+        if k is not None:  # the next four lines in one pass (ember/_kernels/rnn.py)
+            k.lstm_step_cell(gt, scale, offset, c, c_new)
+        else:
+            gt *= scale
+            gt += offset
+            np.multiply(gt[:, H:2 * H], c, out=c_new)
+            c_new += gt[:, :H] * gt[:, 2 * H:3 * H]
         h = out[t]
         np.tanh(c_new, out=h)
         h *= gt[:, 3 * H:]

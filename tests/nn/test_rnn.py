@@ -339,9 +339,10 @@ def test_layer_norm_as_the_transformer_uses_it(torch):
 
 @pytest.mark.parametrize("kw", CONFIGS[:5])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_lstm_backward_compiled_equals_numpy_path(kw, dtype):
-    # ops/rnn's LSTM backward runs each step as one numba kernel where numba is on; the
-    # NumPy path is the reference: every gradient the same, bit for bit. Two backward
+def test_lstm_compiled_steps_equal_numpy_path(kw, dtype):
+    # ops/rnn's LSTM runs each step's elementwise work as one numba kernel where numba is
+    # on; the NumPy path is the reference: outputs and every gradient the same, bit for
+    # bit. Two backward
     # passes through one graph (the kept scratch arrays must not leak between them), and
     # an output gradient that is not contiguous.
     from ember import _numba
@@ -365,7 +366,8 @@ def test_lstm_backward_compiled_equals_numpy_path(kw, dtype):
         loss = (out * w).sum() + (hn * hn).sum() + cn.sum()
         loss.backward(retain_graph=True)
         loss.backward()
-        return [t.grad.numpy() for t in leaves] + [p.grad.numpy() for p in m.parameters()]
+        return [t.detach().numpy() for t in (out, hn, cn)] + \
+            [t.grad.numpy() for t in leaves] + [p.grad.numpy() for p in m.parameters()]
 
     compiled = grads()
     with _numba.disabled():
