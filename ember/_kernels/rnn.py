@@ -2,11 +2,11 @@
 each around NumPy's tanh and BLAS's product.
 
 Forward: the gates' affine step after their tanh and the new cell state, one pass where
-NumPy makes five. Backward: the NumPy path first computes each gate's coefficient (its derivative as a multiple of the
-incoming dh or dc) for all steps at once, five (T, B, H) arrays' worth of passes over
-memory, then per step a handful of elementwise calls around the one product with W_hh.
-Here each step's gate gradients are computed straight from the saved gates while they sit
-in cache: no coefficient arrays, one call per step. No fastmath: every operation is the
+NumPy makes five. Backward: the NumPy path first computes each gate's coefficient (its
+derivative as a multiple of the incoming dh or dc) for all steps at once, five (T, B, H)
+arrays' worth of passes over memory, then per step a handful of elementwise calls around
+the one product with W_hh. Here each step's gate gradients are computed straight from the
+saved gates while they sit in cache: no coefficient arrays, one call per step. No fastmath: every operation is the
 NumPy path's, in its order, each rounded to the data's type, so the results are the same
 bit for bit (the tests compare them).
 

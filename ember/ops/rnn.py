@@ -11,6 +11,8 @@ kept to the part that truly depends on the previous step: every gate's derivativ
 fixed (elementwise) multiple of the incoming dh (and dc), so those multiples are computed
 for all steps at once before the loop, the loop does only "dh -> gate gradients -> the
 product with W_hh", and the weight gradient is one product over all steps afterwards.
+With numba, the LSTM's per-step elementwise work runs as compiled passes instead
+(``ember/_kernels/rnn.py``: the same operations in the same order, the same bits).
 
 Gate layout as PyTorch's: RNN ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``; GRU ``r, z, n``
 with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) n + z h``; LSTM
