@@ -6,6 +6,9 @@ _EMBER = {
     "lenet_bn": lambda m, d: m.lenet_batchnorm_scratch(),
     "resnet18": lambda m, d: d.resnet18(),
     "densenet": lambda m, d: m.densenet(input_size=96),
+    # chapter 10.7's encoder: vocabulary of the source side of its 600 fra-eng pairs
+    "transformer_encoder": lambda m, d: d.TransformerEncoder(
+        184, 32, 32, 32, 32, [32], 32, 64, 4, 2, 0.1),
 }
 
 
@@ -173,5 +176,146 @@ def _densenet(torch):
     return net
 
 
-_TORCH = {"mlp": _mlp, "lenet_bn": _lenet_bn, "resnet18": _resnet18, "densenet": _densenet}
+def _transformer_encoder(torch):
+    """The book's (chapter 10) Transformer encoder and the helpers it uses, as the book
+    writes them against PyTorch."""
+    import math
+    nn = torch.nn
+
+    def sequence_mask(X, valid_len, value=0):
+        maxlen = X.size(1)
+        mask = torch.arange((maxlen), dtype=torch.float32,
+                            device=X.device)[None, :] < valid_len[:, None]
+        X[~mask] = value
+        return X
+
+    def masked_softmax(X, valid_lens):
+        if valid_lens is None:
+            return nn.functional.softmax(X, dim=-1)
+        shape = X.shape
+        if valid_lens.dim() == 1:
+            valid_lens = torch.repeat_interleave(valid_lens, shape[1])
+        else:
+            valid_lens = valid_lens.reshape(-1)
+        X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+        return nn.functional.softmax(X.reshape(shape), dim=-1)
+
+    class DotProductAttention(nn.Module):
+        def __init__(self, dropout):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, queries, keys, values, valid_lens=None):
+            d = queries.shape[-1]
+            scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+            self.attention_weights = masked_softmax(scores, valid_lens)
+            return torch.bmm(self.dropout(self.attention_weights), values)
+
+    def transpose_qkv(X, num_heads):
+        X = X.reshape(X.shape[0], X.shape[1], num_heads, -1)
+        X = X.permute(0, 2, 1, 3)
+        return X.reshape(-1, X.shape[2], X.shape[3])
+
+    def transpose_output(X, num_heads):
+        X = X.reshape(-1, num_heads, X.shape[1], X.shape[2])
+        X = X.permute(0, 2, 1, 3)
+        return X.reshape(X.shape[0], X.shape[1], -1)
+
+    class MultiHeadAttention(nn.Module):
+        def __init__(self, key_size, query_size, value_size, num_hiddens, num_heads,
+                     dropout, bias=False):
+            super().__init__()
+            self.num_heads = num_heads
+            self.attention = DotProductAttention(dropout)
+            self.W_q = nn.Linear(query_size, num_hiddens, bias=bias)
+            self.W_k = nn.Linear(key_size, num_hiddens, bias=bias)
+            self.W_v = nn.Linear(value_size, num_hiddens, bias=bias)
+            self.W_o = nn.Linear(num_hiddens, num_hiddens, bias=bias)
+
+        def forward(self, queries, keys, values, valid_lens):
+            queries = transpose_qkv(self.W_q(queries), self.num_heads)
+            keys = transpose_qkv(self.W_k(keys), self.num_heads)
+            values = transpose_qkv(self.W_v(values), self.num_heads)
+            if valid_lens is not None:
+                valid_lens = torch.repeat_interleave(valid_lens, repeats=self.num_heads,
+                                                     dim=0)
+            output = self.attention(queries, keys, values, valid_lens)
+            return self.W_o(transpose_output(output, self.num_heads))
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, num_hiddens, dropout, max_len=1000):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+            self.P = torch.zeros((1, max_len, num_hiddens))
+            X = torch.arange(max_len, dtype=torch.float32).reshape(-1, 1) / torch.pow(
+                10000, torch.arange(0, num_hiddens, 2, dtype=torch.float32) / num_hiddens)
+            self.P[:, :, 0::2] = torch.sin(X)
+            self.P[:, :, 1::2] = torch.cos(X)
+
+        def forward(self, X):
+            X = X + self.P[:, :X.shape[1], :].to(X.device)
+            return self.dropout(X)
+
+    class PositionWiseFFN(nn.Module):
+        def __init__(self, ffn_num_input, ffn_num_hiddens, ffn_num_outputs):
+            super().__init__()
+            self.dense1 = nn.Linear(ffn_num_input, ffn_num_hiddens)
+            self.relu = nn.ReLU()
+            self.dense2 = nn.Linear(ffn_num_hiddens, ffn_num_outputs)
+
+        def forward(self, X):
+            return self.dense2(self.relu(self.dense1(X)))
+
+    class AddNorm(nn.Module):
+        def __init__(self, normalized_shape, dropout):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+            self.ln = nn.LayerNorm(normalized_shape)
+
+        def forward(self, X, Y):
+            return self.ln(self.dropout(Y) + X)
+
+    class EncoderBlock(nn.Module):
+        def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape,
+                     ffn_num_input, ffn_num_hiddens, num_heads, dropout, use_bias=False):
+            super().__init__()
+            self.attention = MultiHeadAttention(key_size, query_size, value_size,
+                                                num_hiddens, num_heads, dropout, use_bias)
+            self.addnorm1 = AddNorm(norm_shape, dropout)
+            self.ffn = PositionWiseFFN(ffn_num_input, ffn_num_hiddens, num_hiddens)
+            self.addnorm2 = AddNorm(norm_shape, dropout)
+
+        def forward(self, X, valid_lens):
+            Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+            return self.addnorm2(Y, self.ffn(Y))
+
+    class TransformerEncoder(nn.Module):
+        def __init__(self, vocab_size, key_size, query_size, value_size, num_hiddens,
+                     norm_shape, ffn_num_input, ffn_num_hiddens, num_heads, num_layers,
+                     dropout, use_bias=False):
+            super().__init__()
+            self.num_hiddens = num_hiddens
+            self.embedding = nn.Embedding(vocab_size, num_hiddens)
+            self.pos_encoding = PositionalEncoding(num_hiddens, dropout)
+            self.blks = nn.Sequential()
+            for i in range(num_layers):
+                self.blks.add_module(
+                    "block" + str(i),
+                    EncoderBlock(key_size, query_size, value_size, num_hiddens, norm_shape,
+                                 ffn_num_input, ffn_num_hiddens, num_heads, dropout,
+                                 use_bias))
+
+        def forward(self, X, valid_lens, *args):
+            X = self.pos_encoding(self.embedding(X) * math.sqrt(self.num_hiddens))
+            self.attention_weights = [None] * len(self.blks)
+            for i, blk in enumerate(self.blks):
+                X = blk(X, valid_lens)
+                self.attention_weights[i] = blk.attention.attention.attention_weights
+            return X
+
+    return TransformerEncoder(184, 32, 32, 32, 32, [32], 32, 64, 4, 2, 0.1)
+
+
+_TORCH = {"mlp": _mlp, "lenet_bn": _lenet_bn, "resnet18": _resnet18, "densenet": _densenet,
+          "transformer_encoder": _transformer_encoder}
 assert set(_TORCH) == set(_EMBER)

@@ -481,6 +481,33 @@ def train_ch8(lib, quick, model):
     return {"run": run, "steps": num_batches}
 
 
+# --------------------------------------------------------------------------- Transformer
+
+def transformer_encoder(lib, quick):
+    """Forward and backward of the book's ``TransformerEncoder`` at chapter 10.7's sizes
+    (32 hidden units, 4 heads, 2 blocks, FFN 32 -> 64 -> 32, dropout 0.1) on batches of
+    64 source sentences of 10 tokens (vocabulary 184, random tokens and valid lengths),
+    as ``train_seq2seq`` feeds it: ember's ``d2l`` class against the book's code run on
+    PyTorch, with the same weights (``_twins``). The backward starts from a fixed random
+    output gradient (the mean square or the sum of a LayerNorm's output has a zero
+    gradient at its input, mathematically: what backward would compute is rounding)."""
+    net = _twins.build(lib, "transformer_encoder")
+    net.train()
+    rng = np.random.default_rng(0)
+    steps = 4 if quick else 40
+    data = [(lib.tensor(rng.integers(0, 184, (64, 10))), lib.tensor(rng.integers(1, 11, 64)))
+            for _ in range(steps)]
+    upstream = lib.tensor(rng.standard_normal((64, 10, 32)).astype(np.float32))
+
+    def run():
+        for X, valid_lens in data:
+            net.zero_grad()
+            (net(X, valid_lens) * upstream).sum().backward()
+            yield
+
+    return {"run": run, "steps": steps}
+
+
 # --------------------------------------------------------------------------- the table
 
 def _workloads(quick):
@@ -510,6 +537,9 @@ def _workloads(quick):
                   f"{'8 batches' if quick else '1 ep'})",
                   lambda lib, m=model: train_ch8(lib, quick, m), 1 if quick else 2, target,
                   "rnn"))
+    w.append((f"Transformer encoder fwd+bwd (b64 x 10, 32 hidden, 4 heads, 2 blocks, "
+              f"{4 if quick else 40} steps)", lambda lib: transformer_encoder(lib, quick),
+              2 if quick else 5, 1.2, "rnn"))
     return w
 
 

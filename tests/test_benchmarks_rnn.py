@@ -1,5 +1,5 @@
 """The train_ch8 benchmark rows still run (ember alone, two batches of each model) on the
-book's character corpus."""
+book's character corpus, and so does the Transformer encoder row."""
 import os
 import sys
 
@@ -28,3 +28,9 @@ def test_time_machine_corpus_has_the_books_vocabulary():
     corpus, vocab = bench_training._time_machine_corpus()
     assert vocab == 28 and corpus.min() >= 1 and corpus.max() < 28
     assert len(corpus) > 100000
+
+
+def test_transformer_encoder_row_runs():
+    spec = bench_training.transformer_encoder(ember, True)
+    assert spec["steps"] == 4
+    assert sum(1 for _ in spec["run"]()) == 4

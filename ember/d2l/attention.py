@@ -7,7 +7,7 @@ import ember
 from ember import nn
 
 from .plotting import _pyplot, use_svg_display
-from .seq2seq import Decoder, Encoder, sequence_mask
+from .seq2seq import Decoder, Encoder
 
 
 def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cmap="Reds"):
@@ -35,7 +35,11 @@ def masked_softmax(X, valid_lens):
     """Softmax over the last dimension of the 3-D ``X`` in which only the first
     ``valid_lens`` entries count: ``valid_lens`` of shape ``(batch,)`` (one length per
     batch row) or ``(batch, queries)`` (one per query); ``None`` for a plain softmax.
-    Masked entries get weight 0 (their scores are replaced by -1e6)."""
+    Masked entries get weight 0 (their scores are replaced by -1e6). The book masks with
+    ``sequence_mask``, which also writes the -1e6 into ``X`` itself; this one selects
+    with ``where`` and leaves ``X`` as it was: the same weights and gradients, without
+    an in-place write into a view of ``X`` (whose graph rewiring took ~75% of a call,
+    0.9 ms of the Transformer encoder's ~7 ms training step at the book's sizes)."""
     if valid_lens is None:
         return nn.functional.softmax(X, dim=-1)
     shape = X.shape
@@ -43,7 +47,10 @@ def masked_softmax(X, valid_lens):
         valid_lens = ember.repeat_interleave(valid_lens, shape[1])
     else:
         valid_lens = valid_lens.reshape(-1)
-    X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+    # sequence_mask's test: position < valid length, positions counted in float32
+    keep = ember.arange(shape[-1], dtype=ember.float32, device=X.device)[None, :] \
+        < valid_lens[:, None]
+    X = ember.where(keep, X.reshape(-1, shape[-1]), -1e6)
     return nn.functional.softmax(X.reshape(shape), dim=-1)
 
 

@@ -33,6 +33,8 @@ _F32 = np.dtype(np.float32)
 _F16 = np.dtype(np.float16)
 _VECTOR_BYTES = 32  # the width of the vectors PyTorch's range kernels run on here
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter
+# Integers up to this magnitude are exact in each float type (2 ** significand bits).
+_EXACT_INTEGERS = {_F16: 2.0 ** 11, _F32: 2.0 ** 24, _F64: 2.0 ** 53}
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                  "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
                  "float64": "Double"}
@@ -140,6 +142,13 @@ def arange_values(start, end, step, np_dtype):
         return values.astype(np_dtype)
     size = math.ceil((dend - dstart) / dstep)
     _check_size(size)
+    if dstart.is_integer() and dstep.is_integer() and \
+            max(abs(dstart), abs(dstart + dstep * size)) <= _EXACT_INTEGERS.get(np_dtype, -1.0):
+        # Integers all exactly representable in the output type: every operation above
+        # is exact, so each value is start + step * i (zeros signed as there), computed
+        # here directly. The sequence_mask of the Transformer's attention takes an
+        # arange(10, dtype=float32) per call: 6 us this way, 140 us the general way.
+        return (np.arange(size, dtype=_F64) * dstep + dstart).astype(np_dtype)
     if np_dtype == _F64:
         acc, start_, step_ = _F64, dstart, dstep
     else:  # float32 accumulates in double; float16 in float

@@ -20,6 +20,7 @@ class Matmul(Function):
     """NumPy's matmul rules, which are PyTorch's, with the 1-D cases' gradients."""
 
     backward_name = "MmBackward0"
+    blas_work = 0  # m*n*k of one BLAS call, when it is worth a thread count of its own
 
     @staticmethod
     def forward(ctx, a, b):
@@ -32,7 +33,13 @@ class Matmul(Function):
         if a.dtype == np.bool_ and a.size and b.size:  # (one dtype here; empty: no kernel runs)
             raise NotImplementedError(f'"{_bool_kernel(a.ndim, b.ndim)}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
-            _threads.sync_blas()  # the load-aware count (see ember/_threads.py)
+            # The thread count for one BLAS call's size (NumPy calls BLAS once per matrix
+            # of a batch), load-aware (see ember/_threads.py); the backward's products are
+            # of the same size.
+            work = a.size * b.shape[-1] if a.ndim <= 2 else \
+                a.shape[-2] * a.shape[-1] * b.shape[-1]
+            _threads.sync_blas(work)
+            ctx.blas_work = work
         try:
             # ndarray.dot: for matrices the same BLAS product as @ at half @'s call cost (a
             # strided operand may round differently in the last bit: dot copies it for BLAS)
@@ -63,6 +70,8 @@ class Matmul(Function):
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad
         saved = ctx.saved_tensors
+        if ctx.blas_work:
+            _threads.sync_blas(ctx.blas_work)
         if need_a:
             a, b = saved if need_b else (None, saved[0])
         else:

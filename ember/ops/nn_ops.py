@@ -17,10 +17,25 @@ from .inplace import _type_word
 
 
 # ----- softmax -----------------------------------------------------------------------------
+def _max_over(x, dim):
+    """``x.max(axis=dim, keepdims=True)`` (-inf over an empty dim). Over a short last
+    axis NumPy's reduction pays per row (150 us for the Transformer's (256, 10, 10)
+    attention scores): there the running maximum of its columns, one elementwise pass
+    each, is the same maximum (NaN propagating alike; a zero may come out with the other
+    sign, which ``x - max`` and so softmax cannot tell) in 18 us."""
+    n = x.shape[dim]
+    if dim == x.ndim - 1 and 2 <= n <= 16 and x.size >= 32 * n * n:
+        m = x[..., :1].copy()
+        for j in range(1, n):
+            np.maximum(m, x[..., j:j + 1], out=m)
+        return m
+    return x.max(axis=dim, keepdims=True, initial=-np.inf)
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # (a dim may be empty)
+        e = np.exp(x - _max_over(x, dim))  # (a dim may be empty)
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)

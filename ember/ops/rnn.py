@@ -11,6 +11,8 @@ kept to the part that truly depends on the previous step: every gate's derivativ
 fixed (elementwise) multiple of the incoming dh (and dc), so those multiples are computed
 for all steps at once before the loop, the loop does only "dh -> gate gradients -> the
 product with W_hh", and the weight gradient is one product over all steps afterwards.
+With numba, the LSTM's per-step elementwise work runs as compiled passes instead
+(``ember/_kernels/rnn.py``: the same operations in the same order, the same bits).
 
 Gate layout as PyTorch's: RNN ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``; GRU ``r, z, n``
 with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) n + z h``; LSTM
@@ -22,7 +24,7 @@ constants. The cells (``nn.RNNCell`` ...) are written with ordinary ops and do s
 """
 import numpy as np
 
-from .. import _threads
+from .. import _numba, _threads
 from ..autograd.function import Function
 
 _SIGMOID_GATES = {"GRU": (3, (0, 1)), "LSTM": (4, (0, 1, 3))}  # r, z; i, f, o
@@ -38,6 +40,27 @@ def _gate_scale(mode, H, dtype):
     scale = np.ones((gates, H), dtype)
     scale[list(sigmoid)] = 0.5
     return scale.reshape(-1)
+
+
+# The LSTM backward's scratch arrays (gate coefficients and gradients, some 11 MB at the
+# book's sizes), kept from one call to the next, one per role (other shapes replace
+# them): a fresh array this large is mapped anew by the allocator and paid for in page
+# faults on first touch, ~1.2 ms of that backward's ~10 ms (measured at batch 32, 35
+# steps, 256 hidden units). Taken out while in use, so concurrent calls never share one.
+_kept = {}
+
+
+def _scratch(role, shape, dtype):
+    """An uninitialised array of this shape and dtype, the one kept for ``role`` if it
+    fits; hand it back with ``_keep`` once nothing refers to it any more."""
+    a = _kept.pop(role, None)
+    if a is None or a.shape != shape or a.dtype != dtype:
+        a = np.empty(shape, dtype)
+    return a
+
+
+def _keep(role, a):
+    _kept[role] = a
 
 
 def _steps(T, reverse):
@@ -79,6 +102,12 @@ def _weight_grad(d_gates, seq, first, reverse):
     return dw
 
 
+def _step_threads(w_hh, batch):
+    """The BLAS thread count for the per-step products with ``w_hh``: one when they are
+    under ``_threads.SPLIT_MIN`` multiply-adds, else None (the load-aware default)."""
+    return 1 if batch * w_hh.size < _threads.SPLIT_MIN else None
+
+
 class Recurrence(Function):
     """``apply(mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh)``: the hidden states of
     all steps of one layer in one direction.
@@ -90,9 +119,10 @@ class Recurrence(Function):
     @staticmethod
     def forward(ctx, mode, reverse, x, w_ih, b_ih, h0, c0, w_hh, b_hh):
         ctx.mode, ctx.reverse = mode, reverse
-        # All the layer's products (the input projection and then one small product per
-        # step) run with ember's load-aware BLAS thread count: on a busy machine one
-        # thread, as a two-thread product there mostly waits for a descheduled thread.
+        # The layer's products run with ember's load-aware BLAS thread count (on a busy
+        # machine one thread, as a two-thread product there mostly waits for a
+        # descheduled thread), the per-step ones on one thread when they are too small
+        # to split (_threads.SPLIT_MIN: nn.RNN's (32 x 256) @ (256 x 256)).
         with _threads.blas_threads():
             T, B, I = x.shape
             H = w_hh.shape[1]
@@ -106,6 +136,7 @@ class Recurrence(Function):
             if bias is not None:
                 xw += bias * scale
             w_t = np.multiply(w_hh.T, scale, order="C")
+        with _threads.blas_threads(_step_threads(w_hh, B)):
             if mode == "GRU":
                 out, saved = _gru_forward(reverse, xw, h0, w_hh, w_t,
                                           None if b_hh is None else b_hh * scale)
@@ -133,20 +164,21 @@ class Recurrence(Function):
     def _backward(ctx, g, saved):
         mode, reverse = ctx.mode, ctx.reverse
         x, w_ih, saved = saved[0], saved[1], saved[2:]
-        if mode == "GRU":
-            dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
-            dc0 = None
-        elif mode == "LSTM":
-            dxw, dh0, dc0 = _lstm_backward(reverse, g, *saved)
-            dgh = dxw
-        else:
-            dxw, dh0 = _rnn_backward(mode == "RNN_RELU", reverse, g, *saved)
-            dgh, dc0 = dxw, None
+        T, B, I = x.shape
+        with _threads.blas_threads(_step_threads(saved[1], B)):  # saved[1]: w_hh
+            if mode == "GRU":
+                dxw, dh0, dgh = _gru_backward(reverse, g, *saved)
+                dc0 = None
+            elif mode == "LSTM":
+                dxw, dh0, dc0 = _lstm_backward(reverse, g, *saved)
+                dgh = dxw  # a scratch array: kept again below, once used
+            else:
+                dxw, dh0 = _rnn_backward(mode == "RNN_RELU", reverse, g, *saved)
+                dgh, dc0 = dxw, None
         need = ctx.needs_input_grad
         h0, hs = saved[0], saved[2]
         if mode == "LSTM":
             hs = hs[:-1]
-        T, B, I = x.shape
         dxw = dxw.reshape(T * B, len(w_ih))
         dx = dxw.dot(w_ih).reshape(T, B, I) if need[2] else None
         dw_ih = dxw.T.dot(x.reshape(T * B, I)) if need[3] else None
@@ -156,6 +188,8 @@ class Recurrence(Function):
         if need[8]:  # the same as db_ih, except for GRU's b_hn (a copy: never one array twice)
             db_hh = db_ih.copy() if mode != "GRU" else \
                 np.add.reduce(dgh.reshape(T * B, dgh.shape[-1]), axis=0)
+        if mode == "LSTM":
+            _keep("lstm_da", dgh)
         return None, None, dx, dw_ih, db_ih, dh0, dc0, dw_hh, db_hh
 
 
@@ -285,18 +319,24 @@ def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
     out = np.empty((T + 1, B, H), xw.dtype)                 # h of every step, then c_T
     cs = np.empty((T, B, H), xw.dtype)
     gh = np.empty((B, H4), xw.dtype)
-    h, c = h0, c0
+    k = _numba.kernels("rnn")
+    if k is not None and (xw.dtype not in (np.float32, np.float64) or c0.shape != (B, H)
+                          or not xw.flags.c_contiguous):
+        k = None
+    h, c = h0, (c0 if k is None else np.ascontiguousarray(c0))
     for t in _steps(T, reverse):
         gt = gates[t]
         np.matmul(h, w_t, out=gh)
         gt += gh
         np.tanh(gt, out=gt)
-        gt *= scale
-        gt += offset
-        gg = gt[:, 2 * H:3 * H]
         c_new = cs[t]
-        np.multiply(gt[:, H:2 * H], c, out=c_new)
-        c_new += gt[:, :H] * gg
+        if k is not None:  # the next four lines in one pass (ember/_kernels/rnn.py)
+            k.lstm_step_cell(gt, scale, offset, c, c_new)
+        else:
+            gt *= scale
+            gt += offset
+            np.multiply(gt[:, H:2 * H], c, out=c_new)
+            c_new += gt[:, :H] * gt[:, 2 * H:3 * H]
         h = out[t]
         np.tanh(c_new, out=h)
         h *= gt[:, 3 * H:]
@@ -307,14 +347,18 @@ def _lstm_forward(reverse, xw, h0, c0, w_hh, w_t, scale):
 
 def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     T, B, H = cs.shape
+    k = _numba.kernels("rnn")
+    if k is not None and cs.dtype in (np.float32, np.float64) and T and \
+            gates.shape == (T, B, 4 * H) and g.shape == (T + 1, B, H) and c0.shape == (B, H):
+        return _lstm_backward_compiled(k, reverse, g, w_hh, c0, gates, cs)
     g4 = gates.reshape(T, B, 4, H)
     i, f, gg, o = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2], g4[:, :, 3]
     # d(pre-activations) = dc * coef for i, f, g and dh * coef for o. Written with out=
-    # into a few buffers: a fresh temporary of this size costs more in page faults than
-    # the arithmetic done in it.
-    coef = np.empty_like(g4)
-    tmp = np.empty_like(cs)
-    tc = np.tanh(cs)
+    # into a few kept buffers (_scratch): a fresh temporary of this size costs more in
+    # page faults than the arithmetic done in it.
+    coef = _scratch("lstm_coef", g4.shape, g4.dtype)
+    tmp = _scratch("lstm_tmp", cs.shape, cs.dtype)
+    tc = np.tanh(cs, out=_scratch("lstm_tc", cs.shape, cs.dtype))
     np.subtract(1, o, out=tmp)
     tmp *= o
     np.multiply(tmp, tc, out=coef[:, :, 3])            # o: tanh(c) o (1 - o)
@@ -330,7 +374,7 @@ def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
     np.subtract(1, f, out=tmp)
     tmp *= f                                            # f: c_prev f (1 - f)
     _times_previous(tmp, cs, c0, reverse, out=coef[:, :, 1])
-    da = np.empty_like(g4)
+    da = _scratch("lstm_da", (T, B, 4 * H), g4.dtype).reshape(g4.shape)
     dh = np.zeros_like(h0)
     dc = g[T].copy()
     for t in _steps(T, not reverse):
@@ -340,4 +384,28 @@ def _lstm_backward(reverse, g, h0, w_hh, out, c0, gates, cs):
         np.multiply(coef[t, :, 3], dh, out=da[t, :, 3])
         dh = da[t].reshape(B, 4 * H) @ w_hh
         dc *= f[t]
+    _keep("lstm_coef", coef)
+    _keep("lstm_tmp", tmp)
+    _keep("lstm_tc", tc)
     return da.reshape(T, B, 4 * H), dh, dc
+
+
+def _lstm_backward_compiled(k, reverse, g, w_hh, c0, gates, cs):
+    """``_lstm_backward`` with each step's elementwise work in one compiled pass
+    (``ember/_kernels/rnn.py``: the same operations in the same order, so the same bits)."""
+    T, B, H = cs.shape
+    dtype = cs.dtype
+    # The kernel's contract: C-contiguous arrays of one float type, of these shapes.
+    g, c0, gates, cs = (np.ascontiguousarray(a, dtype) for a in (g, c0, gates, cs))
+    tc = np.tanh(cs, out=_scratch("lstm_tc", cs.shape, dtype))
+    da = _scratch("lstm_da", (T, B, 4 * H), dtype)
+    dh = np.zeros((B, H), dtype)
+    dc = g[T].copy()
+    one = dtype.type(1)
+    for t in _steps(T, not reverse):
+        first = t == (T - 1 if reverse else 0)
+        c_prev = c0 if first else cs[t + 1 if reverse else t - 1]
+        k.lstm_step_backward(gates[t], tc[t], c_prev, g[t], dh, dc, da[t], one)
+        dh = da[t] @ w_hh
+    _keep("lstm_tc", tc)
+    return da, dh, dc

@@ -186,3 +186,57 @@ def test_attention_decoder_interface():
     with pytest.raises(NotImplementedError):
         d2l.AttentionDecoder().attention_weights
     assert isinstance(d2l.AttentionDecoder(), d2l.Decoder)
+
+
+@pytest.mark.parametrize("valid_lens", [[3, 0, 10, 7], [[1, 3, 10, 2, 5, 6, 7, 8, 9, 0]] * 4])
+def test_masked_softmax_as_the_books_sequence_mask(valid_lens):
+    # masked_softmax selects with where; the book writes -1e6 into X through sequence_mask
+    # in place: the same weights and gradients, bit for bit; X itself is left alone.
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 10, 10)).astype(np.float32)
+    up = rng.standard_normal((4, 10, 10)).astype(np.float32)
+    lens = ember.tensor(valid_lens)
+
+    def book(X, valid_lens):
+        shape = X.shape
+        valid_lens = ember.repeat_interleave(valid_lens, shape[1]) if valid_lens.dim() == 1 \
+            else valid_lens.reshape(-1)
+        X = d2l.sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+        return ember.nn.functional.softmax(X.reshape(shape), dim=-1)
+
+    results = []
+    for fn in (d2l.masked_softmax, book):
+        leaf = ember.tensor(x, requires_grad=True)
+        scores = leaf * 1
+        out = fn(scores, lens)
+        (out * ember.tensor(up)).sum().backward()
+        results.append((out.detach().numpy(), leaf.grad.numpy(), scores.detach().numpy()))
+    (ours, our_grad, our_scores), (theirs, their_grad, _) = results
+    assert np.array_equal(ours, theirs) and np.array_equal(our_grad, their_grad)
+    assert np.array_equal(our_scores, x)
+
+
+def test_transformer_encoder_twin_of_the_books_code(torch):
+    # The benchmark's PyTorch twin (the book's classes on torch) with ember's weights:
+    # forward and every parameter's gradient agree (dropout off).
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    from benchmarks import _twins
+    ours, theirs = (_twins.build(lib, "transformer_encoder") for lib in (ember, torch))
+    ours.eval()
+    theirs.eval()
+    rng = np.random.default_rng(4)
+    X, lens = rng.integers(0, 184, (8, 10)), rng.integers(1, 11, 8)
+    up = rng.standard_normal((8, 10, 32)).astype(np.float32)
+    y = ours(ember.tensor(X), ember.tensor(lens))
+    yt = theirs(torch.tensor(X), torch.tensor(lens))
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    (y * ember.tensor(up)).sum().backward()
+    (yt * torch.tensor(up)).sum().backward()
+    for (name, p), (name_t, pt) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert name == name_t
+        scale = float(pt.grad.abs().max())  # float32 rounding of sums this large
+        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-4,
+                                   atol=1e-5 * scale, err_msg=name)

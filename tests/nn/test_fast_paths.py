@@ -66,6 +66,34 @@ def test_blas_threads_restores_the_blas_setting(monkeypatch):
     assert [lib.num_threads for lib in libs] == before
 
 
+def test_small_products_run_on_one_blas_thread(monkeypatch):
+    # A product under SPLIT_MIN multiply-adds runs on one BLAS thread, forward and
+    # backward, whatever the count; a larger one (and its backward) on the chosen count.
+    pytest.importorskip("threadpoolctl")
+    libs = _threads._controllers()
+    if not libs:
+        pytest.skip("threadpoolctl sees no BLAS (or a thread variable is set)")
+    before = [lib.num_threads for lib in libs]
+    monkeypatch.setattr(_threads, "_user", 2)
+    monkeypatch.setattr(_threads, "_synced", [None])
+    try:
+        w = ember.ones((256, 256), requires_grad=True)
+        small = ember.ones((32, 256)) @ w            # 2M multiply-adds
+        assert [lib.num_threads for lib in libs] == [1] * len(libs)
+        large = ember.ones((4096, 256)) @ w          # 268M
+        assert [lib.num_threads for lib in libs] == [2] * len(libs)
+        small.sum().backward()
+        assert [lib.num_threads for lib in libs] == [1] * len(libs)
+        large.sum().backward()
+        assert [lib.num_threads for lib in libs] == [2] * len(libs)
+        batched = ember.ones((64, 32, 256)) @ w      # 64 calls of 2M each
+        assert [lib.num_threads for lib in libs] == [1] * len(libs)
+        assert batched.shape == (64, 32, 256)
+    finally:
+        for lib, n in zip(libs, before):
+            lib.set_num_threads(n)  # the count the original _synced (put back) recorded
+
+
 def test_set_num_threads(monkeypatch):
     monkeypatch.setattr(_threads, "_user", None)
     _threads.set_num_threads(3)

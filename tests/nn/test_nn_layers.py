@@ -269,6 +269,32 @@ def test_softmax_stable_for_huge_logits():
     assert np.isfinite(lp).all() and lp[0, 0] == 0.0
 
 
+# (inf - inf in softmax's shift warns, as it did before the column-wise maximum)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_softmax_over_a_short_last_axis(torch, dtype):
+    # Attention scores (batch * heads, queries, keys): the maximum is taken column by column
+    # (ops/nn_ops._max_over); the result is bit for bit the plain reduction's, and PyTorch's
+    # up to rounding, with NaN, infinities and signed zeros among the scores.
+    rng = np.random.default_rng(12)
+    for keys in (2, 10, 16):
+        x = rng.standard_normal((256, 10, keys)).astype(dtype) * 4
+        x[0, 0, 0], x[1, 1, :] = np.nan, -np.inf
+        x[2, 2, :2], x[3, 3, :] = (np.inf, 1.0), -0.0
+        x[4, 4, :] = 0.0
+        x[5, 5, 1] = -0.0
+        x[6, 6, :] = -1e4  # a fully masked row
+        out = F.softmax(ember.tensor(x), dim=-1).numpy()
+        with np.errstate(invalid="ignore"):
+            e = np.exp(x - x.max(axis=-1, keepdims=True))
+            plain = e / e.sum(axis=-1, keepdims=True)
+        assert np.array_equal(out.view(f"u{out.itemsize}"), plain.view(f"u{out.itemsize}")) \
+            or np.array_equal(out, plain, equal_nan=True)
+        theirs = torch.softmax(torch.tensor(x), dim=-1).numpy()
+        np.testing.assert_allclose(out, theirs, rtol=1e-2 if dtype == "float16" else 1e-5,
+                                   atol=1e-7)
+
+
 def test_inplace_activations_keep_identity():
     x = ember.randn(3, 4)
     for fn in (lambda t: F.relu(t, inplace=True), lambda t: F.leaky_relu(t, 0.1, inplace=True),

@@ -335,3 +335,42 @@ def test_layer_norm_as_the_transformer_uses_it(torch):
         assert_close(xe.grad, xt.grad)
         for pe, pt in zip(em.parameters(), tm.parameters()):
             assert_close(pe.grad, pt.grad)
+
+
+@pytest.mark.parametrize("kw", CONFIGS[:5])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstm_compiled_steps_equal_numpy_path(kw, dtype):
+    # ops/rnn's LSTM runs each step's elementwise work as one numba kernel where numba is
+    # on; the NumPy path is the reference: outputs and every gradient the same, bit for
+    # bit. Two backward
+    # passes through one graph (the kept scratch arrays must not leak between them), and
+    # an output gradient that is not contiguous.
+    from ember import _numba
+    if _numba.kernels("rnn") is None:
+        pytest.skip("numba kernels are off")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4, 5)).astype(dtype)
+    h0, c0 = (rng.standard_normal((kw.get("num_layers", 1) * (2 if kw.get("bidirectional")
+                                                                else 1), 4, 7)).astype(dtype)
+              for _ in range(2))
+    weights = rng.standard_normal((6, 4, 14 if kw.get("bidirectional") else 7)).astype(dtype)
+
+    def grads():
+        ember.manual_seed(0)
+        m = nn.LSTM(5, 7, **kw).to(getattr(ember, dtype))
+        leaves = [ember.tensor(a, requires_grad=True) for a in (x, h0, c0)]
+        xin = leaves[0].transpose(0, 1) if kw.get("batch_first") else leaves[0]
+        out, (hn, cn) = m(xin, (leaves[1], leaves[2]))
+        w = ember.tensor(weights.transpose(1, 0, 2).copy()).transpose(0, 1)  # strided
+        w = w.transpose(0, 1) if kw.get("batch_first") else w
+        loss = (out * w).sum() + (hn * hn).sum() + cn.sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        return [t.detach().numpy() for t in (out, hn, cn)] + \
+            [t.grad.numpy() for t in leaves] + [p.grad.numpy() for p in m.parameters()]
+
+    compiled = grads()
+    with _numba.disabled():
+        plain = grads()
+    for a, b in zip(compiled, plain):
+        assert a.dtype == b.dtype and np.array_equal(a, b)

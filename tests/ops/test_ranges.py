@@ -50,6 +50,23 @@ def test_arange_floats_bit_for_bit(torch, dtype):
         _same(torch, lambda m: m.arange, start, end, step, dtype=dtype)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_arange_exact_integers_in_floats(torch, dtype):
+    # Integer start and step with every value exact in the type: the direct fast path,
+    # signed zeros included, and the general path just past the exact range.
+    limit = {"float16": 2 ** 11, "float32": 2 ** 24, "float64": 2 ** 53}[dtype]
+    cases = [(10,), (0.0, 10.0), (-0.0, 5.0), (-0.0, -5.0, -1.0), (0.0, -5.0, -1.0),
+             (-3.0, 3.0), (5.0, -70.0, -2.0), (-40.0, 40.0, 7.0), (0.0, 1000.0, 3.0),
+             (limit - 100.0, limit), (limit - 100.0, limit + 3.0), (-limit, -limit + 50.0, 3.0),
+             (-limit - 2.0, -limit + 50.0, 3.0)]
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        start, step = float(rng.integers(-300, 300)), float(rng.integers(-9, 10) or 1)
+        cases.append((start, start + step * float(rng.integers(0, 150)) + 0.4 * step, step))
+    for args in cases:
+        _same(torch, lambda m: m.arange, *args, dtype=dtype)
+
+
 @pytest.mark.parametrize("dtype", INTS)
 def test_arange_integers_as_torch(torch, dtype):
     rng = np.random.default_rng(7)
