@@ -167,7 +167,7 @@ class _Arithmetic(Function):
         if (xg or yg) and _grad_enabled[0]:
             node = cls()
             node.needs_input_grad = (xg, yg)
-            node.inputs = (x if xg else None, y if yg else None)
+            node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)
             if cls.saves_operands:  # what save_operands and apply's _link_saved would do
                 keep_a = yg or cls.keeps_a
                 keep_b = xg or cls.keeps_b
