@@ -310,3 +310,76 @@ def winograd_weight_grad(dU, gw):
                 k[0, e] = h[0, e] + 0.5 * (h[1, e] + h[2, e])
                 k[1, e] = 0.5 * (h[1, e] - h[2, e])
                 k[2, e] = 0.5 * (h[1, e] + h[2, e]) + h[3, e]
+
+
+# ----- direct loops for few input channels ---------------------------------------------------
+# With a handful of (input channel, kernel row, kernel column) terms per output (LeNet's first
+# layer: 25) the column matrix is 25 times the input for a product too thin for BLAS to run
+# well; these loops run the sums in place instead. Each output row is computed over the full
+# padded width Wp (as ``ember.ops.conv``'s NumPy path does), so that for a kernel offset
+# (i, j) a whole output plane is one contiguous run of the padded input plane, starting at
+# i * Wp + j: one long vectorized loop per offset. The Wp - OW extra columns of each row read
+# the start of the next row and are dropped; the padded block has a spare row at the bottom
+# so that the last run stays inside its plane.
+
+
+@numba.njit(cache=True, nogil=True)
+def direct_forward(xp, w, bias, out):
+    """out[b, o, h, q] = bias[o] + sum over (c, i, j) of w[o, c, i, j] xp[b, c, h + i, q + j]
+    (bias skipped when empty), for a padded block ``xp`` with a spare row, stride 1."""
+    nb, C, Hr, Wp = xp.shape
+    O, kh, kw = w.shape[0], w.shape[2], w.shape[3]
+    OH, OW = out.shape[2], out.shape[3]
+    if w.shape[1] != C or out.shape[0] != nb or out.shape[1] != O or Hr < OH + kh \
+            or Wp < OW + kw - 1 or (bias.size != 0 and bias.size != O):
+        raise ValueError("direct_forward: shapes do not agree")
+    n = OH * Wp
+    acc = np.empty(n, dtype=out.dtype)
+    for b in range(nb):
+        for o in range(O):
+            v = bias[o] if bias.size else w.dtype.type(0)
+            for t in range(n):
+                acc[t] = v
+            for c in range(C):
+                plane = xp[b, c].ravel()
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, c, i, j]
+                        src = plane[i * Wp + j:i * Wp + j + n]
+                        for t in range(n):
+                            acc[t] += wv * src[t]
+            for h in range(OH):
+                row, a = out[b, o, h], acc[h * Wp:h * Wp + OW]
+                for q in range(OW):
+                    row[q] = a[q]
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def direct_weight_grad(xp, g, gw):
+    """gw[o, c, i, j] += sum over (b, h, q) of g[b, o, h, q] xp[b, c, h + i, q + j]: per
+    offset one dot product of the output gradient, laid out over the padded width with
+    zeros in the extra columns, with a run of the padded plane (whose values there must be
+    finite: the caller checks). Sums in any order (``reassoc``, so they vectorize)."""
+    nb, C, Hr, Wp = xp.shape
+    O, OH, OW = g.shape[1], g.shape[2], g.shape[3]
+    kh, kw = gw.shape[2], gw.shape[3]
+    if g.shape[0] != nb or gw.shape[0] != O or gw.shape[1] != C or Hr < OH + kh \
+            or Wp < OW + kw - 1:
+        raise ValueError("direct_weight_grad: shapes do not agree")
+    n = OH * Wp
+    gpw = np.zeros(n, dtype=g.dtype)  # the extra columns stay zero
+    for b in range(nb):
+        for o in range(O):
+            for h in range(OH):
+                row, d = g[b, o, h], gpw[h * Wp:h * Wp + OW]
+                for q in range(OW):
+                    d[q] = row[q]
+            for c in range(C):
+                plane = xp[b, c].ravel()
+                for i in range(kh):
+                    for j in range(kw):
+                        src = plane[i * Wp + j:i * Wp + j + n]
+                        s = gw.dtype.type(0)
+                        for t in range(n):
+                            s += gpw[t] * src[t]
+                        gw[o, c, i, j] += s

@@ -342,6 +342,9 @@ _CHUNKS = 8
 # cost more than the products they save.
 _WINOGRAD_CHANNELS = 16
 _WINOGRAD_SIDE = 10
+# Stride-1 convolutions with at most this many terms per output (C * kh * kw) run as
+# direct loops (see ember._kernels.conv): their column product is too thin for BLAS.
+_DIRECT_TERMS = 32
 
 
 def _kernels_for(a):
@@ -366,10 +369,15 @@ class _Plan:
         self.K = C * kh * kw
         self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
-        self.winograd = (wshape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+        self.direct = (stride == (1, 1) and dilation == (1, 1) and groups == 1
+                       and self.K <= _DIRECT_TERMS)
+        self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
                          and groups == 1 and min(pads) >= 0 and min(C, O) >= _WINOGRAD_CHANNELS
                          and min(self.OH, self.OW) >= _WINOGRAD_SIDE)
-        if self.winograd:
+        if self.direct:
+            self.padded = (C, self.padded[1] + 1, self.padded[2])  # a spare row: see the kernels
+            per_sample = (C * self.padded[1] * self.padded[2] + O * self.L) * itemsize
+        elif self.winograd:
             # Tiles of 2x2 outputs; the padded block covers them all (zeros past the input).
             self.tiles = (-(-self.OH // 2), -(-self.OW // 2))
             self.T = self.tiles[0] * self.tiles[1]
@@ -445,6 +453,17 @@ def _blocked_forward(k, x, w, b, stride, pads, dilation, groups):
     p = _Plan(x.shape, w.shape, stride, pads, dilation, groups, x.itemsize)
     bias = np.empty(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b)
     out = np.empty((N, O, p.OH, p.OW), dtype=x.dtype)
+    if p.direct:
+        wc = np.ascontiguousarray(w)
+
+        def work(blocks):
+            xp = p.buffers(x.dtype)[0]
+            for n0, m in blocks:
+                k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+                k.direct_forward(xp[:m], wc, bias, out[n0:n0 + m])
+
+        _run_blocks(p, work)
+        return out
     if p.winograd:
         U = np.empty((16,) + w.shape[:2], dtype=w.dtype)
         k.winograd_weights(np.ascontiguousarray(w), U)
@@ -491,7 +510,7 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
     g3 = g.reshape(N, O, p.OH * p.OW)
     wg = w.reshape(groups, O // groups, p.K // groups)
     x = None if x is None else np.ascontiguousarray(x)
-    gx = None
+    gx = gw = gb = None
     if need_x and stride == (1, 1) and (O <= xshape[1] or p.winograd):
         # As a convolution: its column matrix has O*kh*kw rows instead of C*kh*kw, and its
         # product contracts over them instead of over the O output channels (a narrow,
@@ -504,6 +523,12 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
         gx = np.empty(xshape, dtype=g.dtype)
     if p.winograd:
         return gx, *_winograd_backward(k, p, g, x, pads, need_w, need_b)
+    if p.direct and need_w and np.isfinite(x.sum()):  # (see direct_weight_grad)
+        gw, gb = _direct_backward(k, p, g, x, w.shape, pads, need_b)
+        if not need_x:
+            return gx, gw, gb
+        # (the input gradient still to come, by the scatter below)
+        need_w = need_b = False
 
     def work(blocks):
         """gx for these blocks written in place; their parts of gw and gb returned."""
@@ -534,9 +559,30 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
         return gw, gb
 
     parts = _run_blocks(p, work)
-    gw = sum(r[0] for r in parts).reshape(w.shape) if need_w else None
-    gb = sum(r[1] for r in parts) if need_b else None
+    if need_w:
+        gw = sum(r[0] for r in parts).reshape(w.shape)
+    if need_b:
+        gb = sum(r[1] for r in parts)
     return gx, gw, gb
+
+
+def _direct_backward(k, p, g, x, wshape, pads, need_b):
+    """The weight and bias gradients of a direct plan ``p``, summed over blocks."""
+    O, C, kh, kw = wshape
+
+    def work(blocks):
+        xp = p.buffers(g.dtype)[0]
+        gw = np.zeros(wshape, dtype=g.dtype)
+        gb = np.zeros(O, dtype=g.dtype) if need_b else None
+        for n0, m in blocks:
+            if need_b:
+                gb += g[n0:n0 + m].sum(axis=(0, 2, 3))
+            k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+            k.direct_weight_grad(xp[:m], g[n0:n0 + m], gw)
+        return gw, gb
+
+    parts = _run_blocks(p, work)
+    return sum(r[0] for r in parts), (sum(r[1] for r in parts) if need_b else None)
 
 
 def _winograd_backward(k, p, g, x, pads, need_w, need_b):

@@ -296,6 +296,7 @@ def winograd_everywhere(monkeypatch):
     """Winograd for any channel count and output side (the tests' shapes are small)."""
     monkeypatch.setattr(conv_ops, "_WINOGRAD_CHANNELS", 1)
     monkeypatch.setattr(conv_ops, "_WINOGRAD_SIDE", 1)
+    monkeypatch.setattr(conv_ops, "_DIRECT_TERMS", 0)
 
 
 @pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
@@ -366,3 +367,41 @@ def test_winograd_kernels_refuse_shapes_they_were_not_given():
         k.winograd_weights(np.zeros((4, 3, 3, 3), np.float32), np.zeros((16, 3, 4), np.float32))
     with pytest.raises(ValueError):
         k.winograd_weight_grad(np.zeros((16, 4, 3), np.float32), np.zeros((4, 3, 3, 2), np.float32))
+
+
+# ----- direct loops: few terms per output (LeNet's first layer) ------------------------------
+def test_direct_loops_where_few_terms():
+    def plan(xshape, wshape, stride=(1, 1), dilation=(1, 1), groups=1):
+        return conv_ops._Plan(xshape, wshape, stride, (0, 0, 0, 0), dilation, groups, 4)
+    assert plan((8, 1, 28, 28), (6, 1, 5, 5)).direct
+    assert plan((8, 1, 28, 28), (64, 1, 3, 3)).direct           # ResNet's stem
+    assert not plan((8, 6, 12, 12), (16, 6, 5, 5)).direct      # 150 terms: the product
+    assert not plan((8, 1, 28, 28), (6, 1, 5, 5), stride=(2, 2)).direct
+    assert not plan((8, 2, 28, 28), (6, 1, 5, 5), groups=2).direct
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_direct_weight_gradient_with_non_finite_input(torch, value):
+    """The weight gradient's dot products run over the padded width with zeros in the extra
+    columns: a non-finite input there would turn them into NaN, so such input takes the
+    product instead, and agrees with PyTorch."""
+    x, w, b, args = _arrays(CASES[7], np.float64, seed=6)
+    x[0, 0, 3, 0] = value  # column 0: read by the extra columns of the row above
+    got, gy = _run(x, w, b, *args)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(xt, wt, None, *args).backward(torch.tensor(gy))
+    np.testing.assert_allclose(got[2], wt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_direct_kernels_refuse_shapes_they_were_not_given():
+    from ember._kernels import conv as k
+    w = np.zeros((6, 1, 5, 5), np.float32)
+    with pytest.raises(ValueError):   # no spare row
+        k.direct_forward(np.zeros((2, 1, 28, 28), np.float32), w, np.zeros(0, np.float32),
+                         np.zeros((2, 6, 24, 24), np.float32))
+    with pytest.raises(ValueError):   # bias of 5
+        k.direct_forward(np.zeros((2, 1, 29, 28), np.float32), w, np.zeros(5, np.float32),
+                         np.zeros((2, 6, 24, 24), np.float32))
+    with pytest.raises(ValueError):   # 3 samples of gradient for 2 of input
+        k.direct_weight_grad(np.zeros((2, 1, 29, 28), np.float32),
+                             np.zeros((3, 6, 24, 24), np.float32), np.zeros_like(w))
