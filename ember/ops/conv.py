@@ -342,9 +342,11 @@ _CHUNKS = 8
 # cost more than the products they save.
 _WINOGRAD_CHANNELS = 16
 _WINOGRAD_SIDE = 10
-# Stride-1 convolutions with at most this many terms per output (C * kh * kw) run as
-# direct loops (see ember._kernels.conv): their column product is too thin for BLAS.
+# Stride-1 convolutions with at most this many terms per output (C * kh * kw) and output
+# channels run as direct loops (see ember._kernels.conv): their column product is too thin
+# for BLAS (measured: LeNet's 25 x 6 twice as fast direct; ResNet's stem, 9 x 64, slower).
 _DIRECT_TERMS = 32
+_DIRECT_OUTPUTS = 16
 
 
 def _kernels_for(a):
@@ -370,7 +372,7 @@ class _Plan:
         self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
         self.direct = (stride == (1, 1) and dilation == (1, 1) and groups == 1
-                       and self.K <= _DIRECT_TERMS)
+                       and self.K <= _DIRECT_TERMS and O <= _DIRECT_OUTPUTS)
         self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
                          and groups == 1 and min(pads) >= 0 and min(C, O) >= _WINOGRAD_CHANNELS
                          and min(self.OH, self.OW) >= _WINOGRAD_SIDE)

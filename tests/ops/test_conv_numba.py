@@ -374,7 +374,7 @@ def test_direct_loops_where_few_terms():
     def plan(xshape, wshape, stride=(1, 1), dilation=(1, 1), groups=1):
         return conv_ops._Plan(xshape, wshape, stride, (0, 0, 0, 0), dilation, groups, 4)
     assert plan((8, 1, 28, 28), (6, 1, 5, 5)).direct
-    assert plan((8, 1, 28, 28), (64, 1, 3, 3)).direct           # ResNet's stem
+    assert not plan((8, 1, 28, 28), (64, 1, 3, 3)).direct       # ResNet's stem: 64 wide
     assert not plan((8, 6, 12, 12), (16, 6, 5, 5)).direct      # 150 terms: the product
     assert not plan((8, 1, 28, 28), (6, 1, 5, 5), stride=(2, 2)).direct
     assert not plan((8, 2, 28, 28), (6, 1, 5, 5), groups=2).direct
