@@ -142,53 +142,67 @@ def pack(g, dst):
 # The sum over input channels of the elementwise products is, per position (xi, nu) of the
 # 4x4 tile, one matrix product (O x C) @ (C x tiles): 16 products, run by BLAS. These kernels
 # do the transforms: input tiles in, output tiles out, and for the weight gradient the output
-# gradient's tiles in (A dY A^T, the adjoint of the output transform). Tile t of a block is
-# (sample b, tile row i, tile column j), t = (b * th + i) * tw + j.
+# gradient's tiles in (A dY A^T, the adjoint of the output transform).
+#
+# Layout: a sample's th x tw tiles are numbered t = i * (tw + 1) + j, each tile row with one
+# extra tile (j = tw) whose transforms are zero. With the padded block 2 (tw + 1) wide, tile
+# t's columns then start at 2t of its tile row's combined input rows, so each transform is
+# one long loop over a sample's tiles (that vectorizes) instead of one per tile row (tw is
+# 2 to 14 here: shorter than a vector). The extra tiles cost the products 1 / (tw + 1) more.
 
 
 @numba.njit(cache=True, nogil=True)
 def winograd_input(xp, th, tw, V):
     """V[4p + q, c, t] = (B^T d B)[p, q] for the 4x4 tile d of the padded block ``xp``
-    (nb, C, >= 2 th + 2, >= 2 tw + 2) at rows 2i.., columns 2j.. ."""
+    (nb, C, >= 2 th + 2, 2 tw + 2) at rows 2i.., columns 2j..; zero for the extra tiles."""
     nb, C, Hb, Wb = xp.shape
-    if Hb < 2 * th + 2 or Wb < 2 * tw + 2 or V.shape[0] != 16 or V.shape[1] != C \
-            or V.shape[2] != nb * th * tw:
+    T = th * (tw + 1)
+    if Hb < 2 * th + 2 or Wb != 2 * tw + 2 or V.shape[0] != 16 or V.shape[1] != C \
+            or V.shape[2] != nb * T:
         raise ValueError("winograd_input: shapes do not agree")
-    rows = np.empty((4, Wb), dtype=xp.dtype)  # the rows of B^T d for one tile row
-    one, one2, one3 = _u(1), _u(2), _u(3)
+    # The rows of B^T d for every tile row of a plane, Wb apart (and 2 spare at the end,
+    # read by the last extra tile only).
+    rows = np.zeros((4, th * Wb + 2), dtype=xp.dtype)
+    one, two, three = _u(1), _u(2), _u(3)
     for c in range(C):
         for b in range(nb):
             for i in range(th):
                 r0, r1, r2, r3 = xp[b, c, 2 * i], xp[b, c, 2 * i + 1], xp[b, c, 2 * i + 2], \
                     xp[b, c, 2 * i + 3]
+                e0, e1 = rows[0, i * Wb:(i + 1) * Wb], rows[1, i * Wb:(i + 1) * Wb]
+                e2, e3 = rows[2, i * Wb:(i + 1) * Wb], rows[3, i * Wb:(i + 1) * Wb]
                 for w in range(Wb):
-                    rows[0, w] = r0[w] - r2[w]
-                    rows[1, w] = r1[w] + r2[w]
-                    rows[2, w] = r2[w] - r1[w]
-                    rows[3, w] = r1[w] - r3[w]
-                t0 = (b * th + i) * tw
-                for p in range(4):
-                    x = rows[p]
-                    v0, v1 = V[4 * p, c, t0:t0 + tw], V[4 * p + 1, c, t0:t0 + tw]
-                    v2, v3 = V[4 * p + 2, c, t0:t0 + tw], V[4 * p + 3, c, t0:t0 + tw]
-                    for j in range(tw):
-                        w = _u(j) + _u(j)  # unsigned: no wraparound check (see above)
-                        v0[j] = x[w] - x[w + one2]
-                        v1[j] = x[w + one] + x[w + one2]
-                        v2[j] = x[w + one2] - x[w + one]
-                        v3[j] = x[w + one] - x[w + one3]
+                    e0[w] = r0[w] - r2[w]
+                    e1[w] = r1[w] + r2[w]
+                    e2[w] = r2[w] - r1[w]
+                    e3[w] = r1[w] - r3[w]
+            base = b * T
+            for p in range(4):
+                x = rows[p]
+                v0, v1 = V[4 * p, c, base:base + T], V[4 * p + 1, c, base:base + T]
+                v2, v3 = V[4 * p + 2, c, base:base + T], V[4 * p + 3, c, base:base + T]
+                for t in range(T):
+                    u = _u(t) + _u(t)  # unsigned: no wraparound check (see above)
+                    v0[t] = x[u] - x[u + two]
+                    v1[t] = x[u + one] + x[u + two]
+                    v2[t] = x[u + two] - x[u + one]
+                    v3[t] = x[u + one] - x[u + three]
+                for i in range(th):  # the extra tiles
+                    t = i * (tw + 1) + tw
+                    v0[t] = v1[t] = v2[t] = v3[t] = 0
 
 
 @numba.njit(cache=True, nogil=True)
 def winograd_output(M, th, tw, bias, out):
     """out[b, o, 2i + a, 2j + e] = (A^T m A)[a, e] (+ bias[o] unless ``bias`` is empty) for
-    the 4x4 tile m = M[:, o, t]; a tile's rows and columns past the output are dropped."""
+    the 4x4 tile m = M[:, o, t]; a tile's rows and columns past the output, and the extra
+    tiles, are dropped."""
     nb, O, OH, OW = out.shape
-    if M.shape[0] != 16 or M.shape[1] != O or M.shape[2] != nb * th * tw \
+    T = th * (tw + 1)
+    if M.shape[0] != 16 or M.shape[1] != O or M.shape[2] != nb * T \
             or 2 * th < OH or 2 * tw < OW or 2 * (th - 1) >= OH or 2 * (tw - 1) >= OW \
             or (bias.size != 0 and bias.size != O):
         raise ValueError("winograd_output: shapes do not agree")
-    T = th * tw
     y = np.empty((4, T), dtype=M.dtype)  # a sample's tiles: y[2a + e, t] = (A^T m A)[a, e]
     for b in range(nb):
         for o in range(O):
@@ -214,11 +228,12 @@ def winograd_output(M, th, tw, bias, out):
                 y10[t] = q0 + q1 + q2 + v
                 y11[t] = q1 - q2 - q3 + v
             for i in range(th):
+                t0 = i * (tw + 1)
                 for a in range(2):
                     if 2 * i + a >= OH:
                         break
                     row = out[b, o, 2 * i + a]
-                    ye, yo = y[2 * a, i * tw:(i + 1) * tw], y[2 * a + 1, i * tw:(i + 1) * tw]
+                    ye, yo = y[2 * a, t0:t0 + tw], y[2 * a + 1, t0:t0 + tw]
                     for j in range(OW // 2):
                         row[2 * j] = ye[j]
                         row[2 * j + 1] = yo[j]
@@ -229,40 +244,48 @@ def winograd_output(M, th, tw, bias, out):
 @numba.njit(cache=True, nogil=True)
 def winograd_grad_output(g, th, tw, dM):
     """dM[:, o, t] = A dy A^T for the 2x2 tile dy of the output gradient ``g`` (nb, O, OH,
-    OW) at rows 2i.., columns 2j.. (zero past its edge): the adjoint of ``winograd_output``."""
+    OW) at rows 2i.., columns 2j.. (zero past its edge; zero for the extra tiles): the
+    adjoint of ``winograd_output``."""
     nb, O, OH, OW = g.shape
-    if dM.shape[0] != 16 or dM.shape[1] != O or dM.shape[2] != nb * th * tw \
+    T = th * (tw + 1)
+    W2 = 2 * (tw + 1)
+    if dM.shape[0] != 16 or dM.shape[1] != O or dM.shape[2] != nb * T \
             or 2 * th < OH or 2 * tw < OW or 2 * (th - 1) >= OH or 2 * (tw - 1) >= OW:
         raise ValueError("winograd_grad_output: shapes do not agree")
-    # One tile row's two output rows, zero-padded to 2 tw columns (and a zero second row
-    # past the bottom edge), then the rows of A dy: y0, y0 + y1, y0 - y1, -y1.
-    y = np.zeros((2, 2 * tw), dtype=g.dtype)
-    r = np.empty((4, 2 * tw), dtype=g.dtype)
+    # A plane's tile rows: y[a, i * W2 + w] = g[2i + a, w], zero past the edges (those
+    # places are never written, so they stay zero from plane to plane); then the rows of
+    # A dy: y0, y0 + y1, y0 - y1, -y1.
+    y = np.zeros((2, th * W2), dtype=g.dtype)
+    r = np.empty((4, th * W2), dtype=g.dtype)
+    one = _u(1)
     for b in range(nb):
         for o in range(O):
             for i in range(th):
                 for a in range(2):
                     if 2 * i + a < OH:
-                        y[a, :OW] = g[b, o, 2 * i + a]
-                    else:
-                        y[a, :] = 0
-                y0, y1 = y[0], y[1]
-                for w in range(2 * tw):
-                    r[0, w] = y0[w]
-                    r[1, w] = y0[w] + y1[w]
-                    r[2, w] = y0[w] - y1[w]
-                    r[3, w] = -y1[w]
-                t0 = (b * th + i) * tw
-                for p in range(4):
-                    x = r[p]
-                    d0, d1 = dM[4 * p, o, t0:t0 + tw], dM[4 * p + 1, o, t0:t0 + tw]
-                    d2, d3 = dM[4 * p + 2, o, t0:t0 + tw], dM[4 * p + 3, o, t0:t0 + tw]
-                    # each row (u, w) of a tile times A^T: (u, u + w, u - w, -w)
-                    for j in range(tw):
-                        d0[j] = x[2 * j]
-                        d1[j] = x[2 * j] + x[2 * j + 1]
-                        d2[j] = x[2 * j] - x[2 * j + 1]
-                        d3[j] = -x[2 * j + 1]
+                        d, src = y[a, i * W2:i * W2 + OW], g[b, o, 2 * i + a]
+                        for w in range(OW):
+                            d[w] = src[w]
+            y0, y1 = y[0], y[1]
+            r0, r1, r2, r3 = r[0], r[1], r[2], r[3]
+            for w in range(th * W2):
+                r0[w] = y0[w]
+                r1[w] = y0[w] + y1[w]
+                r2[w] = y0[w] - y1[w]
+                r3[w] = -y1[w]
+            base = b * T
+            for p in range(4):
+                x = r[p]
+                d0, d1 = dM[4 * p, o, base:base + T], dM[4 * p + 1, o, base:base + T]
+                d2, d3 = dM[4 * p + 2, o, base:base + T], dM[4 * p + 3, o, base:base + T]
+                # each row (u, w) of a tile times A^T: (u, u + w, u - w, -w); an extra
+                # tile reads the zero columns 2 tw, 2 tw + 1
+                for t in range(T):
+                    u = _u(t) + _u(t)
+                    d0[t] = x[u]
+                    d1[t] = x[u] + x[u + one]
+                    d2[t] = x[u] - x[u + one]
+                    d3[t] = -x[u + one]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -382,7 +382,7 @@ class _Plan:
         elif self.winograd:
             # Tiles of 2x2 outputs; the padded block covers them all (zeros past the input).
             self.tiles = (-(-self.OH // 2), -(-self.OW // 2))
-            self.T = self.tiles[0] * self.tiles[1]
+            self.T = self.tiles[0] * (self.tiles[1] + 1)  # (an extra tile per tile row)
             self.padded = (C, 2 * self.tiles[0] + 2, 2 * self.tiles[1] + 2)
             self.L = self.T  # product columns per sample
             per_sample = (C * self.padded[1] * self.padded[2] + 16 * (C + O) * self.T) \
