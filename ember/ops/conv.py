@@ -28,8 +28,15 @@ each as one loop nest. The exact output grid is used (junk columns would cost th
 more than the longer runs save the copies). With more than one thread (``ember._threads``)
 the blocks are shared among threads, each running the whole chain with one BLAS thread, so
 the copies run in parallel too. The input gradient takes the same two routes as above: a
-(blocked) convolution of the output gradient for stride 1 and O <= C, else the scatter. The results agree with the NumPy path up to float rounding
-(the tests compare them).
+(blocked) convolution of the output gradient for stride 1 and O <= C, else the scatter.
+
+Two other routes on the compiled path, where the column product is the wrong tool (measured
+against it; thresholds below): stride-1 3x3 layers with enough channels and a large enough
+output run as Winograd F(2x2, 3x3), 16 products on transformed tiles instead of one 9x wider
+product (the input gradient as the transposed convolution, itself Winograd; the weight
+gradient from the transformed tiles); and stride-1 layers with few terms per output and few
+output channels (LeNet's first: 25 x 6) run as direct loops. The results agree with the
+NumPy path up to float rounding (the tests compare them).
 """
 import concurrent.futures
 import os
@@ -373,11 +380,12 @@ class _Plan:
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
         self.direct = (stride == (1, 1) and dilation == (1, 1) and groups == 1
                        and self.K <= _DIRECT_TERMS and O <= _DIRECT_OUTPUTS)
-        self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1)
-                         and groups == 1 and min(pads) >= 0 and min(C, O) >= _WINOGRAD_CHANNELS
+        self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1)
+                         and dilation == (1, 1) and groups == 1 and min(pads) >= 0 and min(C, O) >= _WINOGRAD_CHANNELS
                          and min(self.OH, self.OW) >= _WINOGRAD_SIDE)
         if self.direct:
-            self.padded = (C, self.padded[1] + 1, self.padded[2])  # a spare row: see the kernels
+            # a spare row at the bottom: see the kernels
+            self.padded = (C, self.padded[1] + 1, self.padded[2])
             per_sample = (C * self.padded[1] * self.padded[2] + O * self.L) * itemsize
         elif self.winograd:
             # Tiles of 2x2 outputs; the padded block covers them all (zeros past the input).
