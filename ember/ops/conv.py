@@ -381,7 +381,8 @@ class _Plan:
         self.direct = (stride == (1, 1) and dilation == (1, 1) and groups == 1
                        and self.K <= _DIRECT_TERMS and O <= _DIRECT_OUTPUTS)
         self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1)
-                         and dilation == (1, 1) and groups == 1 and min(pads) >= 0 and min(C, O) >= _WINOGRAD_CHANNELS
+                         and dilation == (1, 1) and groups == 1 and min(pads) >= 0
+                         and min(C, O) >= _WINOGRAD_CHANNELS
                          and min(self.OH, self.OW) >= _WINOGRAD_SIDE)
         if self.direct:
             # a spare row at the bottom: see the kernels
