@@ -2,8 +2,9 @@
 
 numba is an optional dependency (``pip install ember[fast]``). Where it is installed, a few
 hot loops that NumPy can only express as several full passes over memory (im2col gathers,
-pooling, batch norm, the fused optimizer steps) run as one compiled pass instead. Every such
-kernel has a pure-NumPy twin that stays the reference: the tests run both and compare.
+pooling, batch norm, ReLU's backward, the fused optimizer steps) run as one compiled pass
+instead. Every such kernel has a pure-NumPy twin that stays the reference: the tests run
+both and compare.
 
 The switch, checked at each call so it can be flipped at run time:
 

@@ -323,7 +323,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self._retains_grad = True
-            self.grad_fn._out_tensor = _weakref(self)
+            self.grad_fn._out_tensor = self
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a
@@ -334,7 +334,7 @@ class Tensor:
             self._hooks = []
         self._hooks.append(hook)
         if self.grad_fn is not None:
-            self.grad_fn._out_tensor = _weakref(self)
+            self.grad_fn._out_tensor = self
         return _HookHandle(self._hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
@@ -524,6 +524,8 @@ def _new(cls, data, requires_grad, grad_fn):
     t.grad_fn = grad_fn
     if grad_fn is not None:
         grad_fn._seq = _next_seq()  # its place in backward's order (autograd/engine.py)
+        grad_fn._shape = data.shape
+        grad_fn._dtype = data.dtype
     t._vc = [0]
     t._retains_grad = False
     t._hooks = None
@@ -572,11 +574,6 @@ class _HookHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-def _weakref(t):
-    import weakref
-    return weakref.ref(t)
 
 
 _function._Tensor[:] = [Tensor, _new]

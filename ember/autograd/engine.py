@@ -13,7 +13,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from .. import _buffers
+from .. import _buffers, _dtype
 from . import function as _function
 from . import grad_mode
 
@@ -62,16 +62,16 @@ def _sum_to_shape(g, shape):
     return g.reshape(shape) if lead else g
 
 
-def _fit(g, tensor):
-    """The gradient shaped and typed like ``tensor`` (the engine's one broadcast rule)."""
-    data = tensor._data
-    if g.shape != data.shape:
-        g = _sum_to_shape(g, data.shape)
-    if g.dtype != data.dtype:
+def _fit(g, shape, dtype):
+    """The gradient given ``shape`` and ``dtype``, an input's (the engine's one broadcast
+    rule)."""
+    if g.shape != shape:
+        g = _sum_to_shape(g, shape)
+    if g.dtype != dtype:
         if isinstance(g, np.ndarray):
-            g = g.astype(data.dtype)
+            g = g.astype(dtype)
         else:
-            g = g.to(_function._Tensor[0]._dtype_of(data))
+            g = g.to(_dtype.from_numpy(dtype))
     return g
 
 
@@ -144,17 +144,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(node_inputs)}, got {len(in_grads)})")
-            seq = node._seq
             for inp, ig in zip(node_inputs, in_grads):
                 if inp is None or ig is None:
                     continue
                 if not tensor_mode and type(ig) is not ndarray:
                     ig = _as_array_any(ig)
-                data = inp._data
-                if ig.dtype is not data.dtype or ig.shape != data.shape:  # `is`: cheap, and
-                    ig = _fit(ig, inp)  # _fit compares properly
-                fn = inp.grad_fn
-                if fn is None:
+                if isinstance(inp, tensor_type):  # a leaf
+                    data = inp._data
+                    if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap,
+                        ig = _fit(ig, data.shape, data.dtype)  # and _fit compares properly
                     leaf_grad = inp._grad
                     if (not plain or leaf_grad is None or inp._hooks
                             or leaf_grad._requires_grad):
@@ -163,16 +161,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
                         leaf_grad._vc[0] += 1
                     continue
-                if fn._seq >= seq:  # inp changed in place since this node used it
-                    fn = _grad_fn_at(inp, seq)
-                    if fn is None:  # it was a leaf then
-                        _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
-                        continue
-                if fn in grads:
-                    summed = _add_gradient(grads, fn, ig, summed, tensor_mode)
+                if ig.shape != inp._shape or ig.dtype is not inp._dtype:
+                    ig = _fit(ig, inp._shape, inp._dtype)
+                if inp in grads:
+                    summed = _add_gradient(grads, inp, ig, summed, tensor_mode)
                 else:
-                    grads[fn] = ig
-                    heappush(heap, (-fn._seq, fn))
+                    grads[inp] = ig
+                    heappush(heap, (-inp._seq, inp))
             if not retain_graph and node._saved:
                 node._saved = None  # free what backward needed
                 node._saved_refs = ()
@@ -205,17 +200,6 @@ def _add_gradient(grads, fn, g, summed, tensor_mode):
             summed = set()
         summed.add(fn)
     return summed
-
-
-def _grad_fn_at(t, seq):
-    """The node that made ``t``'s value as the op with sequence number ``seq`` saw it:
-    an in-place change at or after that op rebased ``t`` onto a newer node, and the op's
-    gradient belongs to the one before (``ops/inplace.rebase`` keeps the history). "At":
-    the rebasing op itself read ``t``'s old value (``t.clamp_(min=t)``)."""
-    for rebased_at, previous in t.__dict__.get("_fn_history", ()):
-        if seq <= rebased_at:
-            return previous
-    return t.grad_fn
 
 
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
@@ -286,9 +270,7 @@ def _as_array_any(r):
 
 def _node_output_hooks(node, g, tensor_mode, tensor_type):
     """Run hooks registered on the node's output tensor and keep its grad if it asked."""
-    t = node._out_tensor()
-    if t is None:
-        return g
+    t = node._out_tensor
     for hook in t._hooks or ():
         out = hook(g if tensor_mode else _for_hook(g, tensor_type))
         if out is not None:

@@ -32,11 +32,18 @@ class Function:
 
     # What every recorded node gets, in slots: a node is built on each recorded op, and
     # slot stores are cheaper than growing the instance dict (ops add their own attributes).
-    __slots__ = ("needs_input_grad", "inputs", "_seq", "__dict__", "__weakref__")
+    # ``inputs``: per argument, None (no gradient wanted), the node that made it, or the leaf
+    # tensor itself. A node holds its inputs' nodes, not the tensors (as PyTorch's edges), so
+    # the graph keeps alive only what each backward saved: an intermediate result no backward
+    # needs is freed as soon as the user drops it. ``_shape``/``_dtype``: the node's output
+    # as it was born, which its gradient is fitted to (the engine's ``_fit``).
+    __slots__ = ("needs_input_grad", "inputs", "_seq", "_shape", "_dtype", "__dict__",
+                 "__weakref__")
     array_backward = False
     _saved = ()
-    # A weak reference to the output tensor, set only once that tensor has hooks or
-    # retains its grad (see Tensor.register_hook); the engine checks it per node.
+    # The output tensor, set only once that tensor has hooks or retains its grad (see
+    # Tensor.register_hook); the engine checks it per node. A strong reference: as in
+    # PyTorch, the hooks run even when nothing else holds the tensor any more.
     _out_tensor = None
 
     @staticmethod
@@ -65,7 +72,7 @@ class Function:
                     if inputs is None:
                         inputs = [None] * len(args)
                         needs = [False] * len(args)
-                    inputs[i] = a
+                    inputs[i] = a.grad_fn or a
                     needs[i] = True
             i += 1
         if inputs is not None and _grad_enabled[0]:
@@ -93,7 +100,7 @@ class Function:
         the same node, built without apply's scan of the arguments. For the single-input
         ops of every training step (a loss's sum or mean, views); callers check first."""
         ctx = cls()
-        ctx.inputs = (x,) + _NONES[len(params)]
+        ctx.inputs = (x.grad_fn or x,) + _NONES[len(params)]
         ctx.needs_input_grad = _FIRST_ONLY[len(params)]
         raw = out = cls.forward(ctx, x._data, *params)
         if type(out) is not np.ndarray:
@@ -182,6 +189,9 @@ class Function:
         for item, ref in zip(self._saved, getattr(self, "_saved_refs", (None,) * len(self._saved))):
             if ref is _OUTPUT:
                 ref = self._out_ref()
+                if ref is None:  # the output tensor is gone: one with its value and node
+                    ref = tensor_type._wrap(item)
+                    ref._requires_grad, ref.grad_fn = True, self
             if ref is None:
                 ref = tensor_type._wrap(item) if isinstance(item, np.ndarray) else item
             out.append(ref)
@@ -197,7 +207,7 @@ class Function:
     @property
     def next_functions(self):
         return tuple(
-            (None, 0) if t is None else (t.grad_fn or _AccumulateGrad(t), 0)
+            (None, 0) if t is None else (t if isinstance(t, Function) else _AccumulateGrad(t), 0)
             for t in getattr(self, "inputs", ())
         )
 

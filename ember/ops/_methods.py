@@ -493,7 +493,6 @@ def _replace_view(self, view):
     old = Tensor._wrap(self._data)
     old._requires_grad, old.grad_fn = True, self.grad_fn
     result = view(old)
-    self.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, self.grad_fn))
     self._data, self.grad_fn = result._data, result.grad_fn
     return self
 

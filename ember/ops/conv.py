@@ -28,8 +28,15 @@ each as one loop nest. The exact output grid is used (junk columns would cost th
 more than the longer runs save the copies). With more than one thread (``ember._threads``)
 the blocks are shared among threads, each running the whole chain with one BLAS thread, so
 the copies run in parallel too. The input gradient takes the same two routes as above: a
-(blocked) convolution of the output gradient for stride 1 and O <= C, else the scatter. The results agree with the NumPy path up to float rounding
-(the tests compare them).
+(blocked) convolution of the output gradient for stride 1 and O <= C, else the scatter.
+
+Two other routes on the compiled path, where the column product is the wrong tool (measured
+against it; thresholds below): stride-1 3x3 layers with enough channels and a large enough
+output run as Winograd F(2x2, 3x3), 16 products on transformed tiles instead of one 9x wider
+product (the input gradient as the transposed convolution, itself Winograd; the weight
+gradient from the transformed tiles); and stride-1 layers with few terms per output and few
+output channels (LeNet's first: 25 x 6) run as direct loops. The results agree with the
+NumPy path up to float rounding (the tests compare them).
 """
 import concurrent.futures
 import os
@@ -337,6 +344,16 @@ _MIN_COLUMNS = 512
 # The blocks are grouped into this many runs (fewer if there are fewer blocks), which
 # threads take in turn: see _run_blocks.
 _CHUNKS = 8
+# Stride-1 3x3 convolutions run as Winograd F(2x2, 3x3) (see ember._kernels.conv) from
+# this many input and output channels and this output side on: below them the transforms
+# cost more than the products they save.
+_WINOGRAD_CHANNELS = 16
+_WINOGRAD_SIDE = 10
+# Stride-1 convolutions with at most this many terms per output (C * kh * kw) and output
+# channels run as direct loops (see ember._kernels.conv): their column product is too thin
+# for BLAS (measured: LeNet's 25 x 6 twice as fast direct; ResNet's stem, 9 x 64, slower).
+_DIRECT_TERMS = 32
+_DIRECT_OUTPUTS = 16
 
 
 def _kernels_for(a):
@@ -348,9 +365,9 @@ def _kernels_for(a):
 
 class _Plan:
     """Geometry of the blocked convolution of an (N, C, H, W) input by (O, Cg, kh, kw)
-    weights, and its blocks of samples."""
+    weights, and its blocks of samples; ``winograd``: whether it runs as F(2x2, 3x3)."""
 
-    def __init__(self, xshape, wshape, stride, pads, dilation, itemsize):
+    def __init__(self, xshape, wshape, stride, pads, dilation, groups, itemsize):
         N, C, H, W = xshape
         O, _, kh, kw = wshape
         pt, pb, pl, pr = pads
@@ -361,6 +378,24 @@ class _Plan:
         self.K = C * kh * kw
         self.kernel_args = (kh, kw) + stride + dilation + (self.OH, self.OW)
         per_sample = (C * self.padded[1] * self.padded[2] + (self.K + O) * self.L) * itemsize
+        self.direct = (stride == (1, 1) and dilation == (1, 1) and groups == 1
+                       and self.K <= _DIRECT_TERMS and O <= _DIRECT_OUTPUTS)
+        self.winograd = (not self.direct and wshape[2:] == (3, 3) and stride == (1, 1)
+                         and dilation == (1, 1) and groups == 1 and min(pads) >= 0
+                         and min(C, O) >= _WINOGRAD_CHANNELS
+                         and min(self.OH, self.OW) >= _WINOGRAD_SIDE)
+        if self.direct:
+            # a spare row at the bottom: see the kernels
+            self.padded = (C, self.padded[1] + 1, self.padded[2])
+            per_sample = (C * self.padded[1] * self.padded[2] + O * self.L) * itemsize
+        elif self.winograd:
+            # Tiles of 2x2 outputs; the padded block covers them all (zeros past the input).
+            self.tiles = (-(-self.OH // 2), -(-self.OW // 2))
+            self.T = self.tiles[0] * (self.tiles[1] + 1)  # (an extra tile per tile row)
+            self.padded = (C, 2 * self.tiles[0] + 2, 2 * self.tiles[1] + 2)
+            self.L = self.T  # product columns per sample
+            per_sample = (C * self.padded[1] * self.padded[2] + 16 * (C + O) * self.T) \
+                * itemsize
         nb = max(_BLOCK_BYTES // per_sample, -(-_MIN_COLUMNS // self.L), 1)
         # At least a block per core; the blocks depend on the machine, not on the thread
         # count, so neither do the results.
@@ -377,9 +412,11 @@ class _Plan:
 
     def buffers(self, dtype, *rows):
         """Scratch for one thread: the padded block, and a (rows, block columns) matrix for
-        each of ``rows``, as flat arrays to take the leading part of for a short block."""
+        each of ``rows`` (16 of them per row for Winograd), as flat arrays to take the
+        leading part of for a short block."""
+        per_row = self.nb * self.L * (16 if self.winograd else 1)
         return ([np.empty((self.nb,) + self.padded, dtype=dtype)]
-                + [np.empty(r * self.nb * self.L, dtype=dtype) for r in rows])
+                + [np.empty(r * per_row, dtype=dtype) for r in rows])
 
 
 # [executor, its worker count, the pid that made it]: a forked child has no such threads.
@@ -424,10 +461,40 @@ def _blocked_forward(k, x, w, b, stride, pads, dilation, groups):
     x = np.ascontiguousarray(x)
     N = x.shape[0]
     O = w.shape[0]
-    p = _Plan(x.shape, w.shape, stride, pads, dilation, x.itemsize)
-    wg = w.reshape(groups, O // groups, p.K // groups)
+    p = _Plan(x.shape, w.shape, stride, pads, dilation, groups, x.itemsize)
     bias = np.empty(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b)
     out = np.empty((N, O, p.OH, p.OW), dtype=x.dtype)
+    if p.direct:
+        wc = np.ascontiguousarray(w)
+
+        def work(blocks):
+            xp = p.buffers(x.dtype)[0]
+            for n0, m in blocks:
+                k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+                k.direct_forward(xp[:m], wc, bias, out[n0:n0 + m])
+
+        _run_blocks(p, work)
+        return out
+    if p.winograd:
+        U = np.empty((16,) + w.shape[:2], dtype=w.dtype)
+        k.winograd_weights(np.ascontiguousarray(w), U)
+        th, tw = p.tiles
+        C = x.shape[1]
+
+        def work(blocks):
+            xp, V, M = p.buffers(x.dtype, C, O)
+            for n0, m in blocks:
+                Tm = m * p.T
+                k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+                v = V[:16 * C * Tm].reshape(16, C, Tm)
+                k.winograd_input(xp[:m], th, tw, v)
+                mm = M[:16 * O * Tm].reshape(16, O, Tm)
+                np.matmul(U, v, out=mm)
+                k.winograd_output(mm, th, tw, bias, out[n0:n0 + m])
+
+        _run_blocks(p, work)
+        return out
+    wg = w.reshape(groups, O // groups, p.K // groups)
     out3 = out.reshape(N, O, p.L)
 
     def work(blocks):
@@ -450,20 +517,29 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
     g = np.ascontiguousarray(g)
     N = xshape[0]
     O = w.shape[0]
-    p = _Plan(xshape, w.shape, stride, pads, dilation, g.itemsize)
-    g3 = g.reshape(N, O, p.L)
+    p = _Plan(xshape, w.shape, stride, pads, dilation, groups, g.itemsize)
+    g3 = g.reshape(N, O, p.OH * p.OW)
     wg = w.reshape(groups, O // groups, p.K // groups)
     x = None if x is None else np.ascontiguousarray(x)
-    gx = None
-    if need_x and stride == (1, 1) and O <= xshape[1]:
+    gx = gw = gb = None
+    if need_x and stride == (1, 1) and (O <= xshape[1] or p.winograd):
         # As a convolution: its column matrix has O*kh*kw rows instead of C*kh*kw, and its
         # product contracts over them instead of over the O output channels (a narrow,
-        # slow product when O is small, as DenseNet's 32) and needs no scatter.
+        # slow product when O is small, as DenseNet's 32) and needs no scatter; and a 3x3
+        # one runs as Winograd's too.
         wt, gpads = _transposed_conv(w, xshape[1], pads, dilation, groups)
         gx = _blocked_forward(k, g, wt, None, stride, gpads, dilation, groups)
         need_x = False
     elif need_x:
         gx = np.empty(xshape, dtype=g.dtype)
+    if p.winograd:
+        return gx, *_winograd_backward(k, p, g, x, pads, need_w, need_b)
+    if p.direct and need_w and np.isfinite(x.sum()):  # (see direct_weight_grad)
+        gw, gb = _direct_backward(k, p, g, x, w.shape, pads, need_b)
+        if not need_x:
+            return gx, gw, gb
+        # (the input gradient still to come, by the scatter below)
+        need_w = need_b = False
 
     def work(blocks):
         """gx for these blocks written in place; their parts of gw and gb returned."""
@@ -494,6 +570,64 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
         return gw, gb
 
     parts = _run_blocks(p, work)
-    gw = sum(r[0] for r in parts).reshape(w.shape) if need_w else None
-    gb = sum(r[1] for r in parts) if need_b else None
+    if need_w:
+        gw = sum(r[0] for r in parts).reshape(w.shape)
+    if need_b:
+        gb = sum(r[1] for r in parts)
     return gx, gw, gb
+
+
+def _direct_backward(k, p, g, x, wshape, pads, need_b):
+    """The weight and bias gradients of a direct plan ``p``, summed over blocks."""
+    O, C, kh, kw = wshape
+
+    def work(blocks):
+        xp = p.buffers(g.dtype)[0]
+        gw = np.zeros(wshape, dtype=g.dtype)
+        gb = np.zeros(O, dtype=g.dtype) if need_b else None
+        for n0, m in blocks:
+            if need_b:
+                gb += g[n0:n0 + m].sum(axis=(0, 2, 3))
+            k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+            k.direct_weight_grad(xp[:m], g[n0:n0 + m], gw)
+        return gw, gb
+
+    parts = _run_blocks(p, work)
+    return sum(r[0] for r in parts), (sum(r[1] for r in parts) if need_b else None)
+
+
+def _winograd_backward(k, p, g, x, pads, need_w, need_b):
+    """The weight and bias gradients of a Winograd plan ``p``: per block, the input's tiles
+    (as in the forward) and the output gradient's (the output transform's adjoint), then
+    per tile position the product dU = dM V^T, summed over blocks; dW = G^T dU G."""
+    C, O = p.padded[0], g.shape[1]
+    th, tw = p.tiles
+
+    def work(blocks):
+        xp, V, dM = p.buffers(g.dtype, C, O)
+        dU = np.zeros((16, O, C), dtype=g.dtype) if need_w else None
+        dU_block = np.empty_like(dU) if need_w else None
+        gb = np.zeros(O, dtype=g.dtype) if need_b else None
+        for n0, m in blocks:
+            if need_b:
+                gb += g[n0:n0 + m].sum(axis=(0, 2, 3))
+            if not need_w:
+                continue
+            Tm = m * p.T
+            k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
+            v = V[:16 * C * Tm].reshape(16, C, Tm)
+            k.winograd_input(xp[:m], th, tw, v)
+            d = dM[:16 * O * Tm].reshape(16, O, Tm)
+            k.winograd_grad_output(g[n0:n0 + m], th, tw, d)
+            for q in range(16):  # 2-D products: BLAS takes the transposed operand as is
+                np.matmul(d[q], v[q].T, out=dU_block[q])
+            dU += dU_block
+        return dU, gb
+
+    parts = _run_blocks(p, work)
+    gw = None
+    if need_w:
+        gw = np.empty((O, C, 3, 3), dtype=g.dtype)
+        k.winograd_weight_grad(sum(r[0] for r in parts), gw)
+    gb = sum(r[1] for r in parts) if need_b else None
+    return gw, gb

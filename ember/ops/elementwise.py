@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .. import _buffers, _dtype
+from .. import _buffers, _dtype, _numba
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..tensor import Tensor, _new, _untracked
@@ -198,7 +198,7 @@ class _Arithmetic(Function):
         if (xg or yg) and _grad_enabled[0]:
             node = cls()
             node.needs_input_grad = (xg, yg)
-            node.inputs = (x if xg else None, y if yg else None)
+            node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)
             if cls.saves_operands:  # what save_operands and apply's _link_saved would do
                 keep_a = yg or cls.keeps_a
                 keep_b = xg or cls.keeps_b
@@ -613,6 +613,15 @@ def _sigmoid_array(a, out=None):
 Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array, lambda out: out * (1 - out))
 
 
+def _relu_kernels(out, g):
+    """The compiled ReLU backward for the arrays it serves (the same float dtype and shape,
+    both C-contiguous, big enough for the call to pay), else None: the NumPy path."""
+    if out.dtype != g.dtype or out.dtype not in (np.float32, np.float64) or out.shape != g.shape \
+            or out.size < 4096 or not (out.flags.c_contiguous and g.flags.c_contiguous):
+        return None
+    return _numba.kernels("activation")
+
+
 class Relu(Function):
     @staticmethod
     def forward(ctx, a):
@@ -626,6 +635,11 @@ class Relu(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         if isinstance(g, np.ndarray):  # 0 where out <= 0, even for an infinite g
+            k = _relu_kernels(out, g)
+            if k is not None:
+                gx = np.empty_like(g)
+                k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
+                return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
         return g * ~(out <= 0)  # PyTorch passes the gradient through a nan
 

@@ -43,11 +43,8 @@ def rebase(t, compute, _skip=None):
 
 
 def _set_grad_fn(t, result):
-    previous = t.grad_fn
-    if previous is not None and result.grad_fn is not None:
-        # Ops recorded before this change hold ``t`` and must still reach ``previous``:
-        # the engine looks the node up here for them (autograd/engine.py, _grad_fn_at).
-        t.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, previous))
+    # (Ops recorded before this change hold ``t``'s previous node, not ``t``: their
+    # gradients still reach it.)
     t.grad_fn = result.grad_fn
     t._requires_grad = result._requires_grad
 

@@ -122,16 +122,17 @@ class BatchNormTrain(Function):
             y = xhat.copy()
         if bias is not None:
             y += bias[:, None]
-        ctx.xhat = xhat
-        ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
+        # x: refused once changed in place, as PyTorch's; xhat saved with it, so that it is
+        # freed once backward has run (an attribute of ctx would live as long as the graph)
+        ctx.save_for_backward(weight, x, xhat)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.kernels is not None:
             return BatchNormTrain._compiled_backward(ctx, g)
-        weight, _ = ctx.saved_tensors
-        xhat, invstd = ctx.xhat, ctx.invstd
+        weight, _, xhat = ctx.saved_tensors
+        invstd = ctx.invstd
         g3 = _channel_view(g)
         M = max(g3.shape[0] * g3.shape[2], 1)  # empty: gx is empty, any divisor does
         sum_g = _channel_sum(g3)

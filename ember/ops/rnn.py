@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import _numba, _threads
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 _SIGMOID_GATES = {"GRU": (3, (0, 1)), "LSTM": (4, (0, 1, 3))}  # r, z; i, f, o
 
@@ -156,7 +157,7 @@ class Recurrence(Function):
         # differentiated (a first derivative is fine; a second one raises, clearly).
         with _threads.blas_threads():
             grads = Recurrence._backward(ctx, g._data, ctx._saved)
-        sources = [g] + [t for t in ctx.inputs if t is not None]
+        sources = [g] + [_source(t) for t in ctx.inputs if t is not None]
         return tuple(None if d is None else _NotTwiceDifferentiable.apply(d, *sources)
                      for d in grads)
 
@@ -191,6 +192,16 @@ class Recurrence(Function):
         if mode == "LSTM":
             _keep("lstm_da", dgh)
         return None, None, dx, dw_ih, db_ih, dh0, dc0, dw_hh, db_hh
+
+
+def _source(edge):
+    """A recurrence's input as ``_NotTwiceDifferentiable`` takes it: the leaf tensor, or a
+    stand-in tensor for the node that made it (the graph keeps nodes, not the tensors)."""
+    if not isinstance(edge, Function):
+        return edge
+    t = Tensor._wrap(np.empty(0, dtype=edge._dtype))
+    t._requires_grad, t.grad_fn = True, edge
+    return t
 
 
 class _NotTwiceDifferentiable(Function):

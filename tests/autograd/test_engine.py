@@ -245,6 +245,61 @@ def test_graph_is_freed_after_backward():
     assert ref() is None
 
 
+def test_graph_keeps_only_what_backward_saved(torch):
+    """The graph holds its nodes, not the tensors between them (PyTorch's edges): an
+    intermediate result that no backward saved is freed once the user drops it, and one that
+    was saved is freed once that backward has run. Memory then follows PyTorch's."""
+    import weakref
+    x = ember.randn(4, 3, requires_grad=True)
+    y = x * 2.0           # Mul by a number saves nothing
+    z = y.exp()           # exp saves its output, not y
+    w = z + 1.0           # nothing saved
+    loss = w.relu().sum()  # relu saves its output
+    refs = {"y": weakref.ref(y), "z": weakref.ref(z), "w": weakref.ref(w)}
+    z_data = weakref.ref(z._data)
+    del y, z, w
+    assert refs["y"]() is None and refs["w"]() is None
+    assert refs["z"]() is None and z_data() is not None  # the array, kept by exp's node
+    loss.backward()
+    assert z_data() is None  # freed once exp's backward ran
+    t = torch.tensor(x.detach().numpy(), requires_grad=True)
+    ((t * 2.0).exp() + 1.0).relu().sum().backward()
+    assert_close(x.grad, t.grad)
+
+
+def test_hooks_and_second_derivatives_of_dropped_intermediates(torch):
+    """A dropped intermediate's hooks still run (they live as long as its node), and a
+    create_graph backward that needs a dropped output gets one with its value and node."""
+    x = ember.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    seen = []
+    y = x * x
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    s = y.sigmoid()  # saves its output
+    del y
+    (g,) = ember.autograd.grad(s.sum(), x, create_graph=True)
+    assert seen == [(s * (1 - s)).tolist()]
+    del s
+    g.sum().backward()
+    t = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    (gt,) = torch.autograd.grad((t * t).sigmoid().sum(), t, create_graph=True)
+    gt.sum().backward()
+    assert_close(g, gt)
+    assert_close(x.grad, t.grad)
+
+
+def test_gradient_reaches_the_node_before_an_inplace_change(torch):
+    """An op recorded before an in-place change of its input sends its gradient to the
+    node that made the value it read."""
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 3
+        a = y + 1      # reads y = 3x
+        y.mul_(2)      # y = 6x from here
+        (a * a).sum().backward(retain_graph=True)
+        y.sum().backward()
+        assert x.grad.tolist() == [6 * (3 * v + 1) + 6 for v in (1.0, 2.0, 3.0)]
+
+
 def test_grad_fn_and_next_functions(torch):
     x = ember.ones(2, requires_grad=True)
     y = (x * 2).sum()

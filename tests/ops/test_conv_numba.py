@@ -275,3 +275,133 @@ def test_a_hook_that_changes_the_gradient_never_reaches_a_kernel():
     y.register_hook(lambda g: ember.ones(4, 4, 9, 9))
     with pytest.raises(RuntimeError):
         y.sum().backward()
+
+
+# ----- Winograd F(2x2, 3x3): stride-1 3x3 convolutions -----------------------------------------
+# (N, C, O, H, W, kernel, stride, padding, dilation, groups, bias): odd and even output sides
+# (tiles cut by the edge), no padding and padding beyond the kernel's reach, asymmetric
+# ("same" with an even side needs none here, so explicit pads), more outputs than inputs (the
+# input gradient then runs as Winograd too), a size-1 batch.
+WINOGRAD_CASES = [
+    (3, 4, 5, 7, 9, (3, 3), 1, 1, 1, 1, True),
+    (2, 3, 6, 8, 8, (3, 3), 1, 0, 1, 1, False),
+    (2, 5, 3, 6, 11, (3, 3), 1, (2, 3), 1, 1, True),
+    (1, 2, 2, 3, 3, (3, 3), 1, 1, 1, 1, True),
+    (4, 6, 2, 9, 4, (3, 3), 1, 2, 1, 1, True),
+]
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    """Winograd for any channel count and output side (the tests' shapes are small)."""
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_CHANNELS", 1)
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_SIDE", 1)
+    monkeypatch.setattr(conv_ops, "_DIRECT_TERMS", 0)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_winograd_matches_numpy_path_and_torch(torch, winograd_everywhere, case, dt):
+    """Within float tolerance of the direct products (Winograd adds and scales the inputs
+    and weights before multiplying: its rounding differs, not by more)."""
+    x, w, b, args = _arrays(case, dt, seed=5)
+    ph, pw = (args[1], args[1]) if isinstance(args[1], int) else args[1]
+    assert conv_ops._Plan(x.shape, w.shape, (1, 1), (ph, ph, pw, pw), (1, 1), 1,
+                          x.itemsize).winograd
+    got, gy = _run(x, w, b, *args)
+    with _numba.disabled():
+        want, _ = _run(x, w, b, *args)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bt = None if b is None else torch.tensor(b, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, bt, *args)
+    yt.backward(torch.tensor(gy))
+    for a, e, t in zip(got, want, [yt, xt.grad, wt.grad, None if bt is None else bt.grad]):
+        if e is not None:
+            assert a.dtype == e.dtype and a.shape == e.shape
+            assert_close(a, e)
+            assert_close(a, t)
+
+
+def test_winograd_same_bits_for_any_thread_count(monkeypatch, winograd_everywhere):
+    x, w, b, args = _arrays(WINOGRAD_CASES[0], np.float32)
+    runs = []
+    for threads in (1, 2):
+        monkeypatch.setattr(_threads, "_user", threads)
+        runs.append(_run(x, w, b, *args)[0])
+    for a, e in zip(*runs):
+        if a is not None:
+            np.testing.assert_array_equal(a, e)
+
+
+def test_winograd_only_where_it_pays():
+    """Stride 1, no dilation, one group, 3x3, enough channels and a large enough output."""
+    def plan(xshape, wshape, stride=(1, 1), dilation=(1, 1), groups=1):
+        return conv_ops._Plan(xshape, wshape, stride, (1, 1, 1, 1), dilation, groups, 4)
+    assert plan((8, 64, 28, 28), (64, 64, 3, 3)).winograd
+    assert not plan((8, 64, 28, 28), (64, 64, 3, 3), stride=(2, 2)).winograd
+    assert not plan((8, 64, 28, 28), (64, 64, 3, 3), dilation=(2, 2)).winograd
+    assert not plan((8, 64, 28, 28), (64, 32, 3, 3), groups=2).winograd
+    assert not plan((8, 64, 28, 28), (64, 64, 5, 5)).winograd
+    assert not plan((8, 1, 28, 28), (64, 1, 3, 3)).winograd      # ResNet's stem
+    assert not plan((8, 256, 7, 7), (256, 256, 3, 3)).winograd   # small planes
+
+
+def test_winograd_kernels_refuse_shapes_they_were_not_given():
+    """The kernels check their arrays' shapes before touching them (memory safety)."""
+    from ember._kernels import conv as k
+    xp = np.zeros((2, 3, 6, 6), np.float32)
+    with pytest.raises(ValueError):
+        k.winograd_input(xp, 3, 2, np.zeros((16, 3, 12), np.float32))   # needs 8 rows
+    with pytest.raises(ValueError):
+        k.winograd_input(xp, 2, 2, np.zeros((16, 3, 7), np.float32))    # 8 tiles
+    with pytest.raises(ValueError):
+        k.winograd_output(np.zeros((16, 4, 8), np.float32), 2, 2, np.zeros(0, np.float32),
+                          np.zeros((2, 4, 5, 4), np.float32))            # 5 rows: 3 tiles
+    with pytest.raises(ValueError):
+        k.winograd_output(np.zeros((16, 4, 8), np.float32), 2, 2, np.zeros(3, np.float32),
+                          np.zeros((2, 4, 4, 4), np.float32))            # bias of 3
+    with pytest.raises(ValueError):
+        k.winograd_grad_output(np.zeros((2, 4, 4, 4), np.float32), 2, 2,
+                               np.zeros((16, 5, 8), np.float32))
+    with pytest.raises(ValueError):
+        k.winograd_weights(np.zeros((4, 3, 3, 3), np.float32), np.zeros((16, 3, 4), np.float32))
+    with pytest.raises(ValueError):
+        k.winograd_weight_grad(np.zeros((16, 4, 3), np.float32), np.zeros((4, 3, 3, 2), np.float32))
+
+
+# ----- direct loops: few terms per output (LeNet's first layer) ------------------------------
+def test_direct_loops_where_few_terms():
+    def plan(xshape, wshape, stride=(1, 1), dilation=(1, 1), groups=1):
+        return conv_ops._Plan(xshape, wshape, stride, (0, 0, 0, 0), dilation, groups, 4)
+    assert plan((8, 1, 28, 28), (6, 1, 5, 5)).direct
+    assert not plan((8, 1, 28, 28), (64, 1, 3, 3)).direct       # ResNet's stem: 64 wide
+    assert not plan((8, 6, 12, 12), (16, 6, 5, 5)).direct      # 150 terms: the product
+    assert not plan((8, 1, 28, 28), (6, 1, 5, 5), stride=(2, 2)).direct
+    assert not plan((8, 2, 28, 28), (6, 1, 5, 5), groups=2).direct
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_direct_weight_gradient_with_non_finite_input(torch, value):
+    """The weight gradient's dot products run over the padded width with zeros in the extra
+    columns: a non-finite input there would turn them into NaN, so such input takes the
+    product instead, and agrees with PyTorch."""
+    x, w, b, args = _arrays(CASES[7], np.float64, seed=6)
+    x[0, 0, 3, 0] = value  # column 0: read by the extra columns of the row above
+    got, gy = _run(x, w, b, *args)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(xt, wt, None, *args).backward(torch.tensor(gy))
+    np.testing.assert_allclose(got[2], wt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_direct_kernels_refuse_shapes_they_were_not_given():
+    from ember._kernels import conv as k
+    w = np.zeros((6, 1, 5, 5), np.float32)
+    with pytest.raises(ValueError):   # no spare row
+        k.direct_forward(np.zeros((2, 1, 28, 28), np.float32), w, np.zeros(0, np.float32),
+                         np.zeros((2, 6, 24, 24), np.float32))
+    with pytest.raises(ValueError):   # bias of 5
+        k.direct_forward(np.zeros((2, 1, 29, 28), np.float32), w, np.zeros(5, np.float32),
+                         np.zeros((2, 6, 24, 24), np.float32))
+    with pytest.raises(ValueError):   # 3 samples of gradient for 2 of input
+        k.direct_weight_grad(np.zeros((2, 1, 29, 28), np.float32),
+                             np.zeros((3, 6, 24, 24), np.float32), np.zeros_like(w))

@@ -472,3 +472,28 @@ def test_batch_norm_op_checks_lengths_itself():
     for train in (True, False):
         with pytest.raises(RuntimeError, match="running_mean should contain 3 elements not 2"):
             nn_ops.batch_norm(x, ember.zeros(2), ember.ones(3), None, None, train, 0.1, 1e-5)
+
+
+# ----- ReLU's backward --------------------------------------------------------------------------
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_relu_backward_matches_numpy_path_bit_for_bit(dt):
+    """Zero where the output is <= 0 (even for an infinite gradient), the gradient where it
+    is positive or NaN; large enough for the compiled pass, and a view that is not."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, 8, 16, 16)).astype(dt)
+    x[0, 0, 0, :4] = [np.nan, 0.0, -0.0, np.inf]
+    gy = rng.standard_normal(x.shape).astype(dt)
+    gy[0, 0, 1, :3] = [np.inf, -np.inf, np.nan]
+    x[0, 0, 1, :3] = [-1.0, 2.0, -3.0]
+
+    def run(view):
+        t = ember.tensor(x, requires_grad=True)
+        y = (t[:, :, ::2] if view else t).relu()
+        y.backward(ember.tensor(gy[:, :, ::2] if view else gy))
+        return t.grad.numpy()
+    for view in (False, True):
+        got = run(view)
+        with _numba.disabled():
+            want = run(view)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype

@@ -31,7 +31,7 @@ import contextlib
 import numpy as np
 
 import ember
-from ...autograd import engine
+from ...autograd import Function, engine
 from ...distributed import collectives
 from ...distributed.process_group import default_group
 from ..modules.module import Module
@@ -293,7 +293,7 @@ def _tensors_in(output):
 def _count_parameter_uses(output, index, n):
     """How many gradients each parameter receives in a backward from ``output``: the
     number of times it is an input of a node of the graph (the engine delivers one per
-    use), walking the graph as the engine does (through in-place changes' history)."""
+    use), walking the graph as the engine does."""
     counts = np.zeros(n, dtype=np.int64)
     stack, seen = [], set()
     for t in _tensors_in(output):
@@ -309,13 +309,11 @@ def _count_parameter_uses(output, index, n):
         for inp in getattr(node, "inputs", None) or ():
             if inp is None:
                 continue
-            fn = inp.grad_fn
-            if fn is not None and fn._seq > node._seq:
-                fn = engine._grad_fn_at(inp, node._seq)
-            if fn is None:
+            if isinstance(inp, Function):
+                if id(inp) not in seen:
+                    stack.append(inp)
+            else:
                 i = index.get(id(inp))
                 if i is not None:
                     counts[i] += 1
-            elif id(fn) not in seen:
-                stack.append(fn)
     return counts
