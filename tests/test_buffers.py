@@ -16,6 +16,17 @@ def _block(a):
     return a.base if a.base is not None else a
 
 
+@pytest.fixture(autouse=True)
+def empty_pool():
+    """Each test starts with no blocks kept: a free block of the same size left by earlier
+    tests would be handed out first, ahead of the one a test frees. Dropping blocks is
+    always safe: one still in use lives on as its result's ordinary storage."""
+    gc.collect()
+    with _buffers._lock:
+        _buffers._blocks.clear()
+        _buffers._kept[0] = 0
+
+
 def test_a_dead_result_storage_is_reused_a_live_one_never():
     a = _buffers.empty(BIG, F32)
     a.fill(1)
