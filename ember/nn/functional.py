@@ -416,16 +416,17 @@ def _normalize_over(op, input, dim, dtype):
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.ndim)
+    d = _dim(dim, input.ndim)
     if not input.dtype.is_floating_point:
         if input.numel() == 0:  # no kernel runs on nothing: PyTorch returns it as it is
             return input.detach().clone()
-        last = input.ndim == 0 or _dim(dim, input.ndim) == input.ndim - 1
+        last = input.ndim == 0 or d == input.ndim - 1
         name = "softmax" if op is _nn.Softmax else "log_softmax"
         raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
                                   f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
         return op.apply(input.reshape(1), 0).reshape(())
-    return op.apply(input, _dim(dim, input.ndim))
+    return op.apply(input, d)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):

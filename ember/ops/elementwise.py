@@ -369,9 +369,16 @@ def _where(cond, x, y):
 
 
 def _check_integer_divisor(a, b):
-    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0."""
+    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0, as
+    its kernel meets the zero: an empty result divides nothing, and operands that do not
+    broadcast are left to the op's own error (a nonempty result uses every element of b)."""
     if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) == 0):
-        raise RuntimeError("ZeroDivisionError")
+        try:
+            empty = 0 in np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            return
+        if not empty:
+            raise RuntimeError("ZeroDivisionError")
 
 
 def _check_floor_divide(a, b):
@@ -434,6 +441,27 @@ class Remainder(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         gb = -g * np.floor(a / b) if need_b else None
+        return (g if need_a else None), gb
+
+
+class Fmod(Function):
+    """``fmod``: the remainder of the division truncated toward zero (C's fmod)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"fmod_cpu" not implemented for \'Bool\'')
+        ctx.save_for_backward(a, b)
+        with quiet():
+            return _call(np.fmod, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -g * np.trunc(a / b) if need_b else None
         return (g if need_a else None), gb
 
 
@@ -605,6 +633,8 @@ def alpha_times(input, other, alpha):
     if dt.kind in "iub" and isinstance(alpha, float):
         raise RuntimeError(
             "For integral input tensors, argument alpha must not be a floating point number.")
+    if alpha == 1:
+        return other
     if dt == np.bool_:
         alpha = bool(alpha)
     if not isinstance(other, Tensor):

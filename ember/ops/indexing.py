@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
-from .elementwise import _where
+from .elementwise import _broadcast_error, _where
 from .elementwise import where_array
 from .reduction import return_types
 
@@ -401,13 +401,32 @@ def index_select(input, dim, index):
 
 
 class Gather(Function):
+    """``out[i][j][k] = a[i][idx[i][j][k]][k]`` (dim 1): the result has the index's shape,
+    which may be smaller than a's but never larger, apart from dim (no broadcasting)."""
+
     @staticmethod
     def forward(ctx, a, dim, idx):
+        ctx.in_shape, ctx.dim = a.shape, dim
+        if idx.size == 0:  # PyTorch checks nothing then
+            ctx.idx = idx.astype(np.int64)
+            return np.empty(idx.shape, a.dtype)
+        if idx.dtype != np.int64 and idx.dtype != np.int32:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         if idx.ndim != a.ndim:
             raise RuntimeError(
                 "Index tensor must have the same number of dimensions as input tensor")
-        ctx.in_shape, ctx.dim, ctx.idx = a.shape, dim, idx
-        return np.take_along_axis(a, idx, axis=dim)
+        for d in range(a.ndim):
+            if d != dim and idx.shape[d] > a.shape[d]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to "
+                    f"be no larger than self {list(a.shape)} apart from dimension {dim}")
+        bad = (idx < 0) | (idx >= a.shape[dim])
+        if bad.any():
+            raise RuntimeError(f"index {idx[bad][0]} is out of bounds for dimension {dim} with "
+                               f"size {a.shape[dim]}")
+        ctx.idx = idx
+        part = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(idx.shape))
+        return np.take_along_axis(a[part], idx, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -417,15 +436,36 @@ class Gather(Function):
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:  # a scalar gathers as if it had one dim of size 1
-        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
+    if 0 in (input._data.ndim, index._data.ndim) and input._data.ndim <= 1 \
+            and index._data.ndim <= 1:  # a 0-d tensor acts as one of size 1
+        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     return _keep_versions(Gather.apply(input, d, index._data), index)
 
 
 def take_along_dim(input, indices, dim=None):
+    """gather, with input and indices broadcast against each other apart from dim."""
+    if indices._data.dtype != np.int64:
+        from .inplace import _type_word
+        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_word(indices._data.dtype)}")
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)
+    a, i = input._data, indices._data
+    if a.ndim != i.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {a.ndim} dimensions for input, and {i.ndim} dimensions "
+            "for indices")
+    d = _wrap_dim(dim, a.ndim)
+    if a.ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    sa, si = a.shape[:d] + (1,) + a.shape[d + 1:], i.shape[:d] + (1,) + i.shape[d + 1:]
+    try:
+        rest = list(np.broadcast_shapes(sa, si))
+    except ValueError:
+        raise _broadcast_error(np.broadcast_to(0, sa), np.broadcast_to(0, si)) from None
+    return gather(input.expand(*rest[:d], a.shape[d], *rest[d + 1:]), d,
+                  indices.expand(*rest[:d], i.shape[d], *rest[d + 1:]))
 
 
 def _scatter_add_array(g, idx, dim, shape):
@@ -465,9 +505,9 @@ class MaskedFill(Function):
     @staticmethod
     def forward(ctx, a, mask, value):
         if mask.dtype != np.bool_:
-            raise RuntimeError(
-                "masked_fill_ only supports boolean masks, but got mask with dtype "
-                + str(mask.dtype))
+            from .inplace import _c10_name
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_c10_name(mask.dtype)}")
         ctx.mask = mask
         return where_array(mask, np.asarray(value, dtype=a.dtype), a)
 
@@ -486,6 +526,9 @@ class MaskedFill(Function):
 
 
 def masked_fill(input, mask, value):
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value._data.ndim} dimension(s).")
     out = MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
     return _keep_versions(out, mask)
 

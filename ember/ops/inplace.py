@@ -192,6 +192,17 @@ def apply_inplace(t, op, *others):
     return t
 
 
+def masked_fill_(t, mask, value):
+    from .indexing import masked_fill
+    if not _recorded(t, value) and not t._data.flags.writeable:
+        result = masked_fill(t.detach(), mask, value)  # PyTorch's checks, and the value cast
+        if result._data.shape == t._data.shape:  # (else refused below, as PyTorch does)
+            where = np.broadcast_to(_unwrap(mask), t._data.shape)
+            if _fill_overlapping(t, result._data[where], where):
+                return t
+    return apply_inplace(t, lambda a: masked_fill(a, mask, value))
+
+
 def _unwrap(x):
     return x._data if isinstance(x, Tensor) else x
 
@@ -266,13 +277,13 @@ def _scaled(t, other, alpha):
 
 
 def add_(t, other, *, alpha=1):
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.add, other, _add)
 
 
 def sub_(t, other, *, alpha=1):
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         check_bool_subtraction(t._data, _unwrap(other))  # before alpha casts
         other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.subtract, other, _sub)
@@ -388,6 +399,45 @@ class Fill(Function):
         return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
 
 
+class _WritableMemory:
+    """An array's memory described as writable: what NumPy builds a view from (as
+    ``as_strided`` does), so that the view may be written."""
+
+    def __init__(self, a):
+        self.__array_interface__ = dict(a.__array_interface__,
+                                        data=(a.__array_interface__["data"][0], False))
+        self.array = a  # keeps the memory alive as long as the view
+
+
+def _overlapping_writable(a):
+    """An expand()ed tensor's array (read-only: elements share memory) as a writable view of
+    that memory, for the fills PyTorch allows there (fill_, zero_, masked_fill_ with a
+    number: each location gets one value however many elements share it); None for any
+    other array, or when the memory itself is read-only."""
+    if a.flags.writeable or not any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides)):
+        return None
+    owner = a.base
+    while isinstance(owner, np.ndarray) and not owner.flags.writeable:
+        owner = owner.base
+    if not isinstance(owner, np.ndarray):
+        return None
+    return np.asarray(_WritableMemory(a))
+
+
+def _fill_overlapping(t, value, mask=None):
+    """fill_/zero_/masked_fill_ of an expand()ed tensor outside the graph; False when ``t``
+    is not one (then it is refused as any read-only tensor is)."""
+    w = _overlapping_writable(t._data)
+    if w is None:
+        return False
+    if mask is None:
+        w[...] = value
+    else:
+        w[mask] = value
+    t._vc[0] += 1
+    return True
+
+
 def zero_(t):
     if t._requires_grad and _grad_enabled[0]:
         t._check_inplace()
@@ -396,6 +446,8 @@ def zero_(t):
     try:  # flat, like fast_binary_inplace (see there)
         t._data.fill(0)
     except Exception:
+        if _fill_overlapping(t, 0):
+            return t
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise
     t._vc[0] += 1
@@ -420,6 +472,9 @@ def fill_(t, value):
     try:  # flat, like fast_binary_inplace (see there)
         t._data[...] = value
     except Exception:
+        # a number fills an expand()ed tensor; a tensor value is copied, which PyTorch refuses
+        if not isinstance(value, np.ndarray) and _fill_overlapping(t, value):
+            return t
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise
     t._vc[0] += 1

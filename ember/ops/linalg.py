@@ -2,7 +2,7 @@
 einsum, and the ``linalg`` functions the notes need (norm, inv, det, solve)."""
 import numpy as np
 
-from .. import _dtype, _threads
+from .. import _threads
 from ..autograd.function import Function
 from .reduction import norm as _norm
 
@@ -26,10 +26,11 @@ class Matmul(Function):
         # NumPy refuses what PyTorch refuses here (a 0-d operand, inner sizes that differ,
         # batch dims that do not broadcast), so the shapes are looked at only then.
         if a.dtype is not b.dtype and a.dtype != b.dtype:  # `is`: cheap for the usual case
-            raise RuntimeError(
-                "expected m1 and m2 to have the same dtype, but got: "
-                f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
-        if a.dtype == np.bool_ and a.size and b.size:  # (one dtype here; empty: no kernel runs)
+            raise _dtype_error(a, b)
+        # One dtype here. Bool has no kernel; an empty product runs none, except dot's
+        # (which checks the dtype, after the sizes, whatever they are).
+        if a.dtype == np.bool_ and (a.shape == b.shape if a.ndim == b.ndim == 1 else
+                                    a.size and b.size and _shapes_multiply(a.shape, b.shape)):
             raise NotImplementedError(f'"{_bool_kernel(a.ndim, b.ndim)}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
             _threads.sync_blas()  # the load-aware count (see ember/_threads.py)
@@ -116,6 +117,40 @@ def _matmul_error(sa, sb):
         return str(_broadcast_error(np.empty(batch_a), np.empty(batch_b)))
     return (f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
+
+
+def _dtype_error(a, b):
+    """PyTorch's error for a product of two dtypes: that of the kernel the product folds to
+    (dot, addmv, mm or bmm, whose dtype check follows its shape check)."""
+    from .inplace import _c10_name, _type_word
+    na, nb = a.ndim, b.ndim
+    if na == 1 and nb == 1:
+        return RuntimeError("dot : expected both vectors to have same dtype, but found "
+                            f"{_type_word(a.dtype)} and {_type_word(b.dtype)}")
+    if not _shapes_multiply(a.shape, b.shape):
+        return RuntimeError(_matmul_error(a.shape, b.shape))
+    if nb == 1:
+        return RuntimeError(
+            "addmv input tensors must have the same dtype, but got "
+            f"{_type_word(b.dtype)}, {_type_word(a.dtype)}, and {_type_word(b.dtype)}")
+    if nb > 2:
+        if a.dtype == np.bool_:  # bmm is dispatched on the first operand's dtype
+            return NotImplementedError('"bmm" not implemented for \'Bool\'')
+        return RuntimeError(
+            f"expected scalar type {_type_word(a.dtype)} but found {_type_word(b.dtype)}")
+    return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                        f"{_c10_name(a.dtype)} != {_c10_name(b.dtype)}")
+
+
+def _shapes_multiply(sa, sb):
+    """Whether operands of these shapes (not both vectors) can be multiplied."""
+    if not sa or not sb or sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
+        return False
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        return False
+    return True
 
 
 def _bool_kernel(na, nb):

@@ -415,6 +415,9 @@ def _arg(find, input, dim, keepdim):
     if a.dtype == np.bool_:  # PyTorch refuses bool here (max/min with a dim are fine)
         raise RuntimeError(f"{find.__name__}(): does not support bool input")
     if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{find.__name__}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
         out = find(a.reshape(-1))
         if keepdim:
             out = np.reshape(out, (1,) * a.ndim)
