@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
+from ._alias import overlaps, writable
 from .elementwise import _broadcast_error, _where
 from .elementwise import where_array
 from .reduction import return_types
@@ -313,7 +314,7 @@ def setitem(t, key, value):
     if type(key) is slice:
         if key.step is not None:
             _check_step(key)
-        idx = key
+        idx, advanced = key, False
     else:
         idx, advanced = convert_index(key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
@@ -326,7 +327,6 @@ def setitem(t, key, value):
         data = t._data
         v = value._data if isinstance(value, Tensor) else value
         if isinstance(v, np.ndarray) and v.dtype.kind == "f" and data.dtype.kind in "iub":
-            t._check_inplace()
             v = v.astype(data.dtype)
         try:
             if type(idx) is _IntsFirst:
@@ -334,6 +334,9 @@ def setitem(t, key, value):
             else:
                 data[idx] = v
         except Exception as e:
+            if not data.flags.writeable and _assign_expanded(data, idx, advanced, v):
+                t._vc[0] += 1
+                return
             t._check_inplace()  # a read-only tensor's error first, as if checked before
             if not isinstance(e, ValueError):
                 raise
@@ -359,6 +362,23 @@ def setitem(t, key, value):
     t._check_inplace()
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx))
+
+
+def _assign_expanded(data, idx, advanced, v):
+    """``data[idx] = v`` into an expand()ed tensor's array, as far as PyTorch allows it
+    (ops/_alias.py): an advanced index puts values whatever the overlap, a basic one copies
+    into a part that must share no memory. False when refused."""
+    w = writable(data)
+    if w is None or not advanced and overlaps(_check_bounds(data, idx)):
+        return False
+    try:
+        if type(idx) is _IntsFirst:
+            _assign(w, idx, v)
+        else:
+            w[idx] = v
+    except ValueError:
+        return False  # (the caller says why in PyTorch's words)
+    return True
 
 
 def _assign_error(arr, idx, v, err):

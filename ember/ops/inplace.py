@@ -11,6 +11,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
+from ._alias import overlaps, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
                           check_bool_subtraction)
@@ -399,35 +400,11 @@ class Fill(Function):
         return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
 
 
-class _WritableMemory:
-    """An array's memory described as writable: what NumPy builds a view from (as
-    ``as_strided`` does), so that the view may be written."""
-
-    def __init__(self, a):
-        self.__array_interface__ = dict(a.__array_interface__,
-                                        data=(a.__array_interface__["data"][0], False))
-        self.array = a  # keeps the memory alive as long as the view
-
-
-def _overlapping_writable(a):
-    """An expand()ed tensor's array (read-only: elements share memory) as a writable view of
-    that memory, for the fills PyTorch allows there (fill_, zero_, masked_fill_ with a
-    number: each location gets one value however many elements share it); None for any
-    other array, or when the memory itself is read-only."""
-    if a.flags.writeable or not any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides)):
-        return None
-    owner = a.base
-    while isinstance(owner, np.ndarray) and not owner.flags.writeable:
-        owner = owner.base
-    if not isinstance(owner, np.ndarray):
-        return None
-    return np.asarray(_WritableMemory(a))
-
-
 def _fill_overlapping(t, value, mask=None):
-    """fill_/zero_/masked_fill_ of an expand()ed tensor outside the graph; False when ``t``
-    is not one (then it is refused as any read-only tensor is)."""
-    w = _overlapping_writable(t._data)
+    """fill_/zero_/masked_fill_ of an expand()ed tensor outside the graph, which PyTorch
+    allows (ops/_alias.py); False when ``t`` is not one (then it is refused as any read-only
+    tensor is)."""
+    w = writable(t._data) if overlaps(t._data) else None
     if w is None:
         return False
     if mask is None:
@@ -493,6 +470,9 @@ def copy_(t, src, non_blocking=False):
         raise _broadcast_error(t._data, src._data) or RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
+    if src is t and not _recorded(t, src):  # PyTorch copies nothing (even when expanded)
+        t._vc[0] += 1
+        return t
     t._check_inplace()
     if _recorded(t, src):
         from .indexing import SetItem

@@ -12,6 +12,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim
+from ._alias import writable_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -63,6 +64,8 @@ def _register(vc, out):
 
 
 def _as_view(out, base):
+    if not out._data.flags.writeable:  # a part of an expand()ed tensor (ops/_alias.py)
+        out._data = writable_view(out._data)
     out._vc = vc = base._vc
     out._base = _root(base)
     if _grad_enabled[0]:
@@ -86,6 +89,8 @@ def _untracked_view(base, arr):
     """The view ``arr`` of ``base`` when no graph is recorded. Views made outside the graph
     (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
     the op's own array function gives the same array, this the same tensor apply would give."""
+    if not arr.flags.writeable:  # as in _as_view
+        arr = writable_view(arr)
     out = _new(Tensor, arr, False, None)
     out._vc = vc = base._vc
     root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here

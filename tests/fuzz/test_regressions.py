@@ -61,6 +61,25 @@ CASES = {
         [("a0", np.array([3, -7], I32), False), ("a1", np.array(True), False)],
         ["v0 = T.div(a0, 2, rounding_mode='trunc')", "v1 = T.fmod(a0, True)",
          "v2 = T.div(a0, a1, rounding_mode='trunc')", "v3 = T.div(a0, a0, rounding_mode='trunc')"]),
+    "fmod of bool and integer operands, its sign and its gradient": (
+        [("a0", np.array([True, False]), False), ("a1", np.array([5.0, -3.5, 0.0], F32), True),
+         ("a2", np.array([2.0, 2.5, -2.0], F32), True)],
+        ["v0 = a0.fmod(2.5)", "v1 = T.fmod(a0, T.tensor(2))", "v2 = T.fmod(a1, a2)",
+         "v2.sum().backward()", "v3 = T.fmod(a0, a0)", "v4 = T.fmod(a0, -1.5)",
+         "v5 = T.fmod(T.tensor([-3.0, 3.0, -0.0]), -3)", "v6 = T.fmod(T.tensor([7], dtype=T.int8), 300)"]),
+    "integer division by zero refused only where a zero divides something": (
+        [("a0", np.zeros((1, 3, 0), I64), False), ("a1", np.array(0, I64), False),
+         ("a2", np.zeros((0, 2), B), False)],
+        ["v0 = T.div(a0, a1, rounding_mode='trunc')", "v1 = a0 // 0", "v2 = a0 % a1",
+         "v3 = a0.fmod(False)", "v4 = T.div(a2, 0, rounding_mode='floor')",
+         "v5 = T.tensor([1, 2]) // T.tensor([0, 0, 0])", "v6 = T.tensor([1, 2]) % a1",
+         "v7 = T.fmod(T.tensor(5), T.tensor([0, 1]))"]),
+    "alpha=1.0 and alpha=True are checked as any alpha": (
+        [("a0", np.zeros((2, 3), B), False), ("a1", np.array([1, 2]), False),
+         ("a2", np.array([1.0, 2.0], F32), False)],
+        ["v0 = T.add(a0, 3, alpha=1.0)", "v1 = T.add(a0, a0, alpha=1.0)", "v2 = T.add(a1, a1, alpha=True)",
+         "v3 = T.add(a1, 0.5, alpha=1.0)", "a1.add_(a1, alpha=1.0)", "a1.sub_(1, alpha=1.0)",
+         "a2.add_(a1, alpha=True)", "v4 = T.sub(a1, a0, alpha=1.0)", "v5 = T.add(a0, a0, alpha=True)"]),
     "erf of a 0-d integer tensor": ([("a0", np.array(1, I64), False)], ["v0 = T.erf(a0)"]),
     "bitwise ops on floats, ~ on floats": (
         [("a0", np.ones(2, F32), False), ("a1", np.ones(2, I32), False)],
@@ -85,7 +104,39 @@ CASES = {
     "max/argmax along an empty dim": ([("a0", np.zeros((0, 2), I64), False)],
                                       ["v0, v1 = a0.max(0)", "v2 = a0.argmax(0)",
                                        "v3 = a0.argmin(1)", "v4, v5 = a0.min(1)"]),
+    "argmax/argmin of an empty tensor without a dim": (
+        [("a0", np.zeros((0,), I64), False), ("a1", np.zeros((2, 0, 2), F32), False)],
+        ["v0 = a0.argmax()", "v1 = T.argmin(a1, keepdim=True)", "v2 = a1.argmax(2)"]),
+    "softmax of an empty integer tensor checks its dim": (
+        [("a0", np.zeros((3, 2, 0), B), False)],
+        ["v0 = T.log_softmax(a0, dim=3)", "v1 = T.softmax(a0, dim=-3)"]),
+    "matmul of mixed dtypes or of bools fails as the kernel it folds to": (
+        [("a0", np.zeros((2, 3), B), False), ("a1", np.zeros((2, 3, 2), I64), False),
+         ("a2", np.zeros(3, F32), False)],
+        ["v0 = a0 @ a1", "v1 = a2 @ a1", "v2 = a0 @ a2", "v3 = a1 @ a2",
+         "v4 = T.zeros(0, dtype=T.bool) @ T.zeros(0, dtype=T.bool)",
+         "v5 = a0 @ T.zeros(2, 2, 3, dtype=T.bool)", "v6 = a0 @ T.zeros(4, dtype=T.bool)",
+         "v7 = T.mm(a0, a1[0])", "v8 = T.bmm(a1.bool(), a1)"]),
     # indexing
+    "gather takes the index's shape (no broadcasting) and checks it as PyTorch": (
+        [("a0", np.arange(6.0).reshape(2, 3).astype(F32), True), ("a1", np.zeros(0, I32), False)],
+        ["v0 = T.gather(a0, 1, T.tensor([[0, 2, 0, 1]]))", "v1 = T.gather(a0, 0, T.tensor([[1], [0], [1]]))",
+         "(v0.sum() + v1.sum()).backward()", "v2 = T.gather(a0, 0, T.tensor([[1, -1]]))",
+         "v3 = T.gather(a0, 1, T.tensor([[0.0]]))", "v4 = T.gather(a0, 0, T.zeros(5, 0))",
+         "v5 = T.gather(a0, 0, T.full((1, 5), 1))", "v6 = T.gather(a0[0], 0, T.tensor(2))",
+         "v7 = T.gather(a1, 0, T.tensor([0, 0]))", "v8 = T.gather(a0, 1, T.tensor([[2]], dtype=T.int32))",
+         "v9 = T.gather(a0, 0, T.zeros(1, 1, 1, dtype=T.int64))", "v10 = T.gather(a0, 1, T.tensor([[3]]))"]),
+    "take_along_dim broadcasts the input and the indices apart from dim": (
+        [("a0", np.arange(6.0).reshape(2, 3).astype(F32), True)],
+        ["v0 = T.take_along_dim(a0, T.tensor([[0], [2]]), 1)", "v1 = T.take_along_dim(a0, T.tensor([[0, 1, 1]]), 0)",
+         "v2 = T.take_along_dim(a0, T.tensor([[0, 2, 0, 1]]), 1)", "(v0.sum() + v1.sum() + v2.sum()).backward()",
+         "v3 = T.take_along_dim(a0, T.tensor([[5]]))", "v4 = T.take_along_dim(a0, T.tensor([[0], [1], [0]]), 1)",
+         "v5 = T.take_along_dim(a0, T.tensor([[0]], dtype=T.int32), 1)", "v6 = T.take_along_dim(a0, T.tensor([0]), 1)"]),
+    "masked_fill's value tensor is 0-d, its mask bool": (
+        [("a0", np.zeros((2, 3), F32), False)],
+        ["v0 = a0.masked_fill(T.tensor([True, False, False]), T.tensor([2.5]))",
+         "v1 = a0.masked_fill(T.tensor([1, 0, 0], dtype=T.uint8), 2.0)",
+         "v2 = a0.masked_fill(T.tensor([True, False, False]), T.tensor(2))"]),
     "where and masked_fill that do not broadcast": (
         [("a0", np.ones((4, 3), F32), False), ("a1", np.ones((2, 3), B), False)],
         ["v0 = T.where(a1, a0, 0.5)", "v1 = a0.masked_fill(a1, 1.0)",
@@ -133,6 +184,17 @@ CASES = {
          ("a2", np.array([0.5, 1.0, 2.0], F32), True)],
         ["v0 = T.lerp(a0, a1, 0.5)", "v1 = T.lerp(a0, a1, 0.25)", "v2 = a0.clone()",
          "v2.lerp_(a1, 0.75)", "v3 = a2 * 1", "v3.lerp_(a1, 0.5)", "v3.sum().backward()"]),
+    "writes into an expanded tensor: fills, index puts, and parts that share no memory": (
+        [("a0", np.zeros((2, 1, 4), I64), False), ("a1", np.zeros((1, 3), F32), False),
+         ("a2", np.ones((1, 3), F32), True), ("a3", np.array(0, I32), False)],
+        ["v0 = T.broadcast_to(a0, (2, 2, 2, 4))", "v0.fill_(True)", "v1 = a1.expand(2, 3)",
+         "v1.masked_fill_(T.tensor([[True, False, False], [False, True, False]]), 1.5)",
+         "v1.masked_fill_(T.tensor([False, False, True]), T.tensor(2.5))", "v1.add_(1)",
+         "v1.fill_(T.tensor(3.0))", "v2 = v1.detach()", "v2.zero_()", "v3 = a2.detach().expand(2, 3)",
+         "v3.fill_(-1.0)", "v4 = v0.t()", "v4.zero_()", "v1.copy_(T.ones(3))", "v1.copy_(v1)",
+         "v5 = v1[0]", "v5.mul_(2)", "v1[1] = T.tensor([1.0, 2.0, 3.0])", "v1[:, 1] = 5",
+         "v1[[0, 1], 1] = T.tensor([7.0, 8.0])", "v1[v1 > 2] = 4.0", "v1[5] = 1", "v1[1:0] = 1",
+         "v6 = a3.expand(2)", "v6[-2] = T.tensor(-2.0)", "v6[0:1].add_(1)"]),
     "an in-place result keeps the tensor's shape": (
         [("a0", np.zeros(3, F32), False), ("a1", np.zeros((1, 1), F32), True)],
         ["a0 -= a1", "a0 += a1[0]", "a0.sum().backward()"]),
