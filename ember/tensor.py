@@ -218,19 +218,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        if self._data.size == 0:  # NumPy's strides of an empty array are arbitrary
-            out, step = [], 1
-            for n in reversed(self._data.shape):
-                out.append(step)
-                step *= max(n, 1)
-            strides = tuple(reversed(out))
-        else:  # a dim of size 1 has NumPy stride 0 after None-indexing; PyTorch's is the
-            # stride it would have if contiguous with the next dim
-            out, nxt = [], 1
-            for n, s in zip(reversed(self._data.shape), reversed(self._data.strides)):
-                out.append(nxt if n == 1 else s // self._data.itemsize)
-                nxt = out[-1] * n
-            strides = tuple(reversed(out))
+        strides = torch_strides(self._data)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
@@ -510,6 +498,24 @@ NO_GRAD_VIEW_WRITE = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+
+def torch_strides(a):
+    """PyTorch's strides (in elements) of a tensor over the array ``a``."""
+    if a.size == 0:  # NumPy's strides of an empty array are arbitrary
+        out, step = [], 1
+        for n in reversed(a.shape):
+            out.append(step)
+            step *= max(n, 1)
+        return tuple(reversed(out))
+    # a dim of size 1 has NumPy stride 0 after None-indexing; PyTorch's is the stride it
+    # would have if contiguous with the next dim (a size-1 dim left by slicing keeps its
+    # stride, in NumPy as in PyTorch; unsqueeze sets PyTorch's)
+    out, nxt = [], 1
+    for n, s in zip(reversed(a.shape), reversed(a.strides)):
+        out.append(nxt if n == 1 and s == 0 else s // a.itemsize)
+        nxt = out[-1] * n
+    return tuple(reversed(out))
+
 
 _next_seq = itertools.count().__next__
 _allocate = object.__new__

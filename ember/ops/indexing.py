@@ -283,8 +283,9 @@ def _check_index_put_dtype(t, key, value):
             and value._data.size == 1):
         return
     idx, _ = convert_index(key)
+    target, rest = _split(t._data, idx)  # the ints select first: one out of range first
     try:  # an index that does not fit the shape is reported first, as in PyTorch
-        _check_bounds(*_split(t._data, idx))
+        _check_bounds(target, rest)
     except IndexError as e:
         if "out of bounds" not in str(e):  # (one out of range only after the dtypes)
             raise

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim
+from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim, torch_strides
 from ._alias import writable_view
 
 _grad_enabled = grad_mode._enabled
@@ -359,7 +359,12 @@ class Unsqueeze(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.in_shape = a.shape
-        return np.expand_dims(a, dim)
+        # PyTorch's stride for the new dim (never used to address an element, so free to
+        # set): that of a dim contiguous with the next one, as Tensor.stride() reports it
+        strides = list(a.strides)
+        strides.insert(dim, a.itemsize * (a.shape[dim] * torch_strides(a)[dim] if dim < a.ndim
+                                           else 1))
+        return np.lib.stride_tricks.as_strided(a, a.shape[:dim] + (1,) + a.shape[dim:], strides)
 
     @staticmethod
     def backward(ctx, g):

@@ -42,6 +42,11 @@ CASES = {
     "strides of unsqueezed and empty tensors": (
         [("a0", np.zeros(3, B), False), ("a1", np.zeros((2, 0), F32), False)],
         ["v0 = a0[None].stride()", "v1 = a0[:, None].stride()", "v2 = (a1 + 1).stride()"]),
+    "strides of size-1 dims left by indexing and made by unsqueeze": (
+        [("a0", np.arange(8.0).reshape(1, 4, 2).astype(F32), False), ("a1", np.zeros((4, 3), F32), False)],
+        ["v0 = a0[..., -1, -1].stride()", "v1 = a0[:, 2].stride()", "v2 = a0.transpose(0, 2).unsqueeze(1).stride()",
+         "v3 = a0[:, :1].unsqueeze(3).stride()", "v4 = a1[:, 1:2].unsqueeze(0).stride()",
+         "v5 = a0.unsqueeze(3).transpose(0, 3).stride()"]),
     # math
     "sign of bool and of nan": ([("a0", np.array([True, False]), False),
                                  ("a1", np.array([nan, -1.5, 0.0], F32), True)],
