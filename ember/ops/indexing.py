@@ -70,6 +70,41 @@ def convert_index(key):
     return conv, advanced
 
 
+def _check_masks(shape, key):
+    """A boolean mask must have the shape of the dims it indexes, as PyTorch requires (NumPy
+    lets an empty mask, or one over a dim of size 1, through). The basic indices before it
+    apply first, as in PyTorch, which names the shape they leave."""
+    items = key if isinstance(key, tuple) else (key,)
+    masks = [isinstance(k, (Tensor, np.ndarray, list)) and np.asarray(_convert_one(k)).dtype == np.bool_
+             for k in items]
+    if not any(masks):
+        return
+    shape, pos = list(shape), 0
+    for i, (k, is_mask) in enumerate(zip(items, masks)):
+        if is_mask:
+            m = np.shape(_convert_one(k))
+            for j, n in enumerate(m):
+                if pos + j >= len(shape) or shape[pos + j] != n:
+                    raise IndexError(
+                        f"The shape of the mask {list(m)} at index {j} does not match the shape "
+                        f"of the indexed tensor {shape} at index {pos + j}")
+            pos += len(m)
+        elif k is None:
+            shape.insert(pos, 1)
+            pos += 1
+        elif k is Ellipsis:  # the dims that the indices after it do not take
+            after = sum(np.ndim(_convert_one(x)) if mk else x is not None
+                        for x, mk in zip(items[i + 1:], masks[i + 1:]))
+            pos = max(pos, len(shape) - after)
+        elif isinstance(k, (int, np.integer)) and pos < len(shape):
+            del shape[pos]
+        elif type(k) is slice and pos < len(shape):
+            shape[pos] = len(range(shape[pos])[k])
+            pos += 1
+        else:
+            pos += 1
+
+
 class _IntsFirst:
     """An index that mixes ints with advanced indices, read as PyTorch reads it: the ints
     select first (basic indexing, like ``select``) and the advanced indices apply to what
@@ -219,6 +254,8 @@ def getitem(t, key):
             return _keep_versions(IndexRows.apply(t, key._data), key)
         return _new(Tensor, _take_rows(t._data, key._data), False, None)
     idx, advanced = convert_index(key)
+    if advanced:
+        _check_masks(t._data.shape, key)
     out = Index.apply(t, idx, advanced)
     if advanced and out.grad_fn is not None:
         _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
@@ -318,6 +355,8 @@ def setitem(t, key, value):
         idx, advanced = key, False
     else:
         idx, advanced = convert_index(key)
+        if advanced:
+            _check_masks(t._data.shape, key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
             _check_index_put_dtype(t, key, value)
     if not (_grad_enabled[0] and (

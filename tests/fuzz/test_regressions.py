@@ -137,6 +137,11 @@ CASES = {
          "v2 = T.take_along_dim(a0, T.tensor([[0, 2, 0, 1]]), 1)", "(v0.sum() + v1.sum() + v2.sum()).backward()",
          "v3 = T.take_along_dim(a0, T.tensor([[5]]))", "v4 = T.take_along_dim(a0, T.tensor([[0], [1], [0]]), 1)",
          "v5 = T.take_along_dim(a0, T.tensor([[0]], dtype=T.int32), 1)", "v6 = T.take_along_dim(a0, T.tensor([0]), 1)"]),
+    "a boolean mask must have the shape of the dims it indexes, even empty or over size 1": (
+        [("a0", np.zeros((1, 4), F32), False), ("a1", np.zeros(0, B), False), ("a2", np.zeros(3, I32), False)],
+        ["v0 = a0[a1]", "v1 = a0[T.zeros(1, dtype=T.bool)]", "v2 = a0[:, a1]", "a2[a1] = T.tensor(0.0)",
+         "v3 = a0[None, 0, T.ones(4, dtype=T.bool)]", "v4 = T.zeros(2, 3, 4)[..., 0, T.ones(3, dtype=T.bool)]",
+         "v5 = T.zeros(2, 3, 4)[..., T.ones(2, dtype=T.bool), :]", "v6 = T.zeros(2, 3)[[True, False, True]]"]),
     "masked_fill's value tensor is 0-d, its mask bool": (
         [("a0", np.zeros((2, 3), F32), False)],
         ["v0 = a0.masked_fill(T.tensor([True, False, False]), T.tensor([2.5]))",
