@@ -698,11 +698,19 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        # Ties split the gradient evenly, as PyTorch does.
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a > b) + (a == b) * 0.5) if need_a else None,
-                g * ((b > a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, np.less)
+
+
+def _extremum_grads(ctx, g, loses):
+    """maximum/minimum's gradients, by PyTorch's formula: a tie splits g evenly, an operand
+    that ``loses`` gets exactly 0 (even where g is inf or nan), and where a comparison with
+    nan is false both get all of g."""
+    a, b = ctx.saved_tensors
+    need_a, need_b = ctx.needs_input_grad
+    with quiet():
+        shared = _where(a == b, g / 2, g)
+        return (_where(loses(a, b), 0.0, shared) if need_a else None,
+                _where(loses(b, a), 0.0, shared) if need_b else None)
 
 
 class Minimum(Function):
@@ -714,10 +722,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a < b) + (a == b) * 0.5) if need_a else None,
-                g * ((b < a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, np.greater)
 
 
 class Where(Function):

@@ -47,7 +47,20 @@ CASES = {
         ["v0 = a0[..., -1, -1].stride()", "v1 = a0[:, 2].stride()", "v2 = a0.transpose(0, 2).unsqueeze(1).stride()",
          "v3 = a0[:, :1].unsqueeze(3).stride()", "v4 = a1[:, 1:2].unsqueeze(0).stride()",
          "v5 = a0.unsqueeze(3).transpose(0, 3).stride()"]),
+    "cat: a skipped 1-D empty tensor still takes part in the graph": (
+        [("a0", np.zeros(0, F64), True), ("a1", np.zeros((3, 3), I32), False),
+         ("a2", np.zeros(0, F32), True), ("a3", np.ones((2, 2), F32), True)],
+        ["v0 = T.cat([a0 ** 2.0, a1], -1)", "v1 = T.cat([a2, a1.float(), a2])", "v1.sum().backward()",
+         "v2 = T.cat([a0, a3, a0], 1)", "v3 = list(T.autograd.grad(v2.sum(), [a0, a3], create_graph=True))",
+         "v4 = T.cat([T.zeros(0), T.zeros(0, dtype=T.int64)])"]),
     # math
+    "maximum/minimum gradients: ties split, nan compares false, a loser gets exactly 0": (
+        [("a0", np.array([0.0, 1.0, 2.0, nan, 1.0], F32), True),
+         ("a1", np.array([nan, 1.0, 1.0, 0.0, 3.0], F32), True)],
+        ["v0 = T.maximum(a0, a1)", "v0.backward(T.tensor([1.0, 2.0, inf, 4.0, nan]))",
+         "v1 = T.minimum(a0, a1)", "v1.backward(T.tensor([1.0, 2.0, inf, 4.0, nan]))",
+         "v2 = T.maximum(a0[None], a1[:, None])", "v2.sum().backward()",
+         "v3 = list(T.autograd.grad(T.maximum(a0 * a0, a1).sum(), [a0], create_graph=True))"]),
     "sign of bool and of nan": ([("a0", np.array([True, False]), False),
                                  ("a1", np.array([nan, -1.5, 0.0], F32), True)],
                                 ["v0 = T.sign(a0)", "v1 = a1.sign()", "v1.sum().backward()",
