@@ -395,10 +395,16 @@ class GELU(Function):
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
+        with quiet():  # (-inf gives nan, silently as in PyTorch)
+            if approximate == "tanh":
+                inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+                return 0.5 * x * (1 + np.tanh(inner))
+            y = 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
+        if x.dtype.itemsize <= 4 and x.size > 1 and x.flags.c_contiguous:
+            # PyTorch's vectorized kernel for float32/float16, which it runs on a contiguous
+            # tensor of more than one element, gives nan at +inf (its scalar loop, inf)
+            y[x == np.inf] = np.nan
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -408,9 +414,10 @@ class GELU(Function):
             t = np.tanh(k * (x + 0.044715 * x * x * x))
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             return g * d, None
-        cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
-        pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf), None
+        with quiet():
+            cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
+            pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return g * (cdf + x * pdf), None
 
 
 class SiLU(Function):

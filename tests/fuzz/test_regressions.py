@@ -248,6 +248,11 @@ CASES = {
          "v4 = F.smooth_l1_loss(a1 * 0, a2, reduction='sum')", "v4.backward()",
          "v5 = F.huber_loss(a2, a1 * 0 + 1, reduction='sum')", "v5.backward()",
          "v6 = F.relu(a1 * 0).log()", "v6.sum().backward()"]),
+    "gelu of +inf is nan where PyTorch's vectorized kernel runs (float32, contiguous, 2+ elements)": (
+        [("a0", np.array([inf, -inf, 1.0, 1e30], F32), True), ("a1", np.array([[inf, 1.0], [2.0, inf]], F32), False)],
+        ["v0 = F.gelu(a0)", "v0.sum().backward()", "v1 = F.gelu(a1.t())", "v2 = F.gelu(a1[0, 0])",
+         "v3 = F.gelu(a1[:, :1])", "v4 = F.gelu(a1.double())", "v5 = F.gelu(a0[:1].expand(3))",
+         "v6 = F.gelu(a0, approximate='tanh')", "v7 = F.gelu(a1.half())"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
