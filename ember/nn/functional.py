@@ -586,7 +586,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                f"probabilities, got {_scalar_type(target.dtype)}")
         t = target
         if label_smoothing > 0:
-            t = t * (1 - label_smoothing) + label_smoothing / C
+            t = t * (1 - label_smoothing) + _ieee_div(label_smoothing, C)
         prod = logp * t
         if weight is not None:
             prod = prod * _class_view(weight, input.ndim, class_dim)
@@ -614,7 +614,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         ret = smooth.sum() / float(weight.detach().numpy()[kept].sum())
     else:
         ret = smooth.sum() / float((~ignored.numpy()).sum())
-    return (1 - label_smoothing) * nll + ret * (label_smoothing / C)
+    return (1 - label_smoothing) * nll + ret * _ieee_div(label_smoothing, C)
+
+
+def _ieee_div(a, b):
+    """``a / b`` of two numbers as PyTorch's C++ divides them: by 0 it gives inf or nan
+    (cross_entropy's smoothing over no classes), not Python's ZeroDivisionError."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / b)
 
 
 @_grad_fn_named("BinaryCrossEntropyBackward0")

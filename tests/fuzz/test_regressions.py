@@ -253,6 +253,12 @@ CASES = {
         ["v0 = F.gelu(a0)", "v0.sum().backward()", "v1 = F.gelu(a1.t())", "v2 = F.gelu(a1[0, 0])",
          "v3 = F.gelu(a1[:, :1])", "v4 = F.gelu(a1.double())", "v5 = F.gelu(a0[:1].expand(3))",
          "v6 = F.gelu(a0, approximate='tanh')", "v7 = F.gelu(a1.half())"]),
+    "cross_entropy's label smoothing over no classes is nan, not an error": (
+        [("a0", np.zeros((2, 0), F64), True), ("a1", np.zeros(2, I64), False)],
+        ["v0 = F.cross_entropy(a0, a1, reduction='none', ignore_index=0, label_smoothing=0.1)",
+         "v1 = F.cross_entropy(a0, a1, ignore_index=0, label_smoothing=0.1)",
+         "v2 = F.cross_entropy(a0, a1, reduction='sum', ignore_index=0, label_smoothing=0.1)", "v2.backward()",
+         "v3 = F.cross_entropy(a0, a0 * 0, label_smoothing=0.1, reduction='none')"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
