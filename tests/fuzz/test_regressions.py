@@ -134,7 +134,11 @@ CASES = {
         ["v0 = a0 @ a1", "v1 = a2 @ a1", "v2 = a0 @ a2", "v3 = a1 @ a2",
          "v4 = T.zeros(0, dtype=T.bool) @ T.zeros(0, dtype=T.bool)",
          "v5 = a0 @ T.zeros(2, 2, 3, dtype=T.bool)", "v6 = a0 @ T.zeros(4, dtype=T.bool)",
-         "v7 = T.mm(a0, a1[0])", "v8 = T.bmm(a1.bool(), a1)"]),
+         "v7 = T.mm(a0, a1[0])", "v8 = T.bmm(a1.bool(), a1)",
+         "v9 = T.zeros(0, dtype=T.bool) @ T.zeros(2, 0, 2, dtype=T.float64)",
+         "v10 = T.zeros(2, 2, 3, dtype=T.bool).transpose(0, 1) @ a2",
+         "v11 = T.zeros(2, 2, 3, dtype=T.bool) @ a2", "v12 = a2 @ T.zeros(2, 3, 2, dtype=T.float64)",
+         "v13 = a1.float() @ T.zeros(3, 2)", "v14 = T.zeros(2, 3, 2).transpose(0, 1) @ T.zeros(3, 3)"]),
     # indexing
     "gather takes the index's shape (no broadcasting) and checks it as PyTorch": (
         [("a0", np.arange(6.0).reshape(2, 3).astype(F32), True), ("a1", np.zeros(0, I32), False)],
