@@ -320,6 +320,8 @@ def _check_index_put_dtype(t, key, value):
             and value._data.size == 1):
         return
     idx, _ = convert_index(key)
+    if t._data.size == 0 and any(np.size(_convert_one(k)) for k in advanced):
+        raise IndexError("index is out of bounds for dimension with size 0")  # (PyTorch's)
     target, rest = _split(t._data, idx)  # the ints select first: one out of range first
     try:  # an index that does not fit the shape is reported first, as in PyTorch
         _check_bounds(target, rest)

@@ -145,12 +145,16 @@ class Mean(Function):
         return Mean.array(a, axes, keepdim)
 
     @staticmethod
-    def array(a, axes, keepdim):
+    def check_dtype(a):
         if a.dtype.kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 "point or complex dtype. Got: "
                 + _TYPE_NAMES[_dtype.from_numpy(a.dtype).name][:-len("Tensor")])
+
+    @staticmethod
+    def array(a, axes, keepdim):
+        Mean.check_dtype(a)
         n = a.size if axes is None else _count(a.shape, axes)
         if n == 0:  # nan, silently, as PyTorch gives it
             with quiet():
@@ -171,6 +175,7 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
     if dtype is not None:
         input = input.to(dtype)
+    Mean.check_dtype(input._data)  # before the dims, as PyTorch
     axes = None if dim is None and axis is None else dims_arg(dim, axis, input._data.ndim)
     keep = True if keepdim or keepdims else False
     if not (input._requires_grad and _grad_enabled[0]):

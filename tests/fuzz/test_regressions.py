@@ -122,6 +122,9 @@ CASES = {
     "max/argmax along an empty dim": ([("a0", np.zeros((0, 2), I64), False)],
                                       ["v0, v1 = a0.max(0)", "v2 = a0.argmax(0)",
                                        "v3 = a0.argmin(1)", "v4, v5 = a0.min(1)"]),
+    "mean checks the dtype before the dim": (
+        [("a0", np.zeros((2, 0), B), False), ("a1", np.zeros(2, I64), False)],
+        ["v0 = T.mean(a0[a0], 1)", "v1 = a1.mean(3)", "v2 = a1.mean(3, dtype=T.float32)"]),
     "argmax/argmin of an empty tensor without a dim": (
         [("a0", np.zeros((0,), I64), False), ("a1", np.zeros((2, 0, 2), F32), False)],
         ["v0 = a0.argmax()", "v1 = T.argmin(a1, keepdim=True)", "v2 = a1.argmax(2)"]),
@@ -176,6 +179,12 @@ CASES = {
          "a2[T.tensor([True, False, True]), 0] = a1", "a2[:, T.tensor(True)] = T.tensor(0.5)",
          "a0[T.tensor(True)] = T.tensor([1.5, 2, 3])", "a0[[5, 0]] = a1",
          "v0 = a0.sum()", "v0[[0, 0]] = a1"]),
+    "an index put into an empty tensor is out of bounds before its dtype is checked": (
+        [("a0", np.zeros(0, F32), False), ("a1", np.zeros((2, 0), F32), False),
+         ("a2", np.zeros((0, 1, 1), I64), False)],
+        ["a0[T.zeros(1, 3, dtype=T.int32)] = T.tensor(0)", "a1[:, T.tensor([0])] = T.tensor(0)",
+         "a1[T.tensor([3]), T.tensor([0])] = T.tensor(0)", "a2[T.zeros(1, 4, dtype=T.int32)] = T.tensor(False)",
+         "a1[T.zeros(0, dtype=T.int64)] = T.tensor(0)", "a0[T.tensor([0, 0])] = T.tensor(1.0)"]),
     "a 0-d integer tensor in an assignment's index is an integer": (
         [("a0", np.zeros((3, 4), I32), False), ("a1", np.array(1, I64), False)],
         ["a0[1, a1] = T.tensor(-0.5, dtype=T.float64)", "v0 = T.zeros_like(a1)",
