@@ -473,8 +473,9 @@ class Tensor:
         return new
 
     # ----- in-place bookkeeping ----------------------------------------------------------
-    def _check_inplace(self):
-        """Refuse to overwrite a leaf that autograd would need to differentiate."""
+    def _check_inplace(self, shared_ok=False):
+        """Refuse to overwrite a leaf that autograd would need to differentiate, or an
+        expand()ed tensor (unless ``shared_ok``: a fill or an index put, ops/_alias.py)."""
         if self._requires_grad and _grad_enabled[0] and "_no_grad_view" in self.__dict__:
             raise RuntimeError(NO_GRAD_VIEW_WRITE)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
@@ -484,11 +485,14 @@ class Tensor:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation.")
-        if not self._data.flags.writeable:  # an expand()ed view: elements share memory
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
+        if not shared_ok and not self._data.flags.writeable:  # elements share memory
+            raise RuntimeError(OVERLAP_WRITE)
+
+
+# PyTorch's words for a write into a tensor whose elements share memory (an expand()ed one)
+OVERLAP_WRITE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation.")
 
 
 # PyTorch's words for a recorded in-place change of a view made under no_grad

@@ -401,7 +401,13 @@ def setitem(t, key, value):
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
-    t._check_inplace()
+    if not advanced and overlaps(t._data):
+        # an expand()ed tensor: PyTorch copies into the part t[key], refused if it shares
+        # memory too, and recorded as a write to that part (ops/_alias.py)
+        from .inplace import copy_
+        copy_(getitem(t, key), value)
+        return
+    t._check_inplace(shared_ok=advanced)  # an index put may go into an expand()ed tensor
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx))
 

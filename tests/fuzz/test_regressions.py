@@ -231,6 +231,15 @@ CASES = {
          "v5 = v1[0]", "v5.mul_(2)", "v1[1] = T.tensor([1.0, 2.0, 3.0])", "v1[:, 1] = 5",
          "v1[[0, 1], 1] = T.tensor([7.0, 8.0])", "v1[v1 > 2] = 4.0", "v1[5] = 1", "v1[1:0] = 1",
          "v6 = a3.expand(2)", "v6[-2] = T.tensor(-2.0)", "v6[0:1].add_(1)"]),
+    "recorded writes into an expanded tensor: the forward as PyTorch, its backward refused": (
+        [("a0", np.ones((1, 3), F32), True), ("a1", np.ones((2, 3), F32), True), ("a2", np.zeros(3, F64), True)],
+        ["v0 = a0 * 1", "v1 = v0.expand(2, 3)",
+         "v1.masked_fill_(T.tensor([[True, False, False], [False, True, False]]), 5.0)", "v2 = v1 * 1",
+         "v2.sum().backward()", "v3 = T.zeros(1, 3)", "v4 = v3.expand(2, 3)",
+         "v4.masked_fill_(T.tensor([[True, False, False], [False, True, False]]), a1.sum())",
+         "(v4 * T.arange(6.0).reshape(2, 3)).sum().backward()", "v5 = a2 * 1", "v6 = v5.expand(2, 3)",
+         "v6[0] = a2 * 2", "v6[:, 1] = 4.0", "v6[1:1] = a2", "v6[[0, 1], 1] = T.tensor([7.0, 8.0], dtype=T.float64)",
+         "v6.zero_()", "v6.fill_(1.5)", "v6.add_(1)", "v5.sum().backward()"]),
     "an in-place result keeps the tensor's shape": (
         [("a0", np.zeros(3, F32), False), ("a1", np.zeros((1, 1), F32), True)],
         ["a0 -= a1", "a0 += a1[0]", "a0.sum().backward()"]),
