@@ -281,6 +281,13 @@ CASES = {
          "v1 = F.cross_entropy(a0, a1, ignore_index=0, label_smoothing=0.1)",
          "v2 = F.cross_entropy(a0, a1, reduction='sum', ignore_index=0, label_smoothing=0.1)", "v2.backward()",
          "v3 = F.cross_entropy(a0, a0 * 0, label_smoothing=0.1, reduction='none')"]),
+    "batch_norm of a constant channel rounds as PyTorch's contiguous kernel (x * alpha + beta)": (
+        [("a0", np.array([[[-2.0], [3.0]], [[-1.5], [3.0]]], F32), True), ("a1", np.zeros(2, F32), False),
+         ("a2", np.zeros(2, F32), False), ("a3", np.array([-1.0, 3.0], F32), True)],
+        ["v0 = F.batch_norm(a0, a1, a2, a3, None, training=True, momentum=0.5, eps=1e-05)",
+         "v1 = F.batch_norm(a0.expand(2, 2, 3).contiguous(), a1, a2, a3, T.tensor([0.5, -0.25]), training=True)",
+         "v2 = F.batch_norm(a0, a1 + 3, a2, a3, None, training=False)",
+         "v3 = F.batch_norm(a0.expand(2, 2, 3), a1, a2, a3, None, training=True)", "(v0.sum() + v1.sum()).backward()"]),
     "layer_norm of an empty batch": ([("a0", np.zeros((0, 3, 4), F32), True)],
                                      ["v0 = F.layer_norm(a0, (4,))", "v0.sum().backward()"]),
     "nll_loss with no classes and every target ignored": (
