@@ -512,6 +512,8 @@ class Cumprod(Function):
         a, out = ctx.saved_tensors
         data = a if isinstance(a, np.ndarray) else a._data
         if not data.all():
+            if isinstance(g, np.ndarray):
+                return _cumprod_grad_first_zero(a, out, g, ctx.dim), None
             grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
             return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
@@ -521,6 +523,32 @@ class Cumprod(Function):
         else:
             tail = prod_g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
         return tail / a, None
+
+
+def _cumprod_grad_first_zero(a, out, g, dim):
+    """cumprod's gradient where ``a`` has zeros, by PyTorch's O(n) rule (so nan and inf
+    spread as in PyTorch): before a slice's first zero, the sums of g * out from each
+    position on divided by a; at the first zero, the gradient through the products up to
+    the second zero; after it, 0."""
+    rev = (slice(None),) * dim + (slice(None, None, -1),)
+    zeros = np.cumsum(a == 0, axis=dim)
+    grad = np.zeros(out.shape, g.dtype)
+    with quiet():
+        before = zeros == 0
+        tail = np.cumsum(np.where(before, out * g, 0)[rev], axis=dim)[rev] / a
+        grad[before] = tail[before]
+        span = zeros == 1
+        first = np.argmax(span, axis=dim, keepdims=True)  # 0 where the slice has no zero
+        at_first = np.zeros_like(span)
+        np.put_along_axis(at_first, first, True, axis=dim)
+        at_first &= span
+        span &= ~at_first
+        upto = np.take_along_axis(out, np.maximum(first - 1, 0), axis=dim)
+        upto = np.where(first == 0, 1, upto)
+        through = (np.cumprod(np.where(span, a, 1), axis=dim)
+                   * np.where(zeros == 1, g, 0)).sum(axis=dim, keepdims=True) * upto
+        grad[at_first] = np.broadcast_to(through, grad.shape)[at_first]
+    return grad
 
 
 def _cumprod_grad_with_zeros(a, g, dim):

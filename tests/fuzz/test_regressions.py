@@ -115,6 +115,11 @@ CASES = {
         ["v0 = a0.cumprod(1)", "v0.sum().backward(retain_graph=True)", "v1 = a0.prod(1)",
          "v1.sum().backward()", "v2 = list(T.autograd.grad(a0.prod(), [a0], create_graph=True))",
          "v3 = list(T.autograd.grad(a0.cumprod(0).sum(), [a0], create_graph=True))"]),
+    "cumprod's gradient with zeros, nan and inf spreads as PyTorch's": (
+        [("a0", np.array([[3.0, nan, 0.0, 2.0], [0.0, 3.0, -inf, 0.0], [1.5, 0.0, 2.0, 0.0],
+                          [2.0, -1.0, 0.5, 4.0]], F32), True)],
+        ["v0 = a0.cumprod(1)", "v0.backward(T.arange(16.0).reshape(4, 4), retain_graph=True)",
+         "v1 = a0.cumprod(0)", "v1.sum().backward()"]),
     "std's gradient is 0 where the variance is 0": (
         [("a0", np.array([[1.0, 0.0, 2.0], [3.0, 3.0, 3.0]], F32), True)],
         ["v0 = a0.std(1)", "v0.sum().backward()", "v1 = T.std(F.relu(a0 - 5), 1, keepdim=True)",
