@@ -674,19 +674,18 @@ class Clamp(Function):
     def backward(ctx, g):
         # PyTorch's rule, also where lo > hi (the result is hi there): the input's gradient
         # where lo <= a <= hi; lo's where a < lo < hi; hi's where a > hi or hi < lo.
+        # Each gradient is g or exactly 0 (also where g is inf or nan), as PyTorch's where.
         a, lo, hi = ctx.saved_tensors
-        mask = 1
-        if lo is not None:
-            mask = mask * (a >= lo)
+        inside = (a >= lo) if lo is not None else None
         if hi is not None:
-            mask = mask * (a <= hi)
+            inside = (a <= hi) if inside is None else inside & (a <= hi)
         need_lo, need_hi = ctx.needs_input_grad[1:]
         g_lo = g_hi = None
         if need_lo:
-            g_lo = g * ((a < lo) if hi is None else (a < lo) & (lo < hi))
+            g_lo = _where((a < lo) if hi is None else (a < lo) & (lo < hi), g, 0.0)
         if need_hi:
-            g_hi = g * ((a > hi) if lo is None else (a > hi) | (hi < lo))
-        return g * mask, g_lo, g_hi
+            g_hi = _where((a > hi) if lo is None else (a > hi) | (hi < lo), g, 0.0)
+        return _where(inside, g, 0.0), g_lo, g_hi
 
 
 class Maximum(Function):

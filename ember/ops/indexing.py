@@ -320,9 +320,9 @@ def _check_index_put_dtype(t, key, value):
             and value._data.size == 1):
         return
     idx, _ = convert_index(key)
-    if t._data.size == 0 and any(np.size(_convert_one(k)) for k in advanced):
-        raise IndexError("index is out of bounds for dimension with size 0")  # (PyTorch's)
     target, rest = _split(t._data, idx)  # the ints select first: one out of range first
+    if _indexes_an_empty_dim(target.shape, rest if isinstance(rest, tuple) else (rest,)):
+        raise IndexError("index is out of bounds for dimension with size 0")  # (PyTorch's)
     try:  # an index that does not fit the shape is reported first, as in PyTorch
         _check_bounds(target, rest)
     except IndexError as e:
@@ -333,6 +333,24 @@ def _check_index_put_dtype(t, key, value):
         "Index put requires the source and destination dtypes match, got "
         f"{_type_word(t._data.dtype)} for the destination and {_type_word(value._data.dtype)} "
         "for the source.")
+
+
+def _indexes_an_empty_dim(shape, items):
+    """Whether a nonempty integer index array among ``items`` (a NumPy index of an array of
+    ``shape``) indexes a dim of size 0."""
+    def width(k):
+        if k is None or k is Ellipsis:
+            return 0
+        return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+    pos = 0
+    for k in items:
+        if k is Ellipsis:
+            pos += len(shape) - sum(width(x) for x in items)
+        elif isinstance(k, np.ndarray) and k.dtype != np.bool_ and k.size and \
+                pos < len(shape) and shape[pos] == 0:
+            return True
+        pos += width(k)
+    return False
 
 
 def _assign(arr, idx, v):

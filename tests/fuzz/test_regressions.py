@@ -54,6 +54,12 @@ CASES = {
          "v2 = T.cat([a0, a3, a0], 1)", "v3 = list(T.autograd.grad(v2.sum(), [a0, a3], create_graph=True))",
          "v4 = T.cat([T.zeros(0), T.zeros(0, dtype=T.int64)])"]),
     # math
+    "clamp's gradients are g or exactly 0, also where g is inf or nan": (
+        [("a0", np.array([[1.5], [2.0]], F32), True), ("a1", np.array([1.0, nan, -1.0, 5.0], F32), True),
+         ("a2", np.array([0.0, 0.0, 2.0, 0.0], F32), True), ("a3", np.array([3.0, 3.0, 1.0, 4.0], F32), True)],
+        ["v0 = T.clamp(T.log10(a0), min=-2, max=0.0)", "v1 = T.var(v0, 1, keepdim=True)",
+         "v1.backward(T.ones_like(v1))", "v2 = T.clamp(a1, a2, a3)", "v2.backward(T.tensor([inf, 1.0, nan, 2.0]))",
+         "v3 = list(T.autograd.grad(T.clamp(a1 * a1, 0.5, 4.0).sum(), [a1], create_graph=True))"]),
     "maximum/minimum gradients: ties split, nan compares false, a loser gets exactly 0": (
         [("a0", np.array([0.0, 1.0, 2.0, nan, 1.0], F32), True),
          ("a1", np.array([nan, 1.0, 1.0, 0.0, 3.0], F32), True)],
@@ -189,7 +195,10 @@ CASES = {
          ("a2", np.zeros((0, 1, 1), I64), False)],
         ["a0[T.zeros(1, 3, dtype=T.int32)] = T.tensor(0)", "a1[:, T.tensor([0])] = T.tensor(0)",
          "a1[T.tensor([3]), T.tensor([0])] = T.tensor(0)", "a2[T.zeros(1, 4, dtype=T.int32)] = T.tensor(False)",
-         "a1[T.zeros(0, dtype=T.int64)] = T.tensor(0)", "a0[T.tensor([0, 0])] = T.tensor(1.0)"]),
+         "a1[T.zeros(0, dtype=T.int64)] = T.tensor(0)", "a0[T.tensor([0, 0])] = T.tensor(1.0)",
+         "a1[..., T.tensor(True)] = T.zeros(2, 0, 1, dtype=T.int32)", "v0 = T.zeros(0, 2)",
+         "v0[0:1, T.tensor([1, -2, 0])] = T.tensor(True)", "v1 = T.zeros(2, 3, 0, 0, dtype=T.float64)",
+         "v1[T.tensor([0]), 1:0] = T.zeros(1, 0, 0, 0, dtype=T.int64)", "a1[T.tensor([3]), T.tensor([0])] = T.tensor(0)"]),
     "a 0-d integer tensor in an assignment's index is an integer": (
         [("a0", np.zeros((3, 4), I32), False), ("a1", np.array(1, I64), False)],
         ["a0[1, a1] = T.tensor(-0.5, dtype=T.float64)", "v0 = T.zeros_like(a1)",
