@@ -40,7 +40,7 @@ DELIBERATE = [
                 "ember only floating-point tensors require grad"),
     dict(id="an in-place op whose operand is a view of its destination (values)", kinds={"value"},
          test=lambda program, line: _reads_own_view(program, line),
-         reason="the one value difference accepted: ember reads the operands before writing, "
+         reason="a value difference, accepted: ember reads the operands before writing, "
                 "so t.add_(t[:, -1]) adds the old row; PyTorch cannot always tell that the "
                 "operand overlaps the destination (a strided view), writes while it reads, "
                 "and its result depends on its loop order, which its documentation leaves "
