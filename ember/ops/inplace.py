@@ -5,6 +5,8 @@ must be recorded (the tensor or the other operand requires grad), the op is comp
 place from a snapshot of the old value and the tensor is *rebased*: its storage receives the
 result and its ``grad_fn`` becomes the new node, as PyTorch does.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -138,10 +140,11 @@ class ReadView(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.overlapping and not isinstance(g, Tensor):
-            out = np.zeros(ctx.shape, _array_dtype(g))
-            np.add.at(out.reshape(-1), ctx.where, g)
-            return out, None, None
+        if ctx.overlapping:  # summed where positions repeat (differentiably under create_graph)
+            from .indexing import scatter_add_into_zeros
+            flat = scatter_add_into_zeros(g.reshape(-1), ctx.where.reshape(-1), 0,
+                                          (math.prod(ctx.shape),))
+            return flat.reshape(ctx.shape), None, None
         return _write_view(np.zeros(ctx.shape, _array_dtype(g)), g, ctx.where), None, None
 
 

@@ -21,7 +21,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))  # (a dim may be empty)
-        y = e / e.sum(axis=dim, keepdims=True)
+        y = np.ascontiguousarray(e / e.sum(axis=dim, keepdims=True))  # PyTorch's is contiguous
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -37,7 +37,9 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        with quiet():  # (no classes: log 0, silently as in PyTorch)
+            y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        y = np.ascontiguousarray(y)  # PyTorch's is contiguous
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y

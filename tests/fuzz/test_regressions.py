@@ -139,6 +139,10 @@ CASES = {
     "argmax/argmin of an empty tensor without a dim": (
         [("a0", np.zeros((0,), I64), False), ("a1", np.zeros((2, 0, 2), F32), False)],
         ["v0 = a0.argmax()", "v1 = T.argmin(a1, keepdim=True)", "v2 = a1.argmax(2)"]),
+    "softmax and log_softmax give a contiguous result, whatever the input's layout": (
+        [("a0", np.array([[1.5, 3.0], [-0.75, -0.75], [3.0, -0.75]], F32), False)],
+        ["v0 = (a0 * -1).t().log_softmax(0)", "v1 = True + v0", "v2 = v1.contiguous()",
+         "v3 = T.softmax(a0.t(), 1)", "v4 = v3.is_contiguous()", "v5 = v0.stride()"]),
     "softmax of an empty integer tensor checks its dim": (
         [("a0", np.zeros((3, 2, 0), B), False)],
         ["v0 = T.log_softmax(a0, dim=3)", "v1 = T.softmax(a0, dim=-3)"]),
@@ -253,7 +257,10 @@ CASES = {
          "v4.masked_fill_(T.tensor([[True, False, False], [False, True, False]]), a1.sum())",
          "(v4 * T.arange(6.0).reshape(2, 3)).sum().backward()", "v5 = a2 * 1", "v6 = v5.expand(2, 3)",
          "v6[0] = a2 * 2", "v6[:, 1] = 4.0", "v6[1:1] = a2", "v6[[0, 1], 1] = T.tensor([7.0, 8.0], dtype=T.float64)",
-         "v6.zero_()", "v6.fill_(1.5)", "v6.add_(1)", "v5.sum().backward()"]),
+         "v6.zero_()", "v6.fill_(1.5)", "v6.add_(1)", "v5.sum().backward()", "v7 = T.zeros(2, 4)",
+         "v8 = T.broadcast_to(v7, (2, 2, 4))", "v8[:, T.tensor([-1])] = a0.sum(0, keepdim=True)",
+         "v9 = list(T.autograd.grad(v8.sum(), [a0], create_graph=True))",
+         "(v8 * T.arange(16.0).reshape(2, 2, 4)).sum().backward()"]),
     "an in-place result keeps the tensor's shape": (
         [("a0", np.zeros(3, F32), False), ("a1", np.zeros((1, 1), F32), True)],
         ["a0 -= a1", "a0 += a1[0]", "a0.sum().backward()"]),
