@@ -282,7 +282,10 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, x, v, idx):
         out = x.copy()
-        _assign(out, idx, v)
+        try:
+            _assign(out, idx, v)
+        except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
+            raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
         return out
 

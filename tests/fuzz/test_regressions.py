@@ -259,6 +259,7 @@ CASES = {
          "v6[0] = a2 * 2", "v6[:, 1] = 4.0", "v6[1:1] = a2", "v6[[0, 1], 1] = T.tensor([7.0, 8.0], dtype=T.float64)",
          "v6.zero_()", "v6.fill_(1.5)", "v6.add_(1)", "v5.sum().backward()", "v7 = T.zeros(2, 4)",
          "v8 = T.broadcast_to(v7, (2, 2, 4))", "v8[:, T.tensor([-1])] = a0.sum(0, keepdim=True)",
+         "v8[:, T.tensor([-1])] = a0.sum(0, keepdim=True).repeat(1, 2)[:, :4]",
          "v9 = list(T.autograd.grad(v8.sum(), [a0], create_graph=True))",
          "(v8 * T.arange(16.0).reshape(2, 2, 4)).sum().backward()"]),
     "an in-place result keeps the tensor's shape": (
