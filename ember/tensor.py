@@ -503,6 +503,7 @@ NO_GRAD_VIEW_WRITE = (
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
 
+
 def torch_strides(a):
     """PyTorch's strides (in elements) of a tensor over the array ``a``."""
     if a.size == 0:  # NumPy's strides of an empty array are arbitrary
