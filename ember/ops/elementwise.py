@@ -736,12 +736,11 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
-        zero = g * 0
+        (cond,) = ctx.saved_tensors  # exactly 0 where not taken, even where g is inf or nan
         need_a, need_b = ctx.needs_input_grad[1:]
         return (None,
-                np.where(cond, g, zero) if need_a else None,
-                np.where(cond, zero, g) if need_b else None)
+                _where(cond, g, 0.0) if need_a else None,
+                _where(cond, 0.0, g) if need_b else None)
 
 
 Erf = _unary("Erf", _SlopeOfInput, lambda a: erf_array(a),

@@ -4,6 +4,8 @@ Basic indices (ints, slices, None, ...) give views that share storage; advanced 
 (boolean masks, integer tensors, lists, ``range``) give copies whose backward scatters the
 gradient with ``np.add.at`` so repeated indices accumulate, as they must.
 """
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -338,6 +340,23 @@ def _check_index_put_dtype(t, key, value):
         "for the source.")
 
 
+_C_INT_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+                "uint8": "uint8_t"}
+
+
+def _check_fill_value(dt, v):
+    """An index put of one float into an integer tensor converts it as a scalar, with
+    PyTorch's overflow check: inf, nan and values out of the dtype's range are refused
+    (whether or not the index selects anything)."""
+    v = np.asarray(v)
+    if dt.kind not in "iu" or v.size != 1 or v.dtype.kind != "f":
+        return
+    x, info = float(v.reshape(())), np.iinfo(dt)
+    if not (math.isfinite(x) and info.min <= math.trunc(x) <= info.max):
+        raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[dt.name]} without "
+                           "overflow")
+
+
 def _indexes_an_empty_dim(shape, items):
     """Whether a nonempty integer index array among ``items`` (a NumPy index of an array of
     ``shape``) indexes a dim of size 0."""
@@ -382,6 +401,8 @@ def setitem(t, key, value):
             _check_masks(t._data.shape, key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
             _check_index_put_dtype(t, key, value)
+        if advanced:
+            _check_fill_value(t._data.dtype, value._data if isinstance(value, Tensor) else value)
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and

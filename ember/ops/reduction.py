@@ -306,10 +306,14 @@ class Amax(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
-        mask = (a == out) * 1.0
+        whole = getattr(ctx, "backward_name", "").endswith("Backward1")
+        if whole and isinstance(a, np.ndarray) and np.isnan(out).all():
+            mask = np.isnan(a) * 1.0  # max()/min() of everything is nan: the nans share g
+        else:
+            mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        if getattr(ctx, "backward_name", "").endswith("Backward1") and isinstance(g, np.ndarray):
+        if whole and isinstance(g, np.ndarray):
             # max()/min() of everything put the gradient only where the extremum is
             # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
             return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None

@@ -130,6 +130,11 @@ CASES = {
         [("a0", np.array([[1.0, 0.0, 2.0], [3.0, 3.0, 3.0]], F32), True)],
         ["v0 = a0.std(1)", "v0.sum().backward()", "v1 = T.std(F.relu(a0 - 5), 1, keepdim=True)",
          "v1.backward(T.ones_like(v1))"]),
+    "max()/min() of everything that is nan share the gradient among the nans; where's is exact": (
+        [("a0", np.array([[-1.5, nan, -0.75], [nan, 1.0, 2.0]], F32), True), ("a1", np.array([[0.0]], F32), True)],
+        ["v0 = a0.min()", "v0.backward()", "v1 = a0[:, 1:].max()", "v1.backward()", "v2 = a0.amax()",
+         "v2.backward()", "v3 = T.where(T.tensor([[True]]), T.ones(1, 1), a1)", "v4 = T.var(v3, -2)",
+         "v4.backward(T.ones_like(v4))"]),
     "max/argmax along an empty dim": ([("a0", np.zeros((0, 2), I64), False)],
                                       ["v0, v1 = a0.max(0)", "v2 = a0.argmax(0)",
                                        "v3 = a0.argmin(1)", "v4, v5 = a0.min(1)"]),
@@ -194,6 +199,11 @@ CASES = {
          "a2[T.tensor([True, False, True]), 0] = a1", "a2[:, T.tensor(True)] = T.tensor(0.5)",
          "a0[T.tensor(True)] = T.tensor([1.5, 2, 3])", "a0[[5, 0]] = a1",
          "v0 = a0.sum()", "v0[[0, 0]] = a1"]),
+    "an index put of one float into an integer tensor checks it for overflow": (
+        [("a0", np.zeros(4, I64), False), ("a1", np.zeros(3, np.uint8), False), ("a2", np.zeros(3, np.int8), False)],
+        ["v0 = a0[a0 > 0]", "v0[v0 > 0] = T.tensor(inf)", "a0[a0 == 0] = T.tensor(nan, dtype=T.float64)",
+         "a1[a1 == 0] = T.tensor(-1.5)", "a2[a2 == 0] = T.tensor(-1.5)", "a0[T.tensor([0])] = 1e30",
+         "a0[a0 == 0] = 300.5", "v1 = T.zeros(2, dtype=T.bool)", "v1[v1 == 0] = T.tensor(inf)"]),
     "an index put into an empty tensor is out of bounds before its dtype is checked": (
         [("a0", np.zeros(0, F32), False), ("a1", np.zeros((2, 0), F32), False),
          ("a2", np.zeros((0, 1, 1), I64), False)],
