@@ -218,19 +218,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        if self._data.size == 0:  # NumPy's strides of an empty array are arbitrary
-            out, step = [], 1
-            for n in reversed(self._data.shape):
-                out.append(step)
-                step *= max(n, 1)
-            strides = tuple(reversed(out))
-        else:  # a dim of size 1 has NumPy stride 0 after None-indexing; PyTorch's is the
-            # stride it would have if contiguous with the next dim
-            out, nxt = [], 1
-            for n, s in zip(reversed(self._data.shape), reversed(self._data.strides)):
-                out.append(nxt if n == 1 else s // self._data.itemsize)
-                nxt = out[-1] * n
-            strides = tuple(reversed(out))
+        strides = torch_strides(self._data)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
@@ -485,8 +473,9 @@ class Tensor:
         return new
 
     # ----- in-place bookkeeping ----------------------------------------------------------
-    def _check_inplace(self):
-        """Refuse to overwrite a leaf that autograd would need to differentiate."""
+    def _check_inplace(self, shared_ok=False):
+        """Refuse to overwrite a leaf that autograd would need to differentiate, or an
+        expand()ed tensor (unless ``shared_ok``: a fill or an index put, ops/_alias.py)."""
         if self._requires_grad and _grad_enabled[0] and "_no_grad_view" in self.__dict__:
             raise RuntimeError(NO_GRAD_VIEW_WRITE)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
@@ -496,11 +485,14 @@ class Tensor:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation.")
-        if not self._data.flags.writeable:  # an expand()ed view: elements share memory
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
+        if not shared_ok and not self._data.flags.writeable:  # elements share memory
+            raise RuntimeError(OVERLAP_WRITE)
+
+
+# PyTorch's words for a write into a tensor whose elements share memory (an expand()ed one)
+OVERLAP_WRITE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation.")
 
 
 # PyTorch's words for a recorded in-place change of a view made under no_grad
@@ -510,6 +502,25 @@ NO_GRAD_VIEW_WRITE = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+
+
+def torch_strides(a):
+    """PyTorch's strides (in elements) of a tensor over the array ``a``."""
+    if a.size == 0:  # NumPy's strides of an empty array are arbitrary
+        out, step = [], 1
+        for n in reversed(a.shape):
+            out.append(step)
+            step *= max(n, 1)
+        return tuple(reversed(out))
+    # a dim of size 1 has NumPy stride 0 after None-indexing; PyTorch's is the stride it
+    # would have if contiguous with the next dim (a size-1 dim left by slicing keeps its
+    # stride, in NumPy as in PyTorch; unsqueeze sets PyTorch's)
+    out, nxt = [], 1
+    for n, s in zip(reversed(a.shape), reversed(a.strides)):
+        out.append(nxt if n == 1 and s == 0 else s // a.itemsize)
+        nxt = out[-1] * n
+    return tuple(reversed(out))
+
 
 _next_seq = itertools.count().__next__
 _allocate = object.__new__

@@ -24,11 +24,13 @@ def channel_stats(x):
     for c in range(C):
         m = 0.0
         m2 = 0.0
+        total = 0.0
         for n in range(N):
             xp = x[n, c]
             s = 0.0
             for i in range(L):
                 s += xp[i]
+            total += s
             pm = s / L
             q = 0.0
             for i in range(L):
@@ -38,7 +40,8 @@ def channel_stats(x):
             delta = pm - m
             m += delta / (n + 1)
             m2 += q + delta * delta * L * n / (n + 1)
-        mean[c] = m
+        # an inf makes the merge's delta inf - inf (nan); the plain mean is then PyTorch's
+        mean[c] = m if np.isfinite(total) else total / (N * L)
         var[c] = m2 / (N * L)
     return mean, var
 

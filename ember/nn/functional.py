@@ -416,16 +416,17 @@ def _normalize_over(op, input, dim, dtype):
         input = input.to(dtype)
     if dim is None:
         dim = _softmax_dim(input.ndim)
+    d = _dim(dim, input.ndim)
     if not input.dtype.is_floating_point:
         if input.numel() == 0:  # no kernel runs on nothing: PyTorch returns it as it is
             return input.detach().clone()
-        last = input.ndim == 0 or _dim(dim, input.ndim) == input.ndim - 1
+        last = input.ndim == 0 or d == input.ndim - 1
         name = "softmax" if op is _nn.Softmax else "log_softmax"
         raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
                                   f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
         return op.apply(input.reshape(1), 0).reshape(())
-    return op.apply(input, _dim(dim, input.ndim))
+    return op.apply(input, d)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
@@ -585,7 +586,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                f"probabilities, got {_scalar_type(target.dtype)}")
         t = target
         if label_smoothing > 0:
-            t = t * (1 - label_smoothing) + label_smoothing / C
+            t = t * (1 - label_smoothing) + _ieee_div(label_smoothing, C)
         prod = logp * t
         if weight is not None:
             prod = prod * _class_view(weight, input.ndim, class_dim)
@@ -613,7 +614,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         ret = smooth.sum() / float(weight.detach().numpy()[kept].sum())
     else:
         ret = smooth.sum() / float((~ignored.numpy()).sum())
-    return (1 - label_smoothing) * nll + ret * (label_smoothing / C)
+    return (1 - label_smoothing) * nll + ret * _ieee_div(label_smoothing, C)
+
+
+def _ieee_div(a, b):
+    """``a / b`` of two numbers as PyTorch's C++ divides them: by 0 it gives inf or nan
+    (cross_entropy's smoothing over no classes), not Python's ZeroDivisionError."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(a) / b)
 
 
 @_grad_fn_named("BinaryCrossEntropyBackward0")

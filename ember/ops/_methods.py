@@ -34,14 +34,14 @@ def _both_numbers(a, b):
 # ----- arithmetic -----------------------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         other = ew.alpha_times(input, other, alpha)
     return _out(ew.Add.apply(input, other), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         ew.check_bool_subtraction(ew._unwrap(input), ew._unwrap(other))  # before alpha casts
         other = ew.alpha_times(input, other, alpha)
     return _out(ew.Sub.apply(input, other), out)
@@ -98,12 +98,9 @@ def remainder(input, other):
     return ew.Remainder.apply(_arg(input), _arg(other))
 
 
-fmod_like_remainder = remainder
-
 
 def fmod(input, other):
-    input, other = _arg(input), _arg(other)
-    return sub(input, mul(div(input, other, rounding_mode="trunc"), other))
+    return ew.Fmod.apply(_arg(input), _arg(other))
 
 
 def pow(input, exponent):
@@ -467,8 +464,7 @@ _METHODS = {
     "sigmoid_": inplace._unary_inplace(ew._sigmoid_array, sigmoid),
     "relu_": lambda self: inplace.apply_inplace(self, relu),
     "floor_": inplace._unary_inplace(np.floor, floor),
-    "masked_fill_": lambda self, mask, value: inplace.apply_inplace(
-        self, lambda a: indexing.masked_fill(a, mask, value)),
+    "masked_fill_": inplace.masked_fill_,
     "unsqueeze_": lambda self, dim: _replace_view(self, lambda t: shape.unsqueeze(t, dim)),
     "squeeze_": lambda self, dim=None: _replace_view(self, lambda t: shape.squeeze(t, dim)),
     "t_": lambda self: _replace_view(self, shape.t),
@@ -525,7 +521,8 @@ _UFUNCS = {
     np.cos: cos, np.tan: tan, np.tanh: tanh, np.sinh: sinh, np.cosh: cosh, np.abs: abs,
     np.absolute: abs, np.sign: sign, np.square: square, np.maximum: maximum,
     np.minimum: minimum, np.log1p: log1p, np.expm1: expm1, np.floor: floor,
-    np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide, np.remainder: remainder,
+    np.trunc: trunc, np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide,
+    np.remainder: remainder, np.fmod: fmod,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
     np.logical_and: ew._logical_and, np.logical_or: ew._logical_or,

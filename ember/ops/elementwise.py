@@ -404,9 +404,16 @@ def _where(cond, x, y):
 
 
 def _check_integer_divisor(a, b):
-    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0."""
+    """PyTorch refuses an integer division (//, %, fmod) by zero, where NumPy gives 0, as
+    its kernel meets the zero: an empty result divides nothing, and operands that do not
+    broadcast are left to the op's own error (a nonempty result uses every element of b)."""
     if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) == 0):
-        raise RuntimeError("ZeroDivisionError")
+        try:
+            empty = 0 in np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            return
+        if not empty:
+            raise RuntimeError("ZeroDivisionError")
 
 
 def _check_floor_divide(a, b):
@@ -469,6 +476,27 @@ class Remainder(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         gb = -g * np.floor(a / b) if need_b else None
+        return (g if need_a else None), gb
+
+
+class Fmod(Function):
+    """``fmod``: the remainder of the division truncated toward zero (C's fmod)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
+        if np.result_type(a, b) == np.bool_:
+            raise NotImplementedError('"fmod_cpu" not implemented for \'Bool\'')
+        ctx.save_for_backward(a, b)
+        with quiet():
+            return _call(np.fmod, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -g * np.trunc(a / b) if need_b else None
         return (g if need_a else None), gb
 
 
@@ -654,6 +682,8 @@ def alpha_times(input, other, alpha):
     if dt.kind in "iub" and isinstance(alpha, float):
         raise RuntimeError(
             "For integral input tensors, argument alpha must not be a floating point number.")
+    if alpha == 1:
+        return other
     if dt == np.bool_:
         alpha = bool(alpha)
     if not isinstance(other, Tensor):
@@ -693,19 +723,18 @@ class Clamp(Function):
     def backward(ctx, g):
         # PyTorch's rule, also where lo > hi (the result is hi there): the input's gradient
         # where lo <= a <= hi; lo's where a < lo < hi; hi's where a > hi or hi < lo.
+        # Each gradient is g or exactly 0 (also where g is inf or nan), as PyTorch's where.
         a, lo, hi = ctx.saved_tensors
-        mask = 1
-        if lo is not None:
-            mask = mask * (a >= lo)
+        inside = (a >= lo) if lo is not None else None
         if hi is not None:
-            mask = mask * (a <= hi)
+            inside = (a <= hi) if inside is None else inside & (a <= hi)
         need_lo, need_hi = ctx.needs_input_grad[1:]
         g_lo = g_hi = None
         if need_lo:
-            g_lo = g * ((a < lo) if hi is None else (a < lo) & (lo < hi))
+            g_lo = _where((a < lo) if hi is None else (a < lo) & (lo < hi), g, 0.0)
         if need_hi:
-            g_hi = g * ((a > hi) if lo is None else (a > hi) | (hi < lo))
-        return g * mask, g_lo, g_hi
+            g_hi = _where((a > hi) if lo is None else (a > hi) | (hi < lo), g, 0.0)
+        return _where(inside, g, 0.0), g_lo, g_hi
 
 
 class Maximum(Function):
@@ -717,11 +746,19 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        # Ties split the gradient evenly, as PyTorch does.
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a > b) + (a == b) * 0.5) if need_a else None,
-                g * ((b > a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, np.less)
+
+
+def _extremum_grads(ctx, g, loses):
+    """maximum/minimum's gradients, by PyTorch's formula: a tie splits g evenly, an operand
+    that ``loses`` gets exactly 0 (even where g is inf or nan), and where a comparison with
+    nan is false both get all of g."""
+    a, b = ctx.saved_tensors
+    need_a, need_b = ctx.needs_input_grad
+    with quiet():
+        shared = _where(a == b, g / 2, g)
+        return (_where(loses(a, b), 0.0, shared) if need_a else None,
+                _where(loses(b, a), 0.0, shared) if need_b else None)
 
 
 class Minimum(Function):
@@ -733,10 +770,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a < b) + (a == b) * 0.5) if need_a else None,
-                g * ((b < a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, np.greater)
 
 
 class Where(Function):
@@ -751,12 +785,11 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
-        zero = g * 0
+        (cond,) = ctx.saved_tensors  # exactly 0 where not taken, even where g is inf or nan
         need_a, need_b = ctx.needs_input_grad[1:]
         return (None,
-                np.where(cond, g, zero) if need_a else None,
-                np.where(cond, zero, g) if need_b else None)
+                _where(cond, g, 0.0) if need_a else None,
+                _where(cond, 0.0, g) if need_b else None)
 
 
 Erf = _unary("Erf", _SlopeOfInput, lambda a: erf_array(a),

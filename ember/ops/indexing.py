@@ -4,12 +4,15 @@ Basic indices (ints, slices, None, ...) give views that share storage; advanced 
 (boolean masks, integer tensors, lists, ``range``) give copies whose backward scatters the
 gradient with ``np.add.at`` so repeated indices accumulate, as they must.
 """
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
-from .elementwise import _where
+from ._alias import overlaps, writable
+from .elementwise import _broadcast_error, _where
 from .elementwise import where_array
 from .reduction import return_types
 
@@ -67,6 +70,41 @@ def convert_index(key):
     if advanced and any(isinstance(k, (int, np.integer)) for k in items):
         return _IntsFirst(items), True
     return conv, advanced
+
+
+def _check_masks(shape, key):
+    """A boolean mask must have the shape of the dims it indexes, as PyTorch requires (NumPy
+    lets an empty mask, or one over a dim of size 1, through). The basic indices before it
+    apply first, as in PyTorch, which names the shape they leave."""
+    items = key if isinstance(key, tuple) else (key,)
+    masks = [isinstance(k, (Tensor, np.ndarray, list)) and np.asarray(_convert_one(k)).dtype == np.bool_
+             for k in items]
+    if not any(masks):
+        return
+    shape, pos = list(shape), 0
+    for i, (k, is_mask) in enumerate(zip(items, masks)):
+        if is_mask:
+            m = np.shape(_convert_one(k))
+            for j, n in enumerate(m):
+                if pos + j >= len(shape) or shape[pos + j] != n:
+                    raise IndexError(
+                        f"The shape of the mask {list(m)} at index {j} does not match the shape "
+                        f"of the indexed tensor {shape} at index {pos + j}")
+            pos += len(m)
+        elif k is None:
+            shape.insert(pos, 1)
+            pos += 1
+        elif k is Ellipsis:  # the dims that the indices after it do not take
+            after = sum(np.ndim(_convert_one(x)) if mk else x is not None
+                        for x, mk in zip(items[i + 1:], masks[i + 1:]))
+            pos = max(pos, len(shape) - after)
+        elif isinstance(k, (int, np.integer)) and pos < len(shape):
+            del shape[pos]
+        elif type(k) is slice and pos < len(shape):
+            shape[pos] = len(range(shape[pos])[k])
+            pos += 1
+        else:
+            pos += 1
 
 
 class _IntsFirst:
@@ -218,6 +256,8 @@ def getitem(t, key):
             return _keep_versions(IndexRows.apply(t, key._data), key)
         return _new(Tensor, _take_rows(t._data, key._data), False, None)
     idx, advanced = convert_index(key)
+    if advanced:
+        _check_masks(t._data.shape, key)
     out = Index.apply(t, idx, advanced)
     if advanced and out.grad_fn is not None:
         _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
@@ -244,7 +284,10 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, x, v, idx):
         out = x.copy()
-        _assign(out, idx, v)
+        try:
+            _assign(out, idx, v)
+        except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
+            raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
         return out
 
@@ -282,8 +325,11 @@ def _check_index_put_dtype(t, key, value):
             and value._data.size == 1):
         return
     idx, _ = convert_index(key)
+    target, rest = _split(t._data, idx)  # the ints select first: one out of range first
+    if _indexes_an_empty_dim(target.shape, rest if isinstance(rest, tuple) else (rest,)):
+        raise IndexError("index is out of bounds for dimension with size 0")  # (PyTorch's)
     try:  # an index that does not fit the shape is reported first, as in PyTorch
-        _check_bounds(*_split(t._data, idx))
+        _check_bounds(target, rest)
     except IndexError as e:
         if "out of bounds" not in str(e):  # (one out of range only after the dtypes)
             raise
@@ -292,6 +338,41 @@ def _check_index_put_dtype(t, key, value):
         "Index put requires the source and destination dtypes match, got "
         f"{_type_word(t._data.dtype)} for the destination and {_type_word(value._data.dtype)} "
         "for the source.")
+
+
+_C_INT_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+                "uint8": "uint8_t"}
+
+
+def _check_fill_value(dt, v):
+    """An index put of one float into an integer tensor converts it as a scalar, with
+    PyTorch's overflow check: inf, nan and values out of the dtype's range are refused
+    (whether or not the index selects anything)."""
+    v = np.asarray(v)
+    if dt.kind not in "iu" or v.size != 1 or v.dtype.kind != "f":
+        return
+    x, info = float(v.reshape(())), np.iinfo(dt)
+    if not (math.isfinite(x) and info.min <= math.trunc(x) <= info.max):
+        raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[dt.name]} without "
+                           "overflow")
+
+
+def _indexes_an_empty_dim(shape, items):
+    """Whether a nonempty integer index array among ``items`` (a NumPy index of an array of
+    ``shape``) indexes a dim of size 0."""
+    def width(k):
+        if k is None or k is Ellipsis:
+            return 0
+        return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+    pos = 0
+    for k in items:
+        if k is Ellipsis:
+            pos += len(shape) - sum(width(x) for x in items)
+        elif isinstance(k, np.ndarray) and k.dtype != np.bool_ and k.size and \
+                pos < len(shape) and shape[pos] == 0:
+            return True
+        pos += width(k)
+    return False
 
 
 def _assign(arr, idx, v):
@@ -313,11 +394,15 @@ def setitem(t, key, value):
     if type(key) is slice:
         if key.step is not None:
             _check_step(key)
-        idx = key
+        idx, advanced = key, False
     else:
         idx, advanced = convert_index(key)
+        if advanced:
+            _check_masks(t._data.shape, key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
             _check_index_put_dtype(t, key, value)
+        if advanced:
+            _check_fill_value(t._data.dtype, value._data if isinstance(value, Tensor) else value)
     if not (_grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
@@ -326,7 +411,6 @@ def setitem(t, key, value):
         data = t._data
         v = value._data if isinstance(value, Tensor) else value
         if isinstance(v, np.ndarray) and v.dtype.kind == "f" and data.dtype.kind in "iub":
-            t._check_inplace()
             v = v.astype(data.dtype)
         try:
             if type(idx) is _IntsFirst:
@@ -334,6 +418,9 @@ def setitem(t, key, value):
             else:
                 data[idx] = v
         except Exception as e:
+            if not data.flags.writeable and _assign_expanded(data, idx, advanced, v):
+                t._vc[0] += 1
+                return
             t._check_inplace()  # a read-only tensor's error first, as if checked before
             if not isinstance(e, ValueError):
                 raise
@@ -356,9 +443,32 @@ def setitem(t, key, value):
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
-    t._check_inplace()
+    if not advanced and overlaps(t._data):
+        # an expand()ed tensor: PyTorch copies into the part t[key], refused if it shares
+        # memory too, and recorded as a write to that part (ops/_alias.py)
+        from .inplace import copy_
+        copy_(getitem(t, key), value)
+        return
+    t._check_inplace(shared_ok=advanced)  # an index put may go into an expand()ed tensor
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx))
+
+
+def _assign_expanded(data, idx, advanced, v):
+    """``data[idx] = v`` into an expand()ed tensor's array, as far as PyTorch allows it
+    (ops/_alias.py): an advanced index puts values whatever the overlap, a basic one copies
+    into a part that must share no memory. False when refused."""
+    w = writable(data)
+    if w is None or not advanced and overlaps(_check_bounds(data, idx)):
+        return False
+    try:
+        if type(idx) is _IntsFirst:
+            _assign(w, idx, v)
+        else:
+            w[idx] = v
+    except ValueError:
+        return False  # (the caller says why in PyTorch's words)
+    return True
 
 
 def _assign_error(arr, idx, v, err):
@@ -401,13 +511,32 @@ def index_select(input, dim, index):
 
 
 class Gather(Function):
+    """``out[i][j][k] = a[i][idx[i][j][k]][k]`` (dim 1): the result has the index's shape,
+    which may be smaller than a's but never larger, apart from dim (no broadcasting)."""
+
     @staticmethod
     def forward(ctx, a, dim, idx):
+        ctx.in_shape, ctx.dim = a.shape, dim
+        if idx.size == 0:  # PyTorch checks nothing then
+            ctx.idx = idx.astype(np.int64)
+            return np.empty(idx.shape, a.dtype)
+        if idx.dtype != np.int64 and idx.dtype != np.int32:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         if idx.ndim != a.ndim:
             raise RuntimeError(
                 "Index tensor must have the same number of dimensions as input tensor")
-        ctx.in_shape, ctx.dim, ctx.idx = a.shape, dim, idx
-        return np.take_along_axis(a, idx, axis=dim)
+        for d in range(a.ndim):
+            if d != dim and idx.shape[d] > a.shape[d]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to "
+                    f"be no larger than self {list(a.shape)} apart from dimension {dim}")
+        bad = (idx < 0) | (idx >= a.shape[dim])
+        if bad.any():
+            raise RuntimeError(f"index {idx[bad][0]} is out of bounds for dimension {dim} with "
+                               f"size {a.shape[dim]}")
+        ctx.idx = idx
+        part = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(idx.shape))
+        return np.take_along_axis(a[part], idx, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -417,15 +546,36 @@ class Gather(Function):
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:  # a scalar gathers as if it had one dim of size 1
-        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
+    if 0 in (input._data.ndim, index._data.ndim) and input._data.ndim <= 1 \
+            and index._data.ndim <= 1:  # a 0-d tensor acts as one of size 1
+        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     return _keep_versions(Gather.apply(input, d, index._data), index)
 
 
 def take_along_dim(input, indices, dim=None):
+    """gather, with input and indices broadcast against each other apart from dim."""
+    if indices._data.dtype != np.int64:
+        from .inplace import _type_word
+        raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_word(indices._data.dtype)}")
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)
+    a, i = input._data, indices._data
+    if a.ndim != i.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {a.ndim} dimensions for input, and {i.ndim} dimensions "
+            "for indices")
+    d = _wrap_dim(dim, a.ndim)
+    if a.ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    sa, si = a.shape[:d] + (1,) + a.shape[d + 1:], i.shape[:d] + (1,) + i.shape[d + 1:]
+    try:
+        rest = list(np.broadcast_shapes(sa, si))
+    except ValueError:
+        raise _broadcast_error(np.broadcast_to(0, sa), np.broadcast_to(0, si)) from None
+    return gather(input.expand(*rest[:d], a.shape[d], *rest[d + 1:]), d,
+                  indices.expand(*rest[:d], i.shape[d], *rest[d + 1:]))
 
 
 def _scatter_add_array(g, idx, dim, shape):
@@ -465,9 +615,9 @@ class MaskedFill(Function):
     @staticmethod
     def forward(ctx, a, mask, value):
         if mask.dtype != np.bool_:
-            raise RuntimeError(
-                "masked_fill_ only supports boolean masks, but got mask with dtype "
-                + str(mask.dtype))
+            from .inplace import _c10_name
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_c10_name(mask.dtype)}")
         ctx.mask = mask
         return where_array(mask, np.asarray(value, dtype=a.dtype), a)
 
@@ -486,6 +636,9 @@ class MaskedFill(Function):
 
 
 def masked_fill(input, mask, value):
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value._data.ndim} dimension(s).")
     out = MaskedFill.apply(input, mask._data if isinstance(mask, Tensor) else mask, value)
     return _keep_versions(out, mask)
 

@@ -5,12 +5,15 @@ must be recorded (the tensor or the other operand requires grad), the op is comp
 place from a snapshot of the old value and the tensor is *rebased*: its storage receives the
 result and its ``grad_fn`` becomes the new node, as PyTorch does.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
+from ..tensor import NO_GRAD_VIEW_WRITE, OVERLAP_WRITE, Tensor
+from ._alias import overlaps, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
                           check_bool_subtraction)
@@ -39,7 +42,8 @@ def rebase(t, compute, _skip=None):
     for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
         view = ref()
         if view is not None and view is not _skip and view.__dict__.get("_base") is t:
-            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
+            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data),
+                                              overlaps(view._data)))
 
 
 def _set_grad_fn(t, result):
@@ -59,8 +63,13 @@ def _rebase_view(view, base, result):
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
     where = _positions(base._data, view._data)
-    rebase(base, lambda old: WriteView.apply(old, result, where), _skip=view)
-    _set_grad_fn(view, ReadView.apply(base, where))
+    keep = None
+    if overlaps(view._data):  # an expand()ed view: only what the op wrote is written (the
+        # other elements sharing a location must not put its old value back)
+        new, now = result._data, view._data
+        keep = ~((new == now) | ((new != new) & (now != now)))
+    rebase(base, lambda old: WriteView.apply(old, result, where, keep), _skip=view)
+    _set_grad_fn(view, ReadView.apply(base, where, keep is not None))
 
 
 def _positions(base, view):
@@ -94,19 +103,25 @@ class WriteView(Function):
     backward_name = "CopySlices"
 
     @staticmethod
-    def forward(ctx, base, value, where):
+    def forward(ctx, base, value, where, keep):
+        """``keep``: the elements of an overlapping view to write (see _rebase_view)."""
         out = np.array(base, order="C")
-        out.reshape(-1)[where] = value
-        ctx.where = where
+        if keep is None:
+            out.reshape(-1)[where] = value
+        else:
+            out.reshape(-1)[where[keep]] = np.broadcast_to(value, where.shape)[keep]
+        ctx.where, ctx.overlapping = where, keep is not None
         return out
 
     @staticmethod
     def backward(ctx, g):
         where = ctx.where
+        if ctx.overlapping and ctx.needs_input_grad[0]:  # PyTorch's CopySlices refuses it
+            raise RuntimeError(OVERLAP_WRITE)
         g_base = _write_view(g, np.zeros(where.shape, _array_dtype(g)), where)
-        g_value = ReadView.apply(g, where) if isinstance(g, Tensor) else \
-            ReadView.forward(ctx, g, where)
-        return g_base, g_value, None
+        g_value = ReadView.apply(g, where, False) if isinstance(g, Tensor) else \
+            np.ascontiguousarray(g).reshape(-1)[where]
+        return g_base, g_value, None, None
 
 
 class ReadView(Function):
@@ -115,13 +130,19 @@ class ReadView(Function):
     backward_name = "AsStridedBackward0"
 
     @staticmethod
-    def forward(ctx, base, where):
-        ctx.shape, ctx.where = base.shape, where
+    def forward(ctx, base, where, overlapping):
+        """``overlapping``: positions repeat (an expand()ed view); the gradient sums there."""
+        ctx.shape, ctx.where, ctx.overlapping = base.shape, where, overlapping
         return np.ascontiguousarray(base).reshape(-1)[where]
 
     @staticmethod
     def backward(ctx, g):
-        return _write_view(np.zeros(ctx.shape, _array_dtype(g)), g, ctx.where), None
+        if ctx.overlapping:  # summed where positions repeat (differentiably under create_graph)
+            from .indexing import scatter_add_into_zeros
+            flat = scatter_add_into_zeros(g.reshape(-1), ctx.where.reshape(-1), 0,
+                                          (math.prod(ctx.shape),))
+            return flat.reshape(ctx.shape), None, None
+        return _write_view(np.zeros(ctx.shape, _array_dtype(g)), g, ctx.where), None, None
 
 
 def _array_dtype(g):
@@ -131,7 +152,7 @@ def _array_dtype(g):
 def _write_view(base, value, where):
     """WriteView on arrays, or recorded when a gradient is a Tensor (create_graph)."""
     if isinstance(base, Tensor) or isinstance(value, Tensor):
-        return WriteView.apply(base, value, where)
+        return WriteView.apply(base, value, where, None)
     out = np.array(base, order="C")
     out.reshape(-1)[where] = value
     return out
@@ -187,6 +208,21 @@ def apply_inplace(t, op, *others):
         result = op(t, *others)
     _store(t, result._data)
     return t
+
+
+def masked_fill_(t, mask, value):
+    from .indexing import masked_fill
+    if _recorded(t, value):
+        t._check_inplace(shared_ok=True)  # an expand()ed tensor too (see _rebase_view)
+        rebase(t, lambda old: masked_fill(old, mask, value))
+        return t
+    if not t._data.flags.writeable:
+        result = masked_fill(t.detach(), mask, value)  # PyTorch's checks, and the value cast
+        if result._data.shape == t._data.shape:  # (else refused below, as PyTorch does)
+            where = np.broadcast_to(_unwrap(mask), t._data.shape)
+            if _fill_overlapping(t, result._data[where], where):
+                return t
+    return apply_inplace(t, lambda a: masked_fill(a, mask, value))
 
 
 def _unwrap(x):
@@ -263,13 +299,13 @@ def _scaled(t, other, alpha):
 
 
 def add_(t, other, *, alpha=1):
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.add, other, _add)
 
 
 def sub_(t, other, *, alpha=1):
-    if alpha != 1 or type(alpha) is bool:
+    if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         check_bool_subtraction(t._data, _unwrap(other))  # before alpha casts
         other = _scaled(t, other, alpha)
     return fast_binary_inplace(t, np.subtract, other, _sub)
@@ -385,14 +421,31 @@ class Fill(Function):
         return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
 
 
+def _fill_overlapping(t, value, mask=None):
+    """fill_/zero_/masked_fill_ of an expand()ed tensor outside the graph, which PyTorch
+    allows (ops/_alias.py); False when ``t`` is not one (then it is refused as any read-only
+    tensor is)."""
+    w = writable(t._data) if overlaps(t._data) else None
+    if w is None:
+        return False
+    if mask is None:
+        w[...] = value
+    else:
+        w[mask] = value
+    t._vc[0] += 1
+    return True
+
+
 def zero_(t):
     if t._requires_grad and _grad_enabled[0]:
-        t._check_inplace()
+        t._check_inplace(shared_ok=True)
         rebase(t, lambda old: Fill.apply(old, 0))
         return t
     try:  # flat, like fast_binary_inplace (see there)
         t._data.fill(0)
     except Exception:
+        if _fill_overlapping(t, 0):
+            return t
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise
     t._vc[0] += 1
@@ -411,12 +464,15 @@ def fill_(t, value):
             return t
         value = value._data
     elif t._requires_grad and _grad_enabled[0]:
-        t._check_inplace()
+        t._check_inplace(shared_ok=True)  # a number fills an expand()ed tensor
         rebase(t, lambda old: Fill.apply(old, value))
         return t
     try:  # flat, like fast_binary_inplace (see there)
         t._data[...] = value
     except Exception:
+        # a number fills an expand()ed tensor; a tensor value is copied, which PyTorch refuses
+        if not isinstance(value, np.ndarray) and _fill_overlapping(t, value):
+            return t
         t._check_inplace()  # a read-only tensor's error first, as if checked before
         raise
     t._vc[0] += 1
@@ -435,6 +491,9 @@ def copy_(t, src, non_blocking=False):
         raise _broadcast_error(t._data, src._data) or RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
+    if src is t and not _recorded(t, src):  # PyTorch copies nothing (even when expanded)
+        t._vc[0] += 1
+        return t
     t._check_inplace()
     if _recorded(t, src):
         from .indexing import SetItem

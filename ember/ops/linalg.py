@@ -2,8 +2,9 @@
 einsum, and the ``linalg`` functions the notes need (norm, inv, det, solve)."""
 import numpy as np
 
-from .. import _dtype, _threads
+from .. import _threads
 from ..autograd.function import Function
+from ..tensor import torch_strides
 from .reduction import norm as _norm
 
 
@@ -27,11 +28,13 @@ class Matmul(Function):
         # NumPy refuses what PyTorch refuses here (a 0-d operand, inner sizes that differ,
         # batch dims that do not broadcast), so the shapes are looked at only then.
         if a.dtype is not b.dtype and a.dtype != b.dtype:  # `is`: cheap for the usual case
-            raise RuntimeError(
-                "expected m1 and m2 to have the same dtype, but got: "
-                f"{_dtype.from_numpy(a.dtype).name} != {_dtype.from_numpy(b.dtype).name}")
-        if a.dtype == np.bool_ and a.size and b.size:  # (one dtype here; empty: no kernel runs)
-            raise NotImplementedError(f'"{_bool_kernel(a.ndim, b.ndim)}" not implemented for \'Bool\'')
+            raise _dtype_error(a, b, _kernel(a, b, *ctx.needs_input_grad))
+        # One dtype here. Bool has no kernel; an empty product runs none, except dot's
+        # (which checks the dtype, after the sizes, whatever they are).
+        if a.dtype == np.bool_ and (a.shape == b.shape if a.ndim == b.ndim == 1 else
+                                    a.size and b.size and _shapes_multiply(a.shape, b.shape)):
+            kernel = _BOOL_KERNELS[_kernel(a, b, *ctx.needs_input_grad)]
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
             # The thread count for one BLAS call's size (NumPy calls BLAS once per matrix
             # of a batch), load-aware (see ember/_threads.py); the backward's products are
@@ -45,7 +48,8 @@ class Matmul(Function):
             # strided operand may round differently in the last bit: dot copies it for BLAS)
             out = a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
         except ValueError:
-            raise RuntimeError(_matmul_error(a.shape, b.shape)) from None
+            raise RuntimeError(_matmul_error(a.shape, b.shape, _kernel(
+                a, b, *ctx.needs_input_grad))) from None
         # Save only what a wanted gradient uses, as PyTorch does: the gradient of b needs
         # a and that of a needs b (so changing X in place after X @ w, w alone requiring
         # grad, is an error; changing w is not).
@@ -101,41 +105,106 @@ class Matmul(Function):
         return ga, gb
 
 
-def _matmul_error(sa, sb):
-    """PyTorch's words for operands of these shapes that cannot be multiplied."""
+def _matmul_error(sa, sb, kernel):
+    """PyTorch's words for operands of these shapes that cannot be multiplied, by the
+    ``kernel`` the product folds to (see _kernel)."""
     if not sa or not sb:
         return (f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D "
                 f"and {len(sb)}D")
-    if len(sa) == 1 and len(sb) == 1:
+    if kernel == "dot":
         return (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
                 f"have the same number of elements, but got {sa[0]} and {sb[0]} elements "
                 "respectively")
-    if len(sb) == 1:  # (..., m, k) @ (n,): folded to a matrix-vector product
+    if kernel == "mv":  # (..., m, k) @ (n,): the batches folded into the rows
         rows = int(np.prod(sa[:-1]))
         return f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})"
-    if len(sa) <= 2 and len(sb) <= 2:
-        sa = sa if len(sa) > 1 else (1,) + sa
-        return (f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
+    if kernel == "mv_t":  # (k,) @ (..., n, m): b's batches and columns folded into rows
+        rows = int(np.prod(sb[:-2])) * sb[-1]
+        return f"size mismatch, got input ({rows}), mat ({rows}x{sb[-2]}), vec ({sa[0]})"
+    if kernel == "mm":
+        m1 = (int(np.prod(sa[:-1])), sa[-1]) if len(sa) > 1 else (1,) + sa
+        return (f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(m1)} and "
                 f"{_shape_str(sb)})")
+    if kernel == "mm_t":  # b.mT folded, times a.t()
+        m1 = (int(np.prod(sb[:-2])) * sb[-1], sb[-2])
+        return (f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(m1)} and "
+                f"{_shape_str(sa[::-1])})")
     batch_a, batch_b = sa[:-2], sb[:-2]
     try:
         batch = int(np.prod(np.broadcast_shapes(batch_a, batch_b)))
     except ValueError:
         from .elementwise import _broadcast_error
-        return str(_broadcast_error(np.empty(batch_a), np.empty(batch_b)))
+        return str(_broadcast_error(np.broadcast_to(0, batch_a), np.broadcast_to(0, batch_b)))
     return (f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
+            f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2] if len(sb) > 1 else sb[0]}].")
 
 
-def _bool_kernel(na, nb):
-    """The name of PyTorch's kernel that refuses a bool matrix product of these ranks."""
+def _kernel(a, b, need_a, need_b):
+    """The product PyTorch's matmul folds operands of these shapes to (its ``should_fold``,
+    by the strides PyTorch would give them): "dot", "mv" or "mm" of (a, b), "mv_t" (b's
+    batches folded, times the vector a) or "mm_t" (b transposed and folded, times a.t()),
+    or "bmm". Its errors are that product's."""
+    na, nb = a.ndim, b.ndim
     if na == 1 and nb == 1:
         return "dot"
-    if na == 2 and nb == 1:
-        return "addmv_impl_cpu"
     if na <= 2 and nb <= 2:
-        return "addmm_impl_cpu_"
+        return "mv" if nb == 1 else "mm"
+    transpose = nb > na
+    small = na if transpose else nb
+    if small <= 2:
+        if (need_a if transpose else need_b):
+            fold = True
+        elif na == 2:
+            fold = False
+        else:
+            big = b if transpose else a
+            shape, strides = list(big.shape), list(torch_strides(big))
+            if transpose:  # b.mT
+                shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+            fold = big.size == 0 or all(strides[i] == strides[i + 1] * shape[i + 1]
+                                        for i in range(len(shape) - 2))
+        if fold:
+            return ("mv" if small == 1 else "mm") + ("_t" if transpose else "")
     return "bmm"
+
+
+def _dtype_error(a, b, kernel):
+    """PyTorch's error for a product of two dtypes: that of the ``kernel`` (see _kernel),
+    whose dtype check follows its shape check (but dot's)."""
+    from .inplace import _c10_name, _type_word
+    if kernel == "dot":
+        return RuntimeError("dot : expected both vectors to have same dtype, but found "
+                            f"{_type_word(a.dtype)} and {_type_word(b.dtype)}")
+    if not _shapes_multiply(a.shape, b.shape):
+        return RuntimeError(_matmul_error(a.shape, b.shape, kernel))
+    if kernel == "bmm":
+        if a.dtype == np.bool_:  # bmm is dispatched on the first operand's dtype
+            return NotImplementedError('"bmm" not implemented for \'Bool\'')
+        return RuntimeError(
+            f"expected scalar type {_type_word(a.dtype)} but found {_type_word(b.dtype)}")
+    first, second = (b, a) if kernel.endswith("_t") else (a, b)  # (matrix, vector)
+    if kernel.startswith("mv"):
+        return RuntimeError(
+            "addmv input tensors must have the same dtype, but got "
+            f"{_type_word(second.dtype)}, {_type_word(first.dtype)}, and {_type_word(second.dtype)}")
+    return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                        f"{_c10_name(first.dtype)} != {_c10_name(second.dtype)}")
+
+
+def _shapes_multiply(sa, sb):
+    """Whether operands of these shapes (not both vectors) can be multiplied."""
+    if not sa or not sb or sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
+        return False
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        return False
+    return True
+
+
+# the name of PyTorch's kernel that refuses a bool product, by the product (see _kernel)
+_BOOL_KERNELS = {"dot": "dot", "mv": "addmv_impl_cpu", "mv_t": "addmv_impl_cpu",
+                 "mm": "addmm_impl_cpu_", "mm_t": "addmm_impl_cpu_", "bmm": "bmm"}
 
 
 def matmul(input, other):

@@ -36,7 +36,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - _max_over(x, dim))  # (a dim may be empty)
-        y = e / e.sum(axis=dim, keepdims=True)
+        y = np.ascontiguousarray(e / e.sum(axis=dim, keepdims=True))  # PyTorch's is contiguous
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -52,7 +52,9 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        with quiet():  # (no classes: log 0, silently as in PyTorch)
+            y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        y = np.ascontiguousarray(y)  # PyTorch's is contiguous
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -95,6 +97,30 @@ def _c3(a):
     return np.ascontiguousarray(_channel_view(a))
 
 
+def _contiguous_affine(x, mean, invstd, weight, bias):
+    """PyTorch's per-channel (alpha, beta) for an input it sees as contiguous (C order or
+    channels-last), which it normalises as ``x * alpha + beta`` with alpha = invstd *
+    weight and beta = bias - mean * alpha, each rounded to the input's dtype, the
+    multiply-adds fused as in its compiled loop; None for any other input, which it
+    normalises as ((x - mean) * invstd) * weight + bias. The roundings show where a
+    channel is constant: x - mean is 0, but alpha is about 1 / sqrt(eps), and PyTorch's
+    output misses the bias by the rounding of mean * alpha."""
+    if not (x.flags.c_contiguous or x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous):
+        return None
+    dt, f64 = x.dtype, np.float64
+    alpha = invstd.astype(dt) if weight is None else invstd.astype(dt) * weight.astype(dt)
+    bias = np.zeros(alpha.shape, f64) if bias is None else bias.astype(f64)
+    beta = (bias - mean.astype(dt).astype(f64) * alpha.astype(f64)).astype(dt)
+    return alpha, beta
+
+
+def _fused_affine(x3, alpha, beta):
+    """``x3 * alpha + beta`` per channel of (N, C, L) ``x3``, rounded once for float32
+    (float64 holds a float32 product exactly)."""
+    wide = x3.astype(np.float64) if x3.dtype == np.float32 else x3
+    return (wide * alpha[:, None] + beta[:, None]).astype(x3.dtype, copy=False)
+
+
 class BatchNormTrain(Function):
     """Normalise with the batch's own statistics; ``mean``/``invstd`` come precomputed."""
 
@@ -104,23 +130,30 @@ class BatchNormTrain(Function):
     def forward(ctx, x, weight, bias, mean, invstd):
         ctx.kernels = k = _norm_kernels(x)
         ctx.invstd = invstd
+        fused = _contiguous_affine(x, mean, invstd, weight, bias)
         if k is not None:
-            scale = invstd if weight is None else invstd * weight
-            shift = np.zeros_like(mean) if bias is None else bias
+            if fused is None:
+                scale = invstd if weight is None else invstd * weight
+                shift = np.zeros_like(mean) if bias is None else bias
+                center = mean
+            else:  # (x - 0) * alpha + beta: the kernel's multiply-add is fused too
+                (scale, shift), center = fused, np.zeros_like(mean)
             x3 = _c3(x)
             y = np.empty_like(x3)
-            k.normalize(x3, mean, *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
+            k.normalize(x3, center, *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
             ctx.mean = mean
             ctx.save_for_backward(weight, x)
             return y.reshape(x.shape)
         x3 = _channel_view(x)
         xhat = x3 - mean[:, None]
         xhat *= invstd[:, None]
-        if weight is not None:
+        if fused is not None:
+            y = _fused_affine(x3, *fused)
+        elif weight is not None:
             y = xhat * weight[:, None]
         else:
             y = xhat.copy()
-        if bias is not None:
+        if bias is not None and fused is None:
             y += bias[:, None]
         # x: refused once changed in place, as PyTorch's; xhat saved with it, so that it is
         # freed once backward has run (an attribute of ctx would live as long as the graph)
@@ -180,14 +213,21 @@ class BatchNormEval(Function):
         ctx.scale, ctx.invstd = scale, invstd
         ctx.save_for_backward(x, mean, var)
         ctx.kernels = k = _norm_kernels(x)
+        fused = _contiguous_affine(x, mean, invstd, weight, bias)
         if k is not None:
             x3 = _c3(x)
             y = np.empty_like(x3)
-            shift = np.zeros_like(mean) if bias is None else bias
-            k.normalize(x3, *(v.astype(x.dtype, copy=False) for v in (mean, scale, shift)), y)
+            if fused is None:
+                shift = np.zeros_like(mean) if bias is None else bias
+                args = (mean, scale, shift)
+            else:  # (x - 0) * alpha + beta: the kernel's multiply-add is fused too
+                args = (np.zeros_like(mean),) + fused
+            k.normalize(x3, *(v.astype(x.dtype, copy=False) for v in args), y)
             return y.reshape(x.shape)
-        shift = -mean * scale if bias is None else bias - mean * scale
         x3 = _channel_view(x)
+        if fused is not None:
+            return _fused_affine(x3, *fused).reshape(x.shape)
+        shift = -mean * scale if bias is None else bias - mean * scale
         y = x3 * scale[:, None]
         y += shift[:, None]
         return y.reshape(x.shape)
@@ -240,10 +280,10 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         running_mean = running_var = None
     elif k is not None:
         mean, var = k.channel_stats(_c3(x))
-    else:
-        mean = _channel_sum(x3) / M
+    else:  # as PyTorch's: sums in float64, the mean and the deviations in x's dtype
+        mean = (x3.sum(axis=(0, 2), dtype=np.float64) / M).astype(x.dtype)
         xc = x3 - mean[:, None]
-        var = np.einsum("ncl,ncl->c", xc, xc) / M
+        var = np.einsum("ncl,ncl->c", xc, xc, dtype=np.float64) / M
         del xc
     if running_mean is not None:
         running_mean._data *= 1 - momentum
@@ -411,10 +451,16 @@ class GELU(Function):
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
+        with quiet():  # (-inf gives nan, silently as in PyTorch)
+            if approximate == "tanh":
+                inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+                return 0.5 * x * (1 + np.tanh(inner))
+            y = 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
+        if x.dtype.itemsize <= 4 and x.size > 1 and x.flags.c_contiguous:
+            # PyTorch's vectorized kernel for float32/float16, which it runs on a contiguous
+            # tensor of more than one element, gives nan at +inf (its scalar loop, inf)
+            y[x == np.inf] = np.nan
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -424,9 +470,10 @@ class GELU(Function):
             t = np.tanh(k * (x + 0.044715 * x * x * x))
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
             return g * d, None
-        cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
-        pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf), None
+        with quiet():
+            cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
+            pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return g * (cdf + x * pdf), None
 
 
 class SiLU(Function):

@@ -159,12 +159,16 @@ class Mean(Function):
         return Mean.array(a, axes, keepdim)
 
     @staticmethod
-    def array(a, axes, keepdim):
+    def check_dtype(a):
         if a.dtype.kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 "point or complex dtype. Got: "
                 + _TYPE_NAMES[_dtype.from_numpy(a.dtype).name][:-len("Tensor")])
+
+    @staticmethod
+    def array(a, axes, keepdim):
+        Mean.check_dtype(a)
         n = a.size if axes is None else _count(a.shape, axes)
         if n == 0:  # nan, silently, as PyTorch gives it
             with quiet():
@@ -185,6 +189,7 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False):
     if dtype is not None:
         input = input.to(dtype)
+    Mean.check_dtype(input._data)  # before the dims, as PyTorch
     axes = None if dim is None and axis is None else dims_arg(dim, axis, input._data.ndim)
     keep = True if keepdim or keepdims else False
     if not (input._requires_grad and _grad_enabled[0]):
@@ -315,10 +320,14 @@ class Amax(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
-        mask = (a == out) * 1.0
+        whole = getattr(ctx, "backward_name", "").endswith("Backward1")
+        if whole and isinstance(a, np.ndarray) and np.isnan(out).all():
+            mask = np.isnan(a) * 1.0  # max()/min() of everything is nan: the nans share g
+        else:
+            mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        if getattr(ctx, "backward_name", "").endswith("Backward1") and isinstance(g, np.ndarray):
+        if whole and isinstance(g, np.ndarray):
             # max()/min() of everything put the gradient only where the extremum is
             # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
             return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
@@ -429,6 +438,9 @@ def _arg(find, input, dim, keepdim):
     if a.dtype == np.bool_:  # PyTorch refuses bool here (max/min with a dim are fine)
         raise RuntimeError(f"{find.__name__}(): does not support bool input")
     if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{find.__name__}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
         out = find(a.reshape(-1))
         if keepdim:
             out = np.reshape(out, (1,) * a.ndim)
@@ -518,6 +530,8 @@ class Cumprod(Function):
         a, out = ctx.saved_tensors
         data = a if isinstance(a, np.ndarray) else a._data
         if not data.all():
+            if isinstance(g, np.ndarray):
+                return _cumprod_grad_first_zero(a, out, g, ctx.dim), None
             grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
             return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
@@ -527,6 +541,32 @@ class Cumprod(Function):
         else:
             tail = prod_g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
         return tail / a, None
+
+
+def _cumprod_grad_first_zero(a, out, g, dim):
+    """cumprod's gradient where ``a`` has zeros, by PyTorch's O(n) rule (so nan and inf
+    spread as in PyTorch): before a slice's first zero, the sums of g * out from each
+    position on divided by a; at the first zero, the gradient through the products up to
+    the second zero; after it, 0."""
+    rev = (slice(None),) * dim + (slice(None, None, -1),)
+    zeros = np.cumsum(a == 0, axis=dim)
+    grad = np.zeros(out.shape, g.dtype)
+    with quiet():
+        before = zeros == 0
+        tail = np.cumsum(np.where(before, out * g, 0)[rev], axis=dim)[rev] / a
+        grad[before] = tail[before]
+        span = zeros == 1
+        first = np.argmax(span, axis=dim, keepdims=True)  # 0 where the slice has no zero
+        at_first = np.zeros_like(span)
+        np.put_along_axis(at_first, first, True, axis=dim)
+        at_first &= span
+        span &= ~at_first
+        upto = np.take_along_axis(out, np.maximum(first - 1, 0), axis=dim)
+        upto = np.where(first == 0, 1, upto)
+        through = (np.cumprod(np.where(span, a, 1), axis=dim)
+                   * np.where(zeros == 1, g, 0)).sum(axis=dim, keepdims=True) * upto
+        grad[at_first] = np.broadcast_to(through, grad.shape)[at_first]
+    return grad
 
 
 def _cumprod_grad_with_zeros(a, g, dim):

@@ -11,7 +11,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim
+from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim, torch_strides
+from ._alias import writable_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -63,6 +64,8 @@ def _register(vc, out):
 
 
 def _as_view(out, base):
+    if not out._data.flags.writeable:  # a part of an expand()ed tensor (ops/_alias.py)
+        out._data = writable_view(out._data)
     out._vc = vc = base._vc
     out._base = _root(base)
     if _grad_enabled[0]:
@@ -86,6 +89,8 @@ def _untracked_view(base, arr):
     """The view ``arr`` of ``base`` when no graph is recorded. Views made outside the graph
     (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
     the op's own array function gives the same array, this the same tensor apply would give."""
+    if not arr.flags.writeable:  # as in _as_view
+        arr = writable_view(arr)
     out = _new(Tensor, arr, False, None)
     out._vc = vc = base._vc
     root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
@@ -354,7 +359,12 @@ class Unsqueeze(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.in_shape = a.shape
-        return np.expand_dims(a, dim)
+        # PyTorch's stride for the new dim (never used to address an element, so free to
+        # set): that of a dim contiguous with the next one, as Tensor.stride() reports it
+        strides = list(a.strides)
+        strides.insert(dim, a.itemsize * (a.shape[dim] * torch_strides(a)[dim] if dim < a.ndim
+                                           else 1))
+        return np.lib.stride_tricks.as_strided(a, a.shape[:dim] + (1,) + a.shape[dim:], strides)
 
     @staticmethod
     def backward(ctx, g):
@@ -479,21 +489,30 @@ def repeat_interleave(input, repeats, dim=None):
 
 
 class Cat(Function):
+    """``skipped``: which arrays take part in the graph and the dtype only (PyTorch's legacy
+    rule for 1-D empty tensors beside others); their gradient is empty."""
+
     @staticmethod
     def forward(ctx, *args):
-        *arrays, dim, dt = args
+        *arrays, dim, dt, skipped = args
         ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim, dtype=dt)
+        ctx.sizes = [None if skip else a.shape[dim] for a, skip in zip(arrays, skipped)]
+        kept = [a for a, skip in zip(arrays, skipped) if not skip]
+        return np.concatenate(kept, axis=dim, dtype=dt)
 
     @staticmethod
     def backward(ctx, g):
         out, start = [], 0
         lead = (slice(None),) * ctx.dim
         for size, need in zip(ctx.sizes, ctx.needs_input_grad):
-            out.append(g[lead + (slice(start, start + size),)] if need else None)
-            start += size
-        return tuple(out) + (None, None)
+            if not need:
+                out.append(None)
+            elif size is None:
+                out.append(g.reshape(-1)[:0])
+            else:
+                out.append(g[lead + (slice(start, start + size),)])
+            start += size or 0
+        return tuple(out) + (None, None, None)
 
 
 def _check_same_rank(tensors, name):
@@ -515,8 +534,12 @@ def cat(tensors, dim=0, *, axis=None, out=None):
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     if axis is not None:
         dim = axis
-    # Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
-    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    # Legacy rule kept by PyTorch: 1-D empty tensors are skipped (in the shape checks and
+    # the values; they still take part in the result's dtype and in the graph).
+    skipped = [t._data.ndim == 1 and t._data.size == 0 for t in tensors]
+    if all(skipped):
+        skipped[0] = False
+    kept = [t for t, skip in zip(tensors, skipped) if not skip]
     ref = kept[0]._data
     d = _wrap_dim(dim, ref.ndim)
     for i, t in enumerate(kept):
@@ -529,8 +552,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {s[k]} for tensor number {i} in the list.")
-    # the skipped ones still take part in the result's dtype, as in PyTorch
-    result = Cat.apply(*kept, d, _dtype.result_type(*[t._data for t in tensors]))
+    result = Cat.apply(*tensors, d, _dtype.result_type(*[t._data for t in tensors]), skipped)
     if out is not None:
         out.copy_(result)
         return out

@@ -55,3 +55,12 @@ def test_a_mismatch_is_shrunk_to_a_runnable_reproducer(torch):
 def test_known_entries_need_their_pattern(torch):
     program = Program([("a0", np.zeros(2, np.float32), False)], ["v0 = a0 + 1"])
     assert classify(Finding(0, Failure("value", 0, "v0: ember [1], torch [2]"), program)) is None
+
+
+def test_an_inplace_op_reading_a_view_of_itself_is_accepted_for_its_values(torch):
+    program = Program([("a0", np.ones((3, 3, 2), np.float32), False)],
+                      ["v0 = a0 * 1", "v1 = v0[:, -1]", "v0.add_(v1)", "v2 = v0 * 1", "v2 += v0"])
+    finding = Finding(0, Failure("value", 2, "v0: ember [2], torch [3]"), program)
+    assert classify(finding) == ("deliberate", "an in-place op whose operand is a view of its "
+                                               "destination (values)")
+    assert classify(Finding(0, Failure("value", 4, "v2: ember [2], torch [3]"), program)) is None

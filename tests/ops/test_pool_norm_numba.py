@@ -474,6 +474,23 @@ def test_batch_norm_op_checks_lengths_itself():
             nn_ops.batch_norm(x, ember.zeros(2), ember.ones(3), None, None, train, 0.1, 1e-5)
 
 
+@pytest.mark.parametrize("fill", [-np.inf, np.inf, np.nan], ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+def test_batch_norm_statistics_of_non_finite_planes(torch, fill, dt):
+    """A channel whose planes hold an inf: the running mean is that inf, as the plain mean
+    gives it (the kernel's pairwise merge of plane means would make inf - inf, nan)."""
+    x = np.random.default_rng(5).standard_normal((3, 2, 1, 3)).astype(dt)
+    x[:, 0] = fill
+    x[1, 1, 0, 2] = fill
+    fast = _bn_edge(ember, x, True, False)
+    with _numba.disabled():
+        slow = _bn_edge(ember, x, True, False)
+    ref = _bn_edge(torch, x, True, False)
+    for a, b, r in zip(fast[4:], slow[4:], ref[4:]):  # the running statistics
+        assert_close(a, b)
+        assert_close(a, r)
+
+
 # ----- ReLU's backward --------------------------------------------------------------------------
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_relu_backward_matches_numpy_path_bit_for_bit(dt):
