@@ -90,6 +90,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         leaf_targets = {id(t) for t in inputs if t.grad_fn is None}
         node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
+    # autograd.grad runs only the nodes on a path to one of its inputs, as PyTorch does: the
+    # others' saved values may have been changed in place, and their hooks must not fire.
+    needed = None if inputs is None else _needed(roots, node_targets, leaf_targets)
     grads = {}  # node -> the gradient of its output gathered so far
     # Leaves with hooks: their gradient is summed first, so each hook runs once on the total
     pending = {}
@@ -100,6 +103,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         fn = t.grad_fn
         if fn is None:
             _deliver(t, g, tensor_mode, captured, leaf_targets, pending)
+        elif needed is not None and fn not in needed:
+            continue
         elif fn in grads:
             grads[fn] = grads[fn] + g
         else:
@@ -147,6 +152,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if fn is not None and fn._seq >= node._seq:  # inp changed in place since
                     fn = _grad_fn_at(inp, node._seq)
                 if fn is None:
+                    if not inp._requires_grad:  # detach_()ed since: as PyTorch's
+                        continue                # AccumulateGrad, deliver nothing
                     leaf_grad = inp.grad
                     if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
                             or leaf_grad._requires_grad):
@@ -154,6 +161,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     else:  # a parameter's second step on: _accumulate's last case, inline
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
                         leaf_grad._vc[0] += 1
+                elif needed is not None and fn not in needed:
+                    continue
                 elif fn in grads:
                     grads[fn] = grads[fn] + ig
                 else:
@@ -171,6 +180,34 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     for callback in callbacks:  # only after a backward that succeeded
         callback()
     return captured
+
+
+def _input_nodes(node):
+    """(input, the node that made its value as ``node`` saw it, or None for a leaf)."""
+    for inp in node.inputs:
+        if inp is not None:
+            fn = inp.grad_fn
+            if fn is not None and fn._seq >= node._seq:
+                fn = _grad_fn_at(inp, node._seq)
+            yield inp, fn
+
+
+def _needed(roots, node_targets, leaf_targets):
+    """The nodes from which a gradient reaches one of autograd.grad's inputs."""
+    seen = set()
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(fn for _, fn in _input_nodes(node) if fn is not None)
+    needed = set()
+    for node in sorted(seen, key=lambda n: n._seq):  # inputs' nodes first
+        if node in node_targets or any(
+                (id(inp) in leaf_targets) if fn is None else fn in needed
+                for inp, fn in _input_nodes(node)):
+            needed.add(node)
+    return needed
 
 
 def _grad_fn_at(t, seq):
@@ -236,7 +273,14 @@ def _call_backward_tensor_mode(node, g, tensor_type):
     if node.array_backward:
         result = node.backward(node, g._data)
         result = result if isinstance(result, tuple) else (result,)
-        return tuple(None if r is None else tensor_type._wrap(np.asarray(r)) for r in result)
+        # PyTorch's backward of a built-in op is an op of the gradient and of the inputs it
+        # saved, so its results require grad when one of those does; ember cannot
+        # differentiate them again, and says so if asked (PyTorch's once_differentiable)
+        marked = g._requires_grad or (node.backward_reads_inputs and any(
+            i is not None for i in node.inputs))
+        return tuple(None if r is None else
+                     _once_differentiated(np.asarray(r), node) if marked else
+                     tensor_type._wrap(np.asarray(r)) for r in result)
     result = node.backward(node, g)
     if not isinstance(result, tuple):
         result = (result,)
@@ -244,6 +288,28 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         r if r is None or isinstance(r, tensor_type) else tensor_type._wrap(np.asarray(r))
         for r in result
     )
+
+
+class _DelayedError(_function.Function):
+    """The node of a gradient that an array-only backward computed under create_graph: it
+    requires grad, and differentiating it raises (PyTorch's DelayedError). It has no inputs,
+    so autograd.grad never runs it."""
+
+    backward_name = "DelayedError"
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with "
+            f"@once_differentiable ({ctx.of}: ember computes its backward on arrays only)")
+
+
+def _once_differentiated(arr, node):
+    err = _DelayedError()
+    err.inputs = ()
+    err.needs_input_grad = ()
+    err.of = node.name()
+    return _function._Tensor[1](_function._Tensor[0], arr, True, err)
 
 
 def _as_array_any(r):

@@ -498,8 +498,8 @@ def _class_view(v, ndim, class_dim):
 
 
 def _target_weights(input, target, weight, ignore_index):
-    """The constant array M with M[n, t_n, ...] = weight[t_n] (0 where ignored), so that
-    the per-sample NLL is -(input * M).sum(class_dim); also the total weight."""
+    """Each target's class index (0 where ignored, shaped to index along the class dim),
+    whether it is ignored, its weight (0 where ignored), and the class dim."""
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
     t = target.detach().numpy()
@@ -514,11 +514,7 @@ def _target_weights(input, target, weight, ignore_index):
                            f"{_scalar_type(weight.dtype)}")
     w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy()
     wt = np.where(ignored, 0, w[safe]).astype(np_dtype) if C else np.zeros(t.shape, np_dtype)
-    M = np.zeros(input.shape, dtype=np_dtype)
-    if C:  # no classes: every target was ignored, M stays empty
-        np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
-                          axis=class_dim)
-    return Tensor._wrap(M), wt, class_dim
+    return np.expand_dims(safe, class_dim), ignored, wt, class_dim
 
 
 def _check_nll_shapes(input, target):
@@ -547,9 +543,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
-    M, wt, class_dim = _target_weights(input, target, weight, ignore_index)
-    # input * -M, not -(input * M): the gradient of what is not a target is +0, as PyTorch's
-    per = (input * Tensor._wrap(0.0 - M._data)).sum(class_dim)
+    index, ignored, wt, class_dim = _target_weights(input, target, weight, ignore_index)
+    per = _nn.NllLoss.apply(input, index, ignored, wt, class_dim)
     if reduction == "none":
         return per
     total = per.sum()
@@ -559,8 +554,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if denom == 0:
         # PyTorch's 0/0: the loss is nan, and each target's gradient -w/0 is nan too
         # where the target is not ignored, zero where it is (every target ignored: zero)
-        hit = _target_weights(input, target, None, ignore_index)[0]._data
-        scale = np.where(hit != 0, np.nan, 0.0).astype(hit.dtype)
+        scale = np.zeros(input.shape, wt.dtype)
+        if input.shape[class_dim]:
+            np.put_along_axis(scale, index, np.expand_dims(np.where(ignored, 0.0, np.nan),
+                                                            class_dim), axis=class_dim)
         return (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
     return total / denom
 

@@ -592,7 +592,27 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         if isinstance(g, np.ndarray):  # 0 where out <= 0, even for an infinite g
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
-        return g * ~(out <= 0)  # PyTorch passes the gradient through a nan
+        # PyTorch passes the gradient through a nan; its threshold_backward reads the
+        # result, so under create_graph the gradient requires grad with it
+        return Reads.apply(g * ~(out <= 0), out)
+
+
+class Reads(Function):
+    """``value`` itself, recorded as an op that also reads ``others`` (with a zero
+    derivative in them). A backward written with operators that PyTorch computes as one op
+    of the gradient and the forward's input or result (threshold_backward,
+    nll_loss_backward) goes through it, so that under create_graph its result requires grad
+    when they do, and differentiating it again gives them zeros, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, value, *others):
+        ctx.others = [(o.shape, o.dtype) for o in others]
+        return value.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,) + tuple(Tensor._wrap(np.zeros(shape, dtype)) if isinstance(g, Tensor)
+                            else np.zeros(shape, dtype) for shape, dtype in ctx.others)
 
 
 def alpha_times(input, other, alpha):

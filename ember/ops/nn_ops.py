@@ -11,8 +11,9 @@ import numpy as np
 
 from .. import _dtype, _numba
 from ..autograd import Function
+from ..tensor import Tensor
 from ._quiet import quiet
-from .elementwise import erf_array
+from .elementwise import Reads, erf_array
 from .inplace import _type_word
 
 
@@ -295,6 +296,38 @@ class KeepVersions(Function):
         return (g,) + (None,) * len(ctx.needs_input_grad[1:])
 
 
+class NllLoss(Function):
+    """Each sample's ``-weight[t] * input[.., t, ..]`` for target classes ``index`` (along
+    ``class_dim``): 0 where the target is ignored, whatever the input holds there (nan,
+    inf), as PyTorch skips those samples."""
+
+    @staticmethod
+    def forward(ctx, x, index, ignored, wt, class_dim):
+        ctx.save_for_backward(x)  # as PyTorch's: its backward reads the input
+        ctx.index, ctx.ignored, ctx.wt, ctx.class_dim = index, ignored, wt, class_dim
+        if not x.shape[class_dim]:  # no classes: every target is ignored
+            return np.zeros(wt.shape, x.dtype)
+        picked = np.take_along_axis(x, index, class_dim).squeeze(class_dim)
+        return np.where(ignored, 0, -(picked * wt)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        index, ignored, class_dim = ctx.index, ctx.ignored, ctx.class_dim
+        if isinstance(g, np.ndarray):
+            gx = np.zeros(x.shape, g.dtype)
+            if x.shape[class_dim]:
+                np.put_along_axis(gx, index, np.expand_dims(
+                    np.where(ignored, 0, -(g * ctx.wt)), class_dim), axis=class_dim)
+            return gx, None, None, None, None
+        coef = np.zeros(x.shape, ctx.wt.dtype)  # create_graph: g times a constant
+        if x.shape[class_dim]:
+            np.put_along_axis(coef, index, np.expand_dims(0.0 - ctx.wt, class_dim),
+                              axis=class_dim)
+        gx = g.unsqueeze(class_dim) * Tensor._wrap(coef)
+        return Reads.apply(gx, x), None, None, None, None
+
+
 # ----- layer normalisation -----------------------------------------------------------------
 class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""
@@ -524,6 +557,7 @@ class Pad(Function):
     """``pads`` is ((dim, lo, hi), ...) over the padded dims; negative amounts crop."""
 
     array_backward = True
+    backward_reads_inputs = False  # PyTorch's is a narrow of the gradient
 
     @staticmethod
     def forward(ctx, x, pads, mode, value):
