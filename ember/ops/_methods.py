@@ -70,15 +70,15 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "trunc":
         ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
         ew._refuse_bool(ew._unwrap(input), ew._unwrap(other), "div_trunc_cpu")
-        q = ew.Div.apply(input, other)
-        q = ew.Trunc.apply(q)
-        is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
-            (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
-            not isinstance(other, float)
-        if is_int:
-            q = q.to(_dtype.from_numpy(_dtype.result_type(
-                input._data, other._data if isinstance(other, Tensor) else other)))
-        return _out(q, out)
+        with grad_mode.no_grad():
+            q = ew.Trunc.apply(ew.Div.apply(input, other))
+            is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
+                (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
+                not isinstance(other, float)
+            if is_int:
+                q = q.to(_dtype.from_numpy(_dtype.result_type(
+                    input._data, other._data if isinstance(other, Tensor) else other)))
+        return _out(ew.DivTrunc.apply(input, other, q._data), out)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
@@ -467,8 +467,7 @@ _METHODS = {
     "sigmoid_": inplace._unary_inplace(ew._sigmoid_array, sigmoid),
     "relu_": lambda self: inplace.apply_inplace(self, relu),
     "floor_": inplace._unary_inplace(np.floor, floor),
-    "masked_fill_": lambda self, mask, value: inplace.apply_inplace(
-        self, lambda a: indexing.masked_fill(a, mask, value)),
+    "masked_fill_": inplace.masked_fill_,
     "unsqueeze_": lambda self, dim: _replace_view(self, lambda t: shape.unsqueeze(t, dim)),
     "squeeze_": lambda self, dim=None: _replace_view(self, lambda t: shape.squeeze(t, dim)),
     "t_": lambda self: _replace_view(self, shape.t),

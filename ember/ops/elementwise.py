@@ -410,7 +410,20 @@ class DivFloor(FloorDivide):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, None
+        return tuple(g * 0 if need else None for need in ctx.needs_input_grad[:2])
+
+
+class DivTrunc(DivFloor):
+    """``div(a, b, rounding_mode="trunc")``: the quotient ``q`` computed by the caller, and
+    PyTorch's gradient ``g * 0`` for both operands (also where b is 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b, q):
+        return q
+
+    @staticmethod
+    def backward(ctx, g):
+        return DivFloor.backward(ctx, g) + (None,)
 
 
 class Remainder(Function):
@@ -848,7 +861,20 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, None
+        return tuple(g * 0 if need else None for need in ctx.needs_input_grad[:2])
+
+
+class DivTrunc(DivFloor):
+    """``div(a, b, rounding_mode="trunc")``: the quotient ``q`` computed by the caller, and
+    PyTorch's gradient ``g * 0`` for both operands (also where b is 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b, q):
+        return q
+
+    @staticmethod
+    def backward(ctx, g):
+        return DivFloor.backward(ctx, g) + (None,)
 
 
 class Cast(Function):

@@ -313,7 +313,7 @@ def setitem(t, key, value):
     if type(key) is slice:
         if key.step is not None:
             _check_step(key)
-        idx = key
+        idx, advanced = key, False
     else:
         idx, advanced = convert_index(key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
@@ -358,7 +358,19 @@ def setitem(t, key, value):
             "operation.")
     t._check_inplace()
     from .inplace import rebase
-    rebase(t, lambda old: SetItem.apply(old, value, idx))
+    rebase(t, lambda old: SetItem.apply(old, value, idx), marks=_marks(t, idx, advanced, value))
+
+
+def _marks(t, idx, advanced, value):
+    """The value when PyTorch marks an integer or bool ``t`` as requiring grad after
+    ``t[idx] = value`` (inplace.marked): an index_put of a boolean mask, or a fill_ of a
+    0-d value into more than one element of an integer tensor (its copy_ does not mark)."""
+    kind = t._data.dtype.kind
+    if not isinstance(value, Tensor) or kind == "f":
+        return None
+    if advanced:
+        return value
+    return value if kind in "iu" and value._data.ndim == 0 and t._data[idx].ndim else None
 
 
 def _assign_error(arr, idx, v, err):

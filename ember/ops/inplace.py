@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import NO_GRAD_VIEW_WRITE, Tensor
+from ..tensor import NO_GRAD_VIEW_WRITE, Tensor, _new
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
                           check_bool_subtraction)
@@ -20,15 +20,18 @@ _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
 _true_divide = np.true_divide
 
 
-def rebase(t, compute, _skip=None):
+def rebase(t, compute, _skip=None, marks=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
-    computed from ``old``, a snapshot standing for ``t`` before the change."""
+    computed from ``old``, a snapshot standing for ``t`` before the change. ``marks``: the
+    value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
     if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
         raise RuntimeError(NO_GRAD_VIEW_WRITE)
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn
     result = compute(old)
+    if marks is not None and marks._requires_grad and not result._requires_grad:
+        result = marked(result, marks)
     base = t.__dict__.get("_base")
     if base is not None:
         _check_store(t, result._data)
@@ -39,7 +42,35 @@ def rebase(t, compute, _skip=None):
     for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
         view = ref()
         if view is not None and view is not _skip and view.__dict__.get("_base") is t:
-            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data)))
+            _set_grad_fn(view, _read_view(t, view))
+
+
+def _read_view(base, view):
+    result = ReadView.apply(base, _positions(base._data, view._data))
+    if base._requires_grad and not result._requires_grad:  # an integer base, marked
+        result = marked(result, base)
+    return result
+
+
+class _IntegerWrite(Function):
+    """The node of an integer tensor that PyTorch marks as requiring grad (see marked).
+    PyTorch refuses to compute with such a tensor; no gradient flows through the node."""
+
+    backward_name = "CopySlices"
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,)
+
+
+def marked(result, src):
+    """``result``, an integer or bool tensor written from ``src`` (which requires grad),
+    marked as requiring grad: PyTorch's fill_, masked_fill_ and index_put_ give their target
+    a node whatever its dtype (copy_ and the arithmetic ones do not)."""
+    node = _IntegerWrite()
+    node.inputs = (src,)
+    node.needs_input_grad = (True,)
+    return _new(Tensor, result._data, True, node)
 
 
 def _set_grad_fn(t, result):
@@ -62,8 +93,8 @@ def _rebase_view(view, base, result):
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
     where = _positions(base._data, view._data)
-    rebase(base, lambda old: WriteView.apply(old, result, where), _skip=view)
-    _set_grad_fn(view, ReadView.apply(base, where))
+    rebase(base, lambda old: WriteView.apply(old, result, where), _skip=view, marks=result)
+    _set_grad_fn(view, _read_view(base, view))
 
 
 def _positions(base, view):
@@ -410,7 +441,9 @@ def fill_(t, value):
                 f"{value._data.ndim} dimensions.")
         if _recorded(t, value):
             t._check_inplace()
-            rebase(t, lambda old: Fill.apply(old, value))
+            # PyTorch marks an integer target (not a bool one) as requiring grad
+            rebase(t, lambda old: Fill.apply(old, value),
+                   marks=value if t._data.dtype.kind in "iu" else None)
             return t
         value = value._data
     elif t._requires_grad and _grad_enabled[0]:
@@ -424,6 +457,16 @@ def fill_(t, value):
         raise
     t._vc[0] += 1
     return t
+
+
+def masked_fill_(t, mask, value):
+    from .indexing import masked_fill
+    if _recorded(t, value):  # a value that requires grad is recorded, as PyTorch's
+        t._check_inplace()
+        rebase(t, lambda old: masked_fill(old, mask, value),
+               marks=value if isinstance(value, Tensor) else None)
+        return t
+    return apply_inplace(t, lambda a: masked_fill(a, mask, value))
 
 
 def copy_(t, src, non_blocking=False):
