@@ -276,8 +276,9 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         # PyTorch's backward of a built-in op is an op of the gradient and of the inputs it
         # saved, so its results require grad when one of those does; ember cannot
         # differentiate them again, and says so if asked (PyTorch's once_differentiable)
-        marked = g._requires_grad or (node.backward_reads_inputs and any(
-            i is not None for i in node.inputs))
+        inputs, reads = node.inputs, node.backward_reads
+        marked = g._requires_grad or any(
+            inputs[i] is not None for i in (range(len(inputs)) if reads is None else reads))
         return tuple(None if r is None else
                      _once_differentiated(np.asarray(r), node) if marked else
                      tensor_type._wrap(np.asarray(r)) for r in result)
@@ -326,7 +327,12 @@ def _node_output_hooks(node, g, tensor_mode, tensor_type):
         if out is not None:
             g = out if tensor_mode else out._data
     if t._retains_grad:
-        _accumulate(t, g, tensor_mode)
+        # PyTorch's retain_grad keeps a copy, then sums out of place (a new tensor each
+        # time, which may require grad under create_graph and is never written into)
+        if t.grad is None:
+            t.grad = g.clone() if tensor_mode else tensor_type._wrap(np.array(g, copy=True))
+        else:
+            t.grad = t.grad + (g if tensor_mode else tensor_type._wrap(g))
     return g
 
 

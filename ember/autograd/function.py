@@ -34,9 +34,10 @@ class Function:
     # slot stores are cheaper than growing the instance dict (ops add their own attributes).
     __slots__ = ("needs_input_grad", "inputs", "_seq", "__dict__", "__weakref__")
     array_backward = False
-    # Whether PyTorch's backward of the op reads its inputs (most do: conv, pooling, norms),
-    # so that under create_graph an array-only backward's result requires grad with them
-    backward_reads_inputs = True
+    # The positions of the inputs PyTorch's backward of the op reads (None: all of them;
+    # most read their inputs: pooling, norms, activations), so that under create_graph an
+    # array-only backward's result requires grad when one of those does
+    backward_reads = None
     _saved = ()
     # A weak reference to the output tensor, set only once that tensor has hooks or
     # retains its grad (see Tensor.register_hook); the engine checks it per node.
@@ -230,5 +231,5 @@ _Tensor = [None, None]
 def once_differentiable(cls):
     """Class decorator: the Function's backward works on arrays only (see module doc)."""
     cls.array_backward = True
-    cls.backward_reads_inputs = False  # PyTorch's decorator looks at the gradients only
+    cls.backward_reads = ()  # PyTorch's decorator looks at the gradients only
     return cls

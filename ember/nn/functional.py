@@ -12,6 +12,7 @@ from ..ops import conv as _conv
 from ..ops import embedding as _embedding
 from ..ops import nn_ops as _nn
 from ..ops import pooling as _pool
+from ..ops import shape as _shape
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops._methods import relu as _relu, sigmoid as _sigmoid, tanh as _tanh, where as _where
 from ..ops.creation import rand as _rand, zeros_like as _zeros_like
@@ -184,7 +185,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     pad = padding if isinstance(padding, str) else (0, first(padding))
     out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, first(stride)), pad,
                  (1, first(dilation)), groups)
-    return out.squeeze(-2)
+    return _shape.not_a_view(out.squeeze(-2))
 
 
 # ----- pooling -----------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def _normalize_over(op, input, dim, dtype):
         raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
                                   f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
-        return op.apply(input.reshape(1), 0).reshape(())
+        return _shape.not_a_view(op.apply(input.reshape(1), 0).reshape(()))
     return op.apply(input, _dim(dim, input.ndim))
 
 
@@ -607,10 +608,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif weight is not None:
         t = target.detach().numpy()
         kept = t[~ignored.numpy()]
-        ret = smooth.sum() / float(weight.detach().numpy()[kept].sum())
+        ret = smooth.sum() / _count_as(weight.detach().numpy()[kept].sum(), input)
     else:
-        ret = smooth.sum() / float((~ignored.numpy()).sum())
-    return (1 - label_smoothing) * nll + ret * (label_smoothing / C)
+        ret = smooth.sum() / _count_as((~ignored.numpy()).sum(), input)
+    # no classes: PyTorch's label_smoothing / 0 is nan (Python's a ZeroDivisionError)
+    return (1 - label_smoothing) * nll + ret * (label_smoothing / C if C else math.nan)
+
+
+def _count_as(n, input):
+    """``n`` as a 0-d tensor of ``input``'s dtype: a divisor that may be 0 (every target
+    ignored: PyTorch's 0/0 is nan, Python's a ZeroDivisionError)."""
+    return Tensor._wrap(np.array(n, dtype=input.dtype.numpy_dtype))
 
 
 @_grad_fn_named("BinaryCrossEntropyBackward0")

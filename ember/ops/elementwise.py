@@ -313,7 +313,8 @@ class Pow(_Arithmetic):
     def backward(ctx, g):
         a, e = ctx.saved_tensors
         if e == 0:  # zero, also where g or a ** -1 is not finite (PyTorch's rule)
-            return (np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)), None
+            zeros = np.zeros_like(g if isinstance(g, np.ndarray) else g._data)
+            return (zeros if isinstance(g, np.ndarray) else Tensor._wrap(zeros)), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():

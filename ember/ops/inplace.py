@@ -415,7 +415,7 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)
+        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else Tensor._wrap(np.zeros_like(g._data))
         return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
 
 

@@ -85,6 +85,7 @@ class BatchNormTrain(Function):
     """Normalise with the batch's own statistics; ``mean``/``invstd`` come precomputed."""
 
     array_backward = True
+    backward_reads = (0, 1, 3, 4)  # not the bias
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd):
@@ -157,6 +158,7 @@ class BatchNormEval(Function):
     """Normalise with given statistics (the running ones): a per-channel affine map."""
 
     array_backward = True
+    backward_reads = (0, 1, 3, 4)  # not the bias
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, eps):
@@ -557,7 +559,7 @@ class Pad(Function):
     """``pads`` is ((dim, lo, hi), ...) over the padded dims; negative amounts crop."""
 
     array_backward = True
-    backward_reads_inputs = False  # PyTorch's is a narrow of the gradient
+    backward_reads = ()  # PyTorch's is a narrow of the gradient
 
     @staticmethod
     def forward(ctx, x, pads, mode, value):

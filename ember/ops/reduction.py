@@ -13,6 +13,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import _TYPE_NAMES, Tensor, _untracked, _wrap_dim
 from ._quiet import quiet
+from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -536,7 +537,7 @@ def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if input._data.ndim == 0:
-        return cumprod(input.reshape(1), dim).reshape(())
+        return not_a_view(cumprod(input.reshape(1), dim).reshape(()))
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 

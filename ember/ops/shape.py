@@ -82,6 +82,13 @@ def _as_view(out, base):
     return out
 
 
+def not_a_view(t):
+    """``t``, a view of a composite op's own intermediate (conv1d squeezes conv2d's result),
+    as the op's result: no view in PyTorch's sense, so ``detach_()`` allows it."""
+    t.__dict__.pop("_base", None)
+    return t
+
+
 def _untracked_view(base, arr):
     """The view ``arr`` of ``base`` when no graph is recorded. Views made outside the graph
     (``y.reshape(y_hat.shape)`` in every loss, ``X.T``) skip ``Function.apply`` and its node:
