@@ -279,6 +279,12 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = requires_grad
+        for ref in self._vc[1:]:
+            # PyTorch's views made before read the flag of their base (and stay leaves)
+            view = ref()
+            if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
+                    and view._data.dtype.kind == "f":
+                view._requires_grad = requires_grad
         return self
 
     @property

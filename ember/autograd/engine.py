@@ -17,6 +17,7 @@ from . import function as _function
 from . import grad_mode
 
 _tensor_mode = _function._tensor_mode
+_NUMBERS = (int, float, bool, type(None))
 
 # The callbacks ``queue_callback`` gathered for each backward now running: a stack, since a
 # hook may run a backward of its own.
@@ -169,8 +170,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     grads[fn] = ig
                     heappush(heap, (-fn._seq, fn))
             if not retain_graph and node._saved:
-                node._saved = None  # free what backward needed
-                node._saved_refs = ()
+                for item in node._saved:
+                    # free what backward needed; Python numbers (mul by 2) are no saved
+                    # tensors to PyTorch: a second backward may use them again
+                    if type(item) not in _NUMBERS:
+                        node._saved = None
+                        node._saved_refs = ()
+                        break
         for leaf, g in pending.values():
             _deliver_to_leaf(leaf, g, tensor_mode)
     finally:

@@ -312,9 +312,10 @@ class Pow(_Arithmetic):
     @staticmethod
     def backward(ctx, g):
         a, e = ctx.saved_tensors
-        if e == 0:  # zero, also where g or a ** -1 is not finite (PyTorch's rule)
-            zeros = np.zeros_like(g if isinstance(g, np.ndarray) else g._data)
-            return (zeros if isinstance(g, np.ndarray) else Tensor._wrap(zeros)), None
+        # zero, also where g or a ** -1 is not finite (PyTorch's rule for an exponent 0;
+        # False is no 0 to it: 0 ** False has the gradient nan)
+        if e == 0 and type(e) is not bool:
+            return zeros_of(g), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():
@@ -405,18 +406,19 @@ class FloorDivide(Function):
 
 
 class DivFloor(FloorDivide):
-    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient."""
+    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient (zeros, also
+    where g is nan or inf: PyTorch's zeros_like(grad))."""
 
     backward_name = "DivBackward2"
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(g * 0 if need else None for need in ctx.needs_input_grad[:2])
+        return tuple(zeros_of(g) if need else None for need in ctx.needs_input_grad[:2])
 
 
 class DivTrunc(DivFloor):
     """``div(a, b, rounding_mode="trunc")``: the quotient ``q`` computed by the caller, and
-    PyTorch's gradient ``g * 0`` for both operands (also where b is 0)."""
+    PyTorch's zero gradient for both operands."""
 
     @staticmethod
     def forward(ctx, a, b, q):
@@ -430,11 +432,13 @@ class DivTrunc(DivFloor):
 class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
+        ctx.number_a = not isinstance(a, np.ndarray)  # PyTorch's remainder(Scalar, Tensor)
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
         if np.result_type(a, b) == np.bool_:
             raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad[1]:  # only b's gradient reads them, as in PyTorch
+            ctx.save_for_backward(a, b)
         with quiet():
             if np.result_type(a, b).kind != "f":
                 return _call(np.remainder, a, b)
@@ -445,9 +449,13 @@ class Remainder(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        gb = -g * np.floor(a / b) if need_b else None
+        gb = None
+        if need_b:
+            if ctx.number_a:
+                raise RuntimeError("derivative for aten::remainder is not implemented")
+            a, b = ctx.saved_tensors
+            gb = -g * np.floor(a / b)
         return (g if need_a else None), gb
 
 
@@ -577,7 +585,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return zeros_of(g)  # also where g is nan or inf, as PyTorch's zeros_like(grad)
 
 
 def _sigmoid_array(a, out=None):
@@ -590,6 +598,14 @@ def _sigmoid_array(a, out=None):
 
 
 Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array, lambda out: out * (1 - out))
+
+
+def zeros_of(g):
+    """Zeros shaped and typed like the gradient ``g`` (an array, or under create_graph a
+    Tensor that is a constant, as PyTorch's zeros_like(grad))."""
+    if isinstance(g, np.ndarray):
+        return np.zeros_like(g)
+    return Tensor._wrap(np.zeros_like(g._data))
 
 
 class Relu(Function):
@@ -838,7 +854,7 @@ class _Rounding(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return zeros_of(g)  # also where g is nan or inf, as PyTorch's zeros_like(grad)
 
 
 class Floor(_Rounding):
@@ -862,20 +878,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(g * 0 if need else None for need in ctx.needs_input_grad[:2])
-
-
-class DivTrunc(DivFloor):
-    """``div(a, b, rounding_mode="trunc")``: the quotient ``q`` computed by the caller, and
-    PyTorch's gradient ``g * 0`` for both operands (also where b is 0)."""
-
-    @staticmethod
-    def forward(ctx, a, b, q):
-        return q
-
-    @staticmethod
-    def backward(ctx, g):
-        return DivFloor.backward(ctx, g) + (None,)
+        return zeros_of(g), None
 
 
 class Cast(Function):

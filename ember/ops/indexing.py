@@ -364,13 +364,13 @@ def setitem(t, key, value):
 def _marks(t, idx, advanced, value):
     """The value when PyTorch marks an integer or bool ``t`` as requiring grad after
     ``t[idx] = value`` (inplace.marked): an index_put of a boolean mask, or a fill_ of a
-    0-d value into more than one element of an integer tensor (its copy_ does not mark)."""
+    0-d value into what is not 0-d (a copy_ there does not mark)."""
     kind = t._data.dtype.kind
     if not isinstance(value, Tensor) or kind == "f":
         return None
     if advanced:
         return value
-    return value if kind in "iu" and value._data.ndim == 0 and t._data[idx].ndim else None
+    return value if value._data.ndim == 0 and t._data[idx].ndim else None
 
 
 def _assign_error(arr, idx, v, err):

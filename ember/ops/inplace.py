@@ -13,7 +13,7 @@ from ..autograd.function import Function
 from ..tensor import NO_GRAD_VIEW_WRITE, Tensor, _new
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction)
+                          check_bool_subtraction, zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -30,8 +30,11 @@ def rebase(t, compute, _skip=None, marks=None):
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn
     result = compute(old)
-    if marks is not None and marks._requires_grad and not result._requires_grad:
-        result = marked(result, marks)
+    if not result._requires_grad:  # an integer t (see marked): once marked, it stays so
+        if marks is not None and marks._requires_grad:
+            result = marked(result, marks)
+        elif old._requires_grad:
+            result = marked(result, old)
     base = t.__dict__.get("_base")
     if base is not None:
         _check_store(t, result._data)
@@ -415,8 +418,7 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else Tensor._wrap(np.zeros_like(g._data))
-        return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
+        return zeros_of(g), (g.sum() if ctx.needs_input_grad[1] else None)
 
 
 def zero_(t):
@@ -441,9 +443,8 @@ def fill_(t, value):
                 f"{value._data.ndim} dimensions.")
         if _recorded(t, value):
             t._check_inplace()
-            # PyTorch marks an integer target (not a bool one) as requiring grad
-            rebase(t, lambda old: Fill.apply(old, value),
-                   marks=value if t._data.dtype.kind in "iu" else None)
+            # PyTorch marks an integer or bool target as requiring grad
+            rebase(t, lambda old: Fill.apply(old, value), marks=value)
             return t
         value = value._data
     elif t._requires_grad and _grad_enabled[0]:
