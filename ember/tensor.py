@@ -413,6 +413,9 @@ class Tensor:
                 "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
                 "be called on these gradients. To fix this error, please refer to the "
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        if self.grad_fn is not None:
+            # the ops recorded so far still reach the node (the engine looks it up here)
+            self.__dict__.setdefault("_fn_history", []).append((_next_seq(), self.grad_fn))
         self.grad_fn = None
         self._requires_grad = False
         return self

@@ -152,9 +152,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 fn = inp.grad_fn
                 if fn is not None and fn._seq >= node._seq:  # inp changed in place since
                     fn = _grad_fn_at(inp, node._seq)
+                elif fn is None and not inp._requires_grad:  # detach_()ed since: the node
+                    fn = _grad_fn_at(inp, node._seq)  # it had then (PyTorch's edges stay),
+                    if fn is None:  # or, for a leaf, nothing (as PyTorch's AccumulateGrad)
+                        continue
                 if fn is None:
-                    if not inp._requires_grad:  # detach_()ed since: as PyTorch's
-                        continue                # AccumulateGrad, deliver nothing
                     leaf_grad = inp.grad
                     if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
                             or leaf_grad._requires_grad):
@@ -193,8 +195,8 @@ def _input_nodes(node):
     for inp in node.inputs:
         if inp is not None:
             fn = inp.grad_fn
-            if fn is not None and fn._seq >= node._seq:
-                fn = _grad_fn_at(inp, node._seq)
+            if (fn is not None and fn._seq >= node._seq) or (fn is None and not inp._requires_grad):
+                fn = _grad_fn_at(inp, node._seq)  # (as in run_backward)
             yield inp, fn
 
 

@@ -546,6 +546,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_nll_shapes(input, target)
     index, ignored, wt, class_dim = _target_weights(input, target, weight, ignore_index)
     per = _nn.NllLoss.apply(input, index, ignored, wt, class_dim)
+    if per.grad_fn is not None:
+        per.grad_fn.keep_version(target)  # PyTorch's saves the target
     if reduction == "none":
         return per
     total = per.sum()
@@ -559,7 +561,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         if input.shape[class_dim]:
             np.put_along_axis(scale, index, np.expand_dims(np.where(ignored, 0.0, np.nan),
                                                             class_dim), axis=class_dim)
-        return (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
+        loss = (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
+        return _nn.KeepVersions.apply(loss, target)  # the target, saved as above
     return total / denom
 
 

@@ -242,8 +242,12 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         running_var._data += momentum * unbiased
         running_var._bump_version()
     invstd = 1.0 / np.sqrt(var + eps)
-    return BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
-                                invstd.astype(x.dtype, copy=False))
+    out = BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
+                               invstd.astype(x.dtype, copy=False))
+    for stats in (running_mean, running_var):
+        if stats is not None and out.grad_fn is not None:
+            out.grad_fn.keep_version(stats)  # PyTorch's saves them in training too
+    return out
 
 
 # ----- losses --------------------------------------------------------------------------------
