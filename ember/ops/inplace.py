@@ -26,6 +26,12 @@ def rebase(t, compute, _skip=None, marks=None):
     value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
     if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
         raise RuntimeError(NO_GRAD_VIEW_WRITE)
+    if "_multiple_views" in t.__dict__:  # (ops/shape._multiple_views)
+        raise RuntimeError(
+            f"{t._multiple_views} is a view and is being modified inplace. This view is the "
+            "output of a function that returns multiple views. Such functions do not allow "
+            "the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one.")
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn
