@@ -17,7 +17,6 @@ from . import function as _function
 from . import grad_mode
 
 _tensor_mode = _function._tensor_mode
-_NUMBERS = (int, float, bool, type(None))
 
 # The callbacks ``queue_callback`` gathered for each backward now running: a stack, since a
 # hook may run a backward of its own.
@@ -158,8 +157,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                         continue
                 if fn is None:
                     leaf_grad = inp.grad
-                    if (leaf_grad is None or captured is not None or tensor_mode or inp._hooks
-                            or leaf_grad._requires_grad):
+                    if leaf_grad is None or captured is not None or tensor_mode or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                     else:  # a parameter's second step on: _accumulate's last case, inline
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
@@ -172,13 +170,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     grads[fn] = ig
                     heappush(heap, (-fn._seq, fn))
             if not retain_graph and node._saved:
-                for item in node._saved:
-                    # free what backward needed; Python numbers (mul by 2) are no saved
-                    # tensors to PyTorch: a second backward may use them again
-                    if type(item) not in _NUMBERS:
-                        node._saved = None
-                        node._saved_refs = ()
-                        break
+                node._saved = None  # free what backward needed
+                node._saved_refs = ()
         for leaf, g in pending.values():
             _deliver_to_leaf(leaf, g, tensor_mode)
     finally:
@@ -345,7 +338,8 @@ def _node_output_hooks(node, g, tensor_mode, tensor_type):
 
 
 def _accumulate(t, g, tensor_mode):
-    """Add ``g`` into ``t.grad`` the way PyTorch does (in place unless building a graph)."""
+    """Add ``g`` into ``t.grad`` the way PyTorch does (in place unless building a graph,
+    also into a ``.grad`` that requires grad: it keeps its node)."""
     tensor_type = _function._Tensor[0]
     if t.grad is None:
         if tensor_mode:
@@ -354,7 +348,7 @@ def _accumulate(t, g, tensor_mode):
             # A copy: ``g`` may be shared with another input's gradient or be a read-only
             # broadcast view, and the user is free to modify ``.grad`` in place.
             t.grad = tensor_type._wrap(np.array(g, dtype=t._data.dtype, copy=True))
-    elif tensor_mode or t.grad._requires_grad:
+    elif tensor_mode:
         t.grad = t.grad + g
     else:
         grad = t.grad

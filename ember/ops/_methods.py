@@ -103,7 +103,7 @@ fmod_like_remainder = remainder
 
 def fmod(input, other):
     input, other = _arg(input), _arg(other)
-    return sub(input, mul(div(input, other, rounding_mode="trunc"), other))
+    return ew.Fmod.apply(input, other)
 
 
 def pow(input, exponent):
@@ -481,6 +481,7 @@ def _replace_view(self, view):
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
+    self._vc[0] += 1  # an in-place op to PyTorch: a saved self no longer matches
     if self.grad_fn is None:
         self._data = view(self)._data
         return self

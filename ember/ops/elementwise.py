@@ -459,6 +459,31 @@ class Remainder(Function):
         return (g if need_a else None), gb
 
 
+class Fmod(Function):
+    """C's fmod: the remainder of the division truncated toward zero, with the dividend's
+    sign (-3 fmod 3 is -0.0; x fmod inf is x)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        _check_integer_divisor(a, b)
+        _refuse_bool(a, b, "fmod_cpu")
+        if ctx.needs_input_grad[1]:  # only b's gradient reads them, as in PyTorch
+            ctx.save_for_backward(a, b)
+        with quiet():
+            return _call(np.fmod, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            a, b = ctx.saved_tensors
+            q = a / b
+            gb = -g * (np.trunc(q) if isinstance(q, np.ndarray) else q.trunc())
+        return (g if need_a else None), gb
+
+
 # ----- unary math ------------------------------------------------------------------------
 def _float_input(a):
     """Math functions of integer tensors give the default float dtype, as in PyTorch
@@ -661,7 +686,21 @@ def alpha_times(input, other, alpha):
         return other * alpha if dt != np.bool_ else other and alpha
     if other._data.dtype != dt:
         other = Cast.apply(other, dt)
-    return Mul.apply(other, alpha)
+    return AlphaTimes.apply(other, alpha)
+
+
+class AlphaTimes(Function):
+    """``other * alpha`` inside add/sub: PyTorch's one node keeps alpha as a number, not as
+    a saved tensor (as Mul saves a number operand), so a second backward is no error."""
+
+    @staticmethod
+    def forward(ctx, other, alpha):
+        ctx.alpha = alpha
+        return np.multiply(other, alpha)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.alpha, None
 
 
 class Clamp(Function):

@@ -12,6 +12,7 @@ from ..tensor import Tensor, _new, _wrap_dim
 from .elementwise import _where
 from .elementwise import where_array
 from .reduction import return_types
+from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -200,12 +201,15 @@ class IndexAddIntoZeros(Function):
 
 def _keep_versions(out, *keys):
     """Make ``out``'s backward refuse to run once an index or mask tensor among ``keys``
-    (whose array the node reads) has been changed in place, as PyTorch's does."""
+    (whose array the node reads) has been changed in place, or once a backward without
+    retain_graph has gone through it, as PyTorch's does."""
     node = out.grad_fn
     if node is not None:
         for k in keys:
             if isinstance(k, Tensor):
                 node.keep_version(k)
+        if not node._saved:  # PyTorch saves the index: freed by a backward, as saved values
+            node.save_for_backward(None)
     return out
 
 
@@ -246,10 +250,13 @@ class SetItem(Function):
         out = x.copy()
         _assign(out, idx, v)
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
+        if idx is not Ellipsis:  # PyTorch's CopySlices and index_put save what they write
+            ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses once freed
         gx = None
         if ctx.needs_input_grad[0]:  # zero where overwritten, also where g is inf or nan
             if isinstance(g, np.ndarray):
@@ -400,7 +407,7 @@ def index_select(input, dim, index):
         if idx.size != 1:
             raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
                                f"{idx.size} value(s)")
-        return index_select(input.reshape(1), 0, index).reshape(())
+        return not_a_view(index_select(input.reshape(1), 0, index).reshape(()))
     if input._data.shape[d] == 0 and idx.size:
         if input._data.ndim == 1:
             raise IndexError("index out of range in self")

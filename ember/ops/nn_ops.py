@@ -353,6 +353,8 @@ class LayerNorm(Function):
         y = xhat if weight is None else xhat * weight.reshape(1, -1)
         if bias is not None:
             y = y + bias.reshape(1, -1)
+        if y is xhat:  # the output is the caller's to change in place; backward keeps xhat
+            y = xhat.copy()
         ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)

@@ -487,7 +487,7 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     if d is None:
         raise TypeError("cumsum() missing 1 required positional argument: 'dim'")
     if input._data.ndim == 0:
-        return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
+        return not_a_view(cumsum(input.reshape(1), 0, dtype=dtype).reshape(()))
     return Cumsum.apply(input, _wrap_dim(d, input._data.ndim), _dtype.to_numpy(dtype))
 
 

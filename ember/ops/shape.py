@@ -606,7 +606,7 @@ def _multiple_views(views, op):
     """Mark the outputs of split/chunk/unbind made in grad mode: PyTorch refuses a recorded
     in-place change of them and of their views (ops/inplace.rebase), since one node
     makes them all."""
-    if _grad_enabled[0]:
+    if _grad_enabled[0] and views and views[0]._data.dtype.kind == "f":  # (differentiable)
         for i, v in enumerate(views):
             v._multiple_views = f"Output {i} of {op}"
     return views
