@@ -285,6 +285,7 @@ class Tensor:
             if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
                     and view._data.dtype.kind == "f":
                 view._requires_grad = requires_grad
+                view._grad_of_base = True  # (autograd/engine.py, _deliver)
         return self
 
     @property

@@ -226,6 +226,8 @@ def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
     inputs), else into its ``.grad`` (through its hooks once the pass has summed it)."""
     if captured is None:
+        if "_grad_of_base" in leaf.__dict__:
+            return  # a leaf view that requires grad through its base: PyTorch fills no .grad
         # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate
         # hooks alone run per use, while backward is still going (DistributedDataParallel
         # counts the uses and starts its all-reduces from them: the overlap)
@@ -352,5 +354,6 @@ def _accumulate(t, g, tensor_mode):
         t.grad = t.grad + g
     else:
         grad = t.grad
-        np.add(grad._data, g if type(g) is np.ndarray else g._data, out=grad._data)
+        # (g: an array, a Tensor, or a NumPy scalar, 0-d gradients summed over the uses)
+        np.add(grad._data, g if type(g) is np.ndarray else _as_array_any(g), out=grad._data)
         grad._vc[0] += 1

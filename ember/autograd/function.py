@@ -143,6 +143,8 @@ class Function:
         backward relies on that is not one of the inputs it saved (max's indices)."""
         self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
             (t, t._vc, t._vc[0]),)
+        if not self._saved:  # PyTorch saves it: freed by a backward, as saved values are
+            self._saved = (None,)
 
     @property
     def saved_tensors(self):

@@ -556,13 +556,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     denom = wt.sum(dtype=np.float64).astype(wt.dtype)
     if denom == 0:
         # PyTorch's 0/0: the loss is nan, and each target's gradient -w/0 is nan too
-        # where the target is not ignored, zero where it is (every target ignored: zero)
-        scale = np.zeros(input.shape, wt.dtype)
-        if input.shape[class_dim]:
-            np.put_along_axis(scale, index, np.expand_dims(np.where(ignored, 0.0, np.nan),
-                                                            class_dim), axis=class_dim)
-        loss = (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
-        return _nn.KeepVersions.apply(loss, target)  # the target, saved as above
+        # where the target is not ignored, zero where it is (every target ignored: zero,
+        # also for a nan gradient: NllLoss skips the ignored ones)
+        return total / Tensor._wrap(np.asarray(denom))
     return total / denom
 
 

@@ -481,9 +481,9 @@ def _replace_view(self, view):
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
-    self._vc[0] += 1  # an in-place op to PyTorch: a saved self no longer matches
     if self.grad_fn is None:
         self._data = view(self)._data
+        self._vc[0] += 1  # an in-place op to PyTorch: a saved self no longer matches
         return self
     if "_view_of_leaf" in self.__dict__ and grad_mode.is_grad_enabled():
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
@@ -495,6 +495,7 @@ def _replace_view(self, view):
     result = view(old)
     self.__dict__.setdefault("_fn_history", []).append((result.grad_fn._seq, self.grad_fn))
     self._data, self.grad_fn = result._data, result.grad_fn
+    self._vc[0] += 1
     return self
 
 

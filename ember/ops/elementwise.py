@@ -455,7 +455,11 @@ class Remainder(Function):
             if ctx.number_a:
                 raise RuntimeError("derivative for aten::remainder is not implemented")
             a, b = ctx.saved_tensors
-            gb = -g * np.floor(a / b)
+            # PyTorch's -g * div(a, b, rounding_mode="floor"): 1 // -inf is -1, where
+            # floor(1 / -inf) is -0
+            with quiet():
+                q = np.floor_divide(a, b) if isinstance(a, np.ndarray) else DivFloor.apply(a, b)
+            gb = -g * q
         return (g if need_a else None), gb
 
 

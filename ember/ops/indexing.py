@@ -201,14 +201,13 @@ class IndexAddIntoZeros(Function):
 
 def _keep_versions(out, *keys):
     """Make ``out``'s backward refuse to run once an index or mask tensor among ``keys``
-    (whose array the node reads) has been changed in place, or once a backward without
-    retain_graph has gone through it, as PyTorch's does."""
+    (whose array the node reads) has been changed in place, as PyTorch's does."""
     node = out.grad_fn
     if node is not None:
         for k in keys:
             if isinstance(k, Tensor):
                 node.keep_version(k)
-        if not node._saved:  # PyTorch saves the index: freed by a backward, as saved values
+        if not node._saved:  # a list index too is a saved tensor to PyTorch (keep_version)
             node.save_for_backward(None)
     return out
 

@@ -198,6 +198,8 @@ class Prod(Function):
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)
         if isinstance(a, np.ndarray) and not a.all():  # zeros: out / a is nan there
+            if ctx.axis is None and np.count_nonzero(a == 0) > 1:
+                return np.zeros_like(g), None, None  # PyTorch's, also beside a nan
             return g * _prod_of_others(a, ctx.axis), None, None
         if not isinstance(a, np.ndarray) and not a._data.all():
             # create_graph: the products of the others are constants (exact to first

@@ -119,6 +119,7 @@ def _no_grad_view(out, base):
     out._no_grad_view = True
     if base._requires_grad:
         out._requires_grad = True
+        out._grad_of_base = True  # (autograd/engine.py, _deliver)
 
 
 def _records(input):

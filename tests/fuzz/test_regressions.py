@@ -103,10 +103,11 @@ CASES = {
          "v3 = list(T.autograd.grad(v0.sum(), [a0], retain_graph=True))", "v4 = v0.grad",
          "v5 = a1 * 1", "v5.retain_grad()", "v5.fill_(T.tensor(2))",
          "v6 = list(T.autograd.grad(v5.sum(), [a1], allow_unused=True))"]),
-    "views made before requires_grad_() follow their base's flag": (
+    "views made before requires_grad_() or under no_grad follow their base's flag, no .grad": (
         [("a0", np.zeros((3, 4), F64), False)],
         ["v0 = a0.t()", "v1 = a0[1]", "a0.requires_grad_()", "v2 = (v0 * 2).sum()",
-         "a0.requires_grad_(False)"]),
+         "v2.backward()", "a0.requires_grad_(False)", "v3 = T.ones(3, requires_grad=True)",
+         "with T.no_grad(): v4 = v3[0:2]", "(v4 * 2).sum().backward()"]),
     "saved targets and running statistics follow the version rule": (
         [("a0", np.zeros((1, 2), F32), True), ("a1", np.array([0]), False),
          ("a2", np.array([[[[0.0, -0.75, -0.25]], [[1.5, 2.0, -2.0]]]], F64), False),
