@@ -134,6 +134,10 @@ class Function:
                         ref = a
                         versions.append((i, a._vc, a._vc[0]))
                         break
+                else:
+                    ref = _promoted_from(item, args, tensor_type)
+                    if ref is not None:
+                        versions.append((ref, ref._vc, ref._vc[0]))
             refs.append(ref)
         self._saved_refs = refs
         self._saved_versions = versions
@@ -209,6 +213,21 @@ class Function:
 
     def register_hook(self, fn):
         raise RuntimeError("hooks on grad_fn are not supported; use Tensor.register_hook")
+
+
+def _promoted_from(item, args, tensor_type):
+    """The input tensor a saved float array is a promoted copy of (an int or float32
+    operand cast for a float64 one): PyTorch saves the operand itself, so its version is
+    kept and, under create_graph, the backward sees the tensor (its gradient then requires
+    grad with it). None when no input has that shape and another dtype."""
+    if type(item) is not np.ndarray or item.dtype.kind != "f":
+        return None
+    for a in args:
+        if isinstance(a, tensor_type):
+            data = a._data
+            if data.shape == item.shape and data.dtype != item.dtype and data.dtype.kind in "iuf":
+                return a
+    return None
 
 
 class _AccumulateGrad:

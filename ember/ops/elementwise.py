@@ -761,11 +761,8 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        # Ties split the gradient evenly, as PyTorch does.
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a > b) + (a == b) * 0.5) if need_a else None,
-                g * ((b > a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, a < b, a > b, a == b)
 
 
 class Minimum(Function):
@@ -778,9 +775,18 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ((a < b) + (a == b) * 0.5) if need_a else None,
-                g * ((b < a) + (a == b) * 0.5) if need_b else None)
+        return _extremum_grads(ctx, g, a > b, a < b, a == b)
+
+
+def _extremum_grads(ctx, g, a_loses, b_loses, tie):
+    """maximum/minimum's gradients, PyTorch's formula: a tie splits the gradient evenly,
+    the loser gets zero (also for an infinite g), and beside a nan both get it whole."""
+    if not isinstance(tie, np.ndarray):  # create_graph: the comparisons are constants
+        a_loses, b_loses, tie = a_loses._data, b_loses._data, tie._data
+    half = _where(tie, g / 2, g)
+    need_a, need_b = ctx.needs_input_grad
+    return (_where(a_loses, 0.0, half) if need_a else None,
+            _where(b_loses, 0.0, half) if need_b else None)
 
 
 class Where(Function):
