@@ -139,6 +139,33 @@ CASES = {
     "layer_norm's output changed in place leaves its backward intact": (
         [("a0", np.array([-0.75, 3.0, 2.0], F64), True)],
         ["v0 = F.layer_norm(a0, (3,))", "v0.log_()", "v0.sum().backward()"]),
+    "gradients at singular points: remainder by inf, prod with zeros and nan, min/max at nan": (
+        [("a0", np.array(-inf, F32), True), ("a1", np.array([inf, -0.5], F32), True),
+         ("a2", np.array([[0.0, 1.0, 3.0, nan], [0.5, 3.0, -0.5, 0.0]], F32), True),
+         ("a3", np.array([[0, 4, 1], [4, 4, -3]], I32), False), ("a4", np.array([1.0], F32), True)],
+        ["v0 = T.tensor(1.0) % a0", "v0.backward()", "v1 = T.tensor([-12, 9]) % a1",
+         "v1.sum().backward()", "v2 = a2.prod()", "v2.backward()",
+         "v3 = a3.sqrt().minimum(a4)", "v3.sum().backward()",
+         "v4 = a3.sqrt().maximum(a4)", "v4.sum().backward()"]),
+    "nll_loss with every target ignored: a zero gradient, also through a nan": (
+        [("a0", np.zeros((2, 4), F64), True), ("a1", np.zeros(2, I64), False),
+         ("a2", np.zeros((0, 4), F32), True), ("a3", np.zeros(0, I64), False)],
+        ["v0 = F.cross_entropy(a0, a1, ignore_index=0)", "v1 = v0.sqrt()", "v1.backward()",
+         "v2 = F.nll_loss(a2, a3, ignore_index=0)",
+         "v3 = list(T.autograd.grad(v2, [a2], create_graph=True))"]),
+    "saved tensors: max's indices, a promoted operand, view ops that fail": (
+        [("a0", np.array(0.0, F32), True), ("a1", np.array([0.0], F32), True),
+         ("a2", np.array(0), False), ("a3", np.zeros((2, 4, 3), F32), True),
+         ("a4", np.zeros((2, 1, 5, 3), F64), False), ("a5", np.array([[1.0]], F32), True)],
+        ["v0, v1 = a0.max(-1)", "v0.backward()", "v0.backward()",
+         "v2 = T.div(a1, a2)", "a2.sub_(3)", "v3 = list(T.autograd.grad(v2.sum(), [a1]))",
+         "v4 = a3.sqrt().permute(1, 0, 2)", "v4.t_()", "v4.sum().backward()",
+         "v5 = T.div(F.avg_pool2d(a4, 1), a5)",
+         "v6 = list(T.autograd.grad(v5.sum(), [a5], create_graph=True))"]),
+    "a hook on a leaf used twice by 0-d ops": (
+        [("a0", np.array(0.0, F32), True)],
+        ["a0.backward(T.ones_like(a0))", "v0 = a0.log_softmax(-1) * a0",
+         "_ = a0.register_hook(lambda g: None)", "v0.backward()"]),
     "a .grad that requires grad accumulates in place": (
         [("a0", np.zeros((3, 1), F64), True), ("a1", np.zeros((1, 0, 1), F64), True)],
         ["v0 = a0.permute(0, 1)", "v0.backward(T.ones_like(v0))", "v1 = a0.grad",
