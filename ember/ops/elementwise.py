@@ -781,7 +781,7 @@ class Minimum(Function):
 def _extremum_grads(ctx, g, a_loses, b_loses, tie):
     """maximum/minimum's gradients, PyTorch's formula: a tie splits the gradient evenly,
     the loser gets zero (also for an infinite g), and beside a nan both get it whole."""
-    if not isinstance(tie, np.ndarray):  # create_graph: the comparisons are constants
+    if isinstance(tie, Tensor):  # create_graph: the comparisons are constants
         a_loses, b_loses, tie = a_loses._data, b_loses._data, tie._data
     half = _where(tie, g / 2, g)
     need_a, need_b = ctx.needs_input_grad

@@ -146,7 +146,8 @@ CASES = {
         ["v0 = T.tensor(1.0) % a0", "v0.backward()", "v1 = T.tensor([-12, 9]) % a1",
          "v1.sum().backward()", "v2 = a2.prod()", "v2.backward()",
          "v3 = a3.sqrt().minimum(a4)", "v3.sum().backward()",
-         "v4 = a3.sqrt().maximum(a4)", "v4.sum().backward()"]),
+         "v4 = a3.sqrt().maximum(a4)", "v4.sum().backward()",
+         "v5 = T.maximum(a0.detach().requires_grad_(), T.tensor(True))", "v5.backward()"]),
     "nll_loss with every target ignored: a zero gradient, also through a nan": (
         [("a0", np.zeros((2, 4), F64), True), ("a1", np.zeros(2, I64), False),
          ("a2", np.zeros((0, 4), F32), True), ("a3", np.zeros(0, I64), False)],
