@@ -216,7 +216,7 @@ class Function:
 
 
 def _promoted_from(item, args, tensor_type):
-    """The input tensor a saved float array is a promoted copy of (an int or float32
+    """The input tensor a saved float array is a promoted copy of (a bool, int or float32
     operand cast for a float64 one): PyTorch saves the operand itself, so its version is
     kept and, under create_graph, the backward sees the tensor (its gradient then requires
     grad with it). None when no input has that shape and another dtype."""
@@ -225,7 +225,7 @@ def _promoted_from(item, args, tensor_type):
     for a in args:
         if isinstance(a, tensor_type):
             data = a._data
-            if data.shape == item.shape and data.dtype != item.dtype and data.dtype.kind in "iuf":
+            if data.shape == item.shape and data.dtype != item.dtype and data.dtype.kind in "biuf":
                 return a
     return None
 

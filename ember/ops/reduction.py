@@ -194,6 +194,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
+        if not a.ndim:  # PyTorch's: the gradient itself
+            return g, None, None
         axes = None if ctx.axis is None else (ctx.axis,)
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)

@@ -162,7 +162,9 @@ CASES = {
          "v2 = T.div(a1, a2)", "a2.sub_(3)", "v3 = list(T.autograd.grad(v2.sum(), [a1]))",
          "v4 = a3.sqrt().permute(1, 0, 2)", "v4.t_()", "v4.sum().backward()",
          "v5 = T.div(F.avg_pool2d(a4, 1), a5)",
-         "v6 = list(T.autograd.grad(v5.sum(), [a5], create_graph=True))"]),
+         "v6 = list(T.autograd.grad(v5.sum(), [a5], create_graph=True))",
+         "v7 = a1 > a1", "v8 = F.linear(a4[0, 0], a5) * v7", "v7.fill_(T.tensor(2.0))",
+         "v8.sum().backward()", "v9 = list(T.autograd.grad(a0.prod(-1), [a0], create_graph=True))"]),
     "a hook on a leaf used twice by 0-d ops": (
         [("a0", np.array(0.0, F32), True)],
         ["a0.backward(T.ones_like(a0))", "v0 = a0.log_softmax(-1) * a0",
