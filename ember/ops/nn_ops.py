@@ -541,8 +541,8 @@ class BinaryCrossEntropy(Function):
             if w is not None:
                 gx = gx * w
         if ctx.needs_input_grad[1]:
-            with quiet():
-                gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+            with quiet():  # PyTorch's -logit(x), not clamped as the loss is (x = 1: -inf)
+                gy = g * -np.log(x / (1 - x))
             if w is not None:
                 gy = gy * w
         return gx, gy, None

@@ -165,6 +165,10 @@ CASES = {
          "v6 = list(T.autograd.grad(v5.sum(), [a5], create_graph=True))",
          "v7 = a1 > a1", "v8 = F.linear(a4[0, 0], a5) * v7", "v7.fill_(T.tensor(2.0))",
          "v8.sum().backward()", "v9 = list(T.autograd.grad(a0.prod(-1), [a0], create_graph=True))"]),
+    "binary_cross_entropy's target gradient is -logit(input), unclamped": (
+        [("a0", np.array([0.5, 0.9999999, 1.0, 0.0, 1e-30], F32), False),
+         ("a1", np.array([0.3, 0.5, 0.5, 0.5, 0.5], F32), True)],
+        ["v0 = F.binary_cross_entropy(a0, a1, reduction='sum')", "v0.backward()"]),
     "a hook on a leaf used twice by 0-d ops": (
         [("a0", np.array(0.0, F32), True)],
         ["a0.backward(T.ones_like(a0))", "v0 = a0.log_softmax(-1) * a0",
