@@ -484,7 +484,7 @@ class Fmod(Function):
         if need_b:
             a, b = ctx.saved_tensors
             q = a / b
-            gb = -g * (np.trunc(q) if isinstance(q, np.ndarray) else q.trunc())
+            gb = -g * (q.trunc() if isinstance(q, Tensor) else np.trunc(q))
         return (g if need_a else None), gb
 
 
