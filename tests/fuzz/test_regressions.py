@@ -135,7 +135,9 @@ CASES = {
         ["v0 = a0.fmod(a1)", "v1 = T.fmod(a2, a1)", "v1.sum().backward()",
          "v2 = T.fmod(a3, T.tensor(3.0))", "v3 = T.floor_divide(T.tensor(3.0), v2)",
          "v4 = T.fmod(a4, a4.detach() * 0 + 2)", "v5 = T.fmod(a4, T.tensor([2.0, 2.0], requires_grad=True))",
-         "v5.sum().backward()", "v6 = T.fmod(T.tensor([True]), 2)"]),
+         "v5.sum().backward()", "v6 = T.fmod(T.tensor([True]), 2)",
+         "v7 = T.fmod(T.tensor(False), T.tensor(0.0, dtype=T.float64, requires_grad=True))",
+         "v7.backward()"]),
     "layer_norm's output changed in place leaves its backward intact": (
         [("a0", np.array([-0.75, 3.0, 2.0], F64), True)],
         ["v0 = F.layer_norm(a0, (3,))", "v0.log_()", "v0.sum().backward()"]),
