@@ -267,6 +267,13 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = requires_grad
+        for ref in self._vc[1:]:
+            # PyTorch's views made before read the flag of their base (and stay leaves)
+            view = ref()
+            if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
+                    and view._data.dtype.kind == "f":
+                view._requires_grad = requires_grad
+                view._grad_of_base = True  # (autograd/engine.py, _deliver)
         return self
 
     @property
@@ -379,6 +386,22 @@ class Tensor:
     def detach_(self):
         if self._data is None:
             return self
+        if "_base" in self.__dict__:
+            # PyTorch refuses: the view's base would keep a graph the view no longer has
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                "be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        if "_base" in self.__dict__:
+            # PyTorch refuses: the view's base would keep a graph the view no longer has
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                "be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
         return self

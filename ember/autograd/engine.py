@@ -91,6 +91,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         leaf_targets = {id(t) for t in inputs if t.grad_fn is None}
         node_targets = {t.grad_fn: t for t in inputs if t.grad_fn is not None}
 
+    # autograd.grad runs only the nodes on a path to one of its inputs, as PyTorch does: the
+    # others' saved values may have been changed in place, and their hooks must not fire.
+    needed = None
+    if inputs is not None:
+        needed = _needed(roots, node_targets, leaf_targets, tensor_type)
     grads = {}  # node -> the gradient of its output gathered so far
     # Leaves with hooks: their gradient is summed first, so each hook runs once on the total
     pending = {}
@@ -101,6 +106,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         fn = t.grad_fn
         if fn is None:
             _deliver(t, g, tensor_mode, captured, leaf_targets, pending)
+        elif needed is not None and fn not in needed:
+            continue
         elif fn in grads:
             grads[fn] = grads[fn] + g
         else:
@@ -150,16 +157,19 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 if not tensor_mode and type(ig) is not ndarray:
                     ig = _as_array_any(ig)
                 if isinstance(inp, tensor_type):  # a leaf
+                    if not inp._requires_grad:  # detach_()ed since: nothing, as PyTorch's
+                        continue  # AccumulateGrad does for a leaf that no longer requires grad
                     data = inp._data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap,
                         ig = _fit(ig, data.shape, data.dtype)  # and _fit compares properly
                     leaf_grad = inp._grad
-                    if (not plain or leaf_grad is None or inp._hooks
-                            or leaf_grad._requires_grad):
+                    if not plain or leaf_grad is None or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                     else:  # a parameter's second step on: _accumulate's last case, inline
                         np.add(leaf_grad._data, ig, out=leaf_grad._data)
                         leaf_grad._vc[0] += 1
+                    continue
+                if needed is not None and inp not in needed:
                     continue
                 if ig.shape != inp._shape or ig.dtype is not inp._dtype:
                     ig = _fit(ig, inp._shape, inp._dtype)
@@ -202,10 +212,31 @@ def _add_gradient(grads, fn, g, summed, tensor_mode):
     return summed
 
 
+def _needed(roots, node_targets, leaf_targets, tensor_type):
+    """The nodes from which a gradient reaches one of autograd.grad's inputs."""
+    seen = set()
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(i for i in node.inputs
+                         if i is not None and not isinstance(i, tensor_type))
+    needed = set()
+    for node in sorted(seen, key=lambda n: n._seq):  # inputs' nodes first
+        if node in node_targets or any(
+                (id(i) in leaf_targets) if isinstance(i, tensor_type) else i in needed
+                for i in node.inputs if i is not None):
+            needed.add(node)
+    return needed
+
+
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
     inputs), else into its ``.grad`` (through its hooks once the pass has summed it)."""
     if captured is None:
+        if "_grad_of_base" in leaf.__dict__:
+            return  # a leaf view that requires grad through its base: PyTorch fills no .grad
         # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate
         # hooks alone run per use, while backward is still going (DistributedDataParallel
         # counts the uses and starts its all-reduces from them: the overlap)
@@ -254,7 +285,15 @@ def _call_backward_tensor_mode(node, g, tensor_type):
     if node.array_backward:
         result = node.backward(node, g._data)
         result = result if isinstance(result, tuple) else (result,)
-        return tuple(None if r is None else tensor_type._wrap(np.asarray(r)) for r in result)
+        # PyTorch's backward of a built-in op is an op of the gradient and of the inputs it
+        # saved, so its results require grad when one of those does; ember cannot
+        # differentiate them again, and says so if asked (PyTorch's once_differentiable)
+        inputs, reads = node.inputs, node.backward_reads
+        marked = g._requires_grad or any(
+            inputs[i] is not None for i in (range(len(inputs)) if reads is None else reads))
+        return tuple(None if r is None else
+                     _once_differentiated(np.asarray(r), node) if marked else
+                     tensor_type._wrap(np.asarray(r)) for r in result)
     result = node.backward(node, g)
     if not isinstance(result, tuple):
         result = (result,)
@@ -262,6 +301,28 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         r if r is None or isinstance(r, tensor_type) else tensor_type._wrap(np.asarray(r))
         for r in result
     )
+
+
+class _DelayedError(_function.Function):
+    """The node of a gradient that an array-only backward computed under create_graph: it
+    requires grad, and differentiating it raises (PyTorch's DelayedError). It has no inputs,
+    so autograd.grad never runs it."""
+
+    backward_name = "DelayedError"
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with "
+            f"@once_differentiable ({ctx.of}: ember computes its backward on arrays only)")
+
+
+def _once_differentiated(arr, node):
+    err = _DelayedError()
+    err.inputs = ()
+    err.needs_input_grad = ()
+    err.of = node.name()
+    return _function._Tensor[1](_function._Tensor[0], arr, True, err)
 
 
 def _as_array_any(r):
@@ -276,12 +337,18 @@ def _node_output_hooks(node, g, tensor_mode, tensor_type):
         if out is not None:
             g = out if tensor_mode else out._data
     if t._retains_grad:
-        _accumulate(t, g, tensor_mode)
+        # PyTorch's retain_grad keeps a copy, then sums out of place (a new tensor each
+        # time, which may require grad under create_graph and is never written into)
+        if t.grad is None:
+            t.grad = g.clone() if tensor_mode else tensor_type._wrap(np.array(g, copy=True))
+        else:
+            t.grad = t.grad + (g if tensor_mode else tensor_type._wrap(g))
     return g
 
 
 def _accumulate(t, g, tensor_mode):
-    """Add ``g`` into ``t.grad`` the way PyTorch does (in place unless building a graph)."""
+    """Add ``g`` into ``t.grad`` the way PyTorch does (in place unless building a graph,
+    also into a ``.grad`` that requires grad: it keeps its node)."""
     tensor_type = _function._Tensor[0]
     if t.grad is None:
         if tensor_mode:
@@ -290,9 +357,10 @@ def _accumulate(t, g, tensor_mode):
             # A copy: ``g`` may be shared with another input's gradient or be a read-only
             # broadcast view, and the user is free to modify ``.grad`` in place.
             t.grad = tensor_type._wrap(np.array(g, dtype=t._data.dtype, copy=True))
-    elif tensor_mode or t.grad._requires_grad:
+    elif tensor_mode:
         t.grad = t.grad + g
     else:
         grad = t.grad
-        np.add(grad._data, g if type(g) is np.ndarray else g._data, out=grad._data)
+        # (g: an array, a Tensor, or a NumPy scalar, 0-d gradients summed over the uses)
+        np.add(grad._data, g if type(g) is np.ndarray else _as_array_any(g), out=grad._data)
         grad._vc[0] += 1

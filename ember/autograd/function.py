@@ -40,6 +40,10 @@ class Function:
     __slots__ = ("needs_input_grad", "inputs", "_seq", "_shape", "_dtype", "__dict__",
                  "__weakref__")
     array_backward = False
+    # The positions of the inputs PyTorch's backward of the op reads (None: all of them;
+    # most read their inputs: pooling, norms, activations), so that under create_graph an
+    # array-only backward's result requires grad when one of those does
+    backward_reads = None
     _saved = ()
     # The output tensor, set only once that tensor has hooks or retains its grad (see
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
@@ -137,6 +141,10 @@ class Function:
                         ref = a
                         versions.append((i, a._vc, a._vc[0]))
                         break
+                else:
+                    ref = _promoted_from(item, args, tensor_type)
+                    if ref is not None:
+                        versions.append((ref, ref._vc, ref._vc[0]))
             refs.append(ref)
         self._saved_refs = refs
         self._saved_versions = versions
@@ -146,6 +154,8 @@ class Function:
         backward relies on that is not one of the inputs it saved (max's indices)."""
         self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
             (t, t._vc, t._vc[0]),)
+        if not self._saved:  # PyTorch saves it: freed by a backward, as saved values are
+            self._saved = (None,)
 
     @property
     def saved_tensors(self):
@@ -215,6 +225,21 @@ class Function:
         raise RuntimeError("hooks on grad_fn are not supported; use Tensor.register_hook")
 
 
+def _promoted_from(item, args, tensor_type):
+    """The input tensor a saved float array is a promoted copy of (a bool, int or float32
+    operand cast for a float64 one): PyTorch saves the operand itself, so its version is
+    kept and, under create_graph, the backward sees the tensor (its gradient then requires
+    grad with it). None when no input has that shape and another dtype."""
+    if type(item) is not np.ndarray or item.dtype.kind != "f":
+        return None
+    for a in args:
+        if isinstance(a, tensor_type):
+            data = a._data
+            if data.shape == item.shape and data.dtype != item.dtype and data.dtype.kind in "biuf":
+                return a
+    return None
+
+
 class _AccumulateGrad:
     """Stand-in shown in ``next_functions`` for a leaf, as PyTorch shows it."""
 
@@ -241,4 +266,5 @@ _Tensor = [None, None]
 def once_differentiable(cls):
     """Class decorator: the Function's backward works on arrays only (see module doc)."""
     cls.array_backward = True
+    cls.backward_reads = ()  # PyTorch's decorator looks at the gradients only
     return cls

@@ -12,6 +12,7 @@ from ..ops import conv as _conv
 from ..ops import embedding as _embedding
 from ..ops import nn_ops as _nn
 from ..ops import pooling as _pool
+from ..ops import shape as _shape
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops._methods import relu as _relu, sigmoid as _sigmoid, tanh as _tanh, where as _where
 from ..ops.creation import rand as _rand, zeros_like as _zeros_like
@@ -184,7 +185,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     pad = padding if isinstance(padding, str) else (0, first(padding))
     out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, first(stride)), pad,
                  (1, first(dilation)), groups)
-    return out.squeeze(-2)
+    return _shape.not_a_view(out.squeeze(-2))
 
 
 # ----- pooling -----------------------------------------------------------------------------
@@ -425,7 +426,7 @@ def _normalize_over(op, input, dim, dtype):
         raise NotImplementedError(f'"{name}{"_lastdim" if last else ""}_kernel_impl" not '
                                   f"implemented for '{_scalar_type(input.dtype)}'")
     if input.ndim == 0:
-        return op.apply(input.reshape(1), 0).reshape(())
+        return _shape.not_a_view(op.apply(input.reshape(1), 0).reshape(()))
     return op.apply(input, d)
 
 
@@ -499,8 +500,8 @@ def _class_view(v, ndim, class_dim):
 
 
 def _target_weights(input, target, weight, ignore_index):
-    """The constant array M with M[n, t_n, ...] = weight[t_n] (0 where ignored), so that
-    the per-sample NLL is -(input * M).sum(class_dim); also the total weight."""
+    """Each target's class index (0 where ignored, shaped to index along the class dim),
+    whether it is ignored, its weight (0 where ignored), and the class dim."""
     class_dim = 0 if input.ndim == 1 else 1
     C = input.shape[class_dim]
     t = target.detach().numpy()
@@ -515,11 +516,7 @@ def _target_weights(input, target, weight, ignore_index):
                            f"{_scalar_type(weight.dtype)}")
     w = np.ones(C, dtype=np_dtype) if weight is None else weight.detach().numpy()
     wt = np.where(ignored, 0, w[safe]).astype(np_dtype) if C else np.zeros(t.shape, np_dtype)
-    M = np.zeros(input.shape, dtype=np_dtype)
-    if C:  # no classes: every target was ignored, M stays empty
-        np.put_along_axis(M, np.expand_dims(safe, class_dim), np.expand_dims(wt, class_dim),
-                          axis=class_dim)
-    return Tensor._wrap(M), wt, class_dim
+    return np.expand_dims(safe, class_dim), ignored, wt, class_dim
 
 
 def _check_nll_shapes(input, target):
@@ -548,9 +545,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
-    M, wt, class_dim = _target_weights(input, target, weight, ignore_index)
-    # input * -M, not -(input * M): the gradient of what is not a target is +0, as PyTorch's
-    per = (input * Tensor._wrap(0.0 - M._data)).sum(class_dim)
+    index, ignored, wt, class_dim = _target_weights(input, target, weight, ignore_index)
+    per = _nn.NllLoss.apply(input, index, ignored, wt, class_dim)
+    if per.grad_fn is not None:
+        per.grad_fn.keep_version(target)  # PyTorch's saves the target
     if reduction == "none":
         return per
     total = per.sum()
@@ -559,10 +557,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     denom = wt.sum(dtype=np.float64).astype(wt.dtype)
     if denom == 0:
         # PyTorch's 0/0: the loss is nan, and each target's gradient -w/0 is nan too
-        # where the target is not ignored, zero where it is (every target ignored: zero)
-        hit = _target_weights(input, target, None, ignore_index)[0]._data
-        scale = np.where(hit != 0, np.nan, 0.0).astype(hit.dtype)
-        return (input * Tensor._wrap(scale)).sum() + float("nan")  # (its sign: +0 grads)
+        # where the target is not ignored, zero where it is (every target ignored: zero,
+        # also for a nan gradient: NllLoss skips the ignored ones)
+        return total / Tensor._wrap(np.asarray(denom))
     return total / denom
 
 
@@ -611,9 +608,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif weight is not None:
         t = target.detach().numpy()
         kept = t[~ignored.numpy()]
-        ret = smooth.sum() / float(weight.detach().numpy()[kept].sum())
+        ret = smooth.sum() / _count_as(weight.detach().numpy()[kept].sum(), input)
     else:
-        ret = smooth.sum() / float((~ignored.numpy()).sum())
+        ret = smooth.sum() / _count_as((~ignored.numpy()).sum(), input)
     return (1 - label_smoothing) * nll + ret * _ieee_div(label_smoothing, C)
 
 
@@ -622,6 +619,12 @@ def _ieee_div(a, b):
     (cross_entropy's smoothing over no classes), not Python's ZeroDivisionError."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(np.float64(a) / b)
+
+
+def _count_as(n, input):
+    """``n`` as a 0-d tensor of ``input``'s dtype: a divisor that may be 0 (every target
+    ignored: PyTorch's 0/0 is nan, Python's a ZeroDivisionError)."""
+    return Tensor._wrap(np.array(n, dtype=input.dtype.numpy_dtype))
 
 
 @_grad_fn_named("BinaryCrossEntropyBackward0")

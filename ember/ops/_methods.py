@@ -70,15 +70,15 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "trunc":
         ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
         ew._refuse_bool(ew._unwrap(input), ew._unwrap(other), "div_trunc_cpu")
-        q = ew.Div.apply(input, other)
-        q = ew.Trunc.apply(q)
-        is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
-            (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
-            not isinstance(other, float)
-        if is_int:
-            q = q.to(_dtype.from_numpy(_dtype.result_type(
-                input._data, other._data if isinstance(other, Tensor) else other)))
-        return _out(q, out)
+        with grad_mode.no_grad():
+            q = ew.Trunc.apply(ew.Div.apply(input, other))
+            is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
+                (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
+                not isinstance(other, float)
+            if is_int:
+                q = q.to(_dtype.from_numpy(_dtype.result_type(
+                    input._data, other._data if isinstance(other, Tensor) else other)))
+        return _out(ew.DivTrunc.apply(input, other, q._data), out)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
@@ -480,6 +480,7 @@ def _replace_view(self, view):
             "a leaf Variable that requires grad is being used in an in-place operation.")
     if self.grad_fn is None:
         self._data = view(self)._data
+        self._vc[0] += 1  # an in-place op to PyTorch: a saved self no longer matches
         return self
     if "_view_of_leaf" in self.__dict__ and grad_mode.is_grad_enabled():
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
@@ -490,6 +491,7 @@ def _replace_view(self, view):
     old._requires_grad, old.grad_fn = True, self.grad_fn
     result = view(old)
     self._data, self.grad_fn = result._data, result.grad_fn
+    self._vc[0] += 1
     return self
 
 

@@ -202,6 +202,7 @@ class Conv2d(Function):
     """conv2d(x, weight, bias); ``pads`` is (top, bottom, left, right)."""
 
     array_backward = True
+    backward_reads = (0, 1)  # x and the weight, not the bias
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):

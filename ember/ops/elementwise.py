@@ -347,8 +347,10 @@ class Pow(_Arithmetic):
     @staticmethod
     def backward(ctx, g):
         a, e = ctx.saved_tensors
-        if e == 0:  # zero, also where g or a ** -1 is not finite (PyTorch's rule)
-            return (np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)), None
+        # zero, also where g or a ** -1 is not finite (PyTorch's rule for an exponent 0;
+        # False is no 0 to it: 0 ** False has the gradient nan)
+        if e == 0 and type(e) is not bool:
+            return zeros_of(g), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():
@@ -446,23 +448,39 @@ class FloorDivide(Function):
 
 
 class DivFloor(FloorDivide):
-    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient."""
+    """``div(a, b, rounding_mode="floor")``: the same values, a zero gradient (zeros, also
+    where g is nan or inf: PyTorch's zeros_like(grad))."""
 
     backward_name = "DivBackward2"
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, None
+        return tuple(zeros_of(g) if need else None for need in ctx.needs_input_grad[:2])
+
+
+class DivTrunc(DivFloor):
+    """``div(a, b, rounding_mode="trunc")``: the quotient ``q`` computed by the caller, and
+    PyTorch's zero gradient for both operands."""
+
+    @staticmethod
+    def forward(ctx, a, b, q):
+        return q
+
+    @staticmethod
+    def backward(ctx, g):
+        return DivFloor.backward(ctx, g) + (None,)
 
 
 class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
+        ctx.number_a = not isinstance(a, np.ndarray)  # PyTorch's remainder(Scalar, Tensor)
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
         if np.result_type(a, b) == np.bool_:
             raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad[1]:  # only b's gradient reads them, as in PyTorch
+            ctx.save_for_backward(a, b)
         with quiet():
             if np.result_type(a, b).kind != "f":
                 return _call(np.remainder, a, b)
@@ -473,30 +491,42 @@ class Remainder(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        gb = -g * np.floor(a / b) if need_b else None
+        gb = None
+        if need_b:
+            if ctx.number_a:
+                raise RuntimeError("derivative for aten::remainder is not implemented")
+            a, b = ctx.saved_tensors
+            # PyTorch's -g * div(a, b, rounding_mode="floor"): 1 // -inf is -1, where
+            # floor(1 / -inf) is -0
+            with quiet():
+                q = np.floor_divide(a, b) if isinstance(a, np.ndarray) else DivFloor.apply(a, b)
+            gb = -g * q
         return (g if need_a else None), gb
 
 
 class Fmod(Function):
-    """``fmod``: the remainder of the division truncated toward zero (C's fmod)."""
+    """C's fmod: the remainder of the division truncated toward zero, with the dividend's
+    sign (-3 fmod 3 is -0.0; x fmod inf is x)."""
 
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
-        if np.result_type(a, b) == np.bool_:
-            raise NotImplementedError('"fmod_cpu" not implemented for \'Bool\'')
-        ctx.save_for_backward(a, b)
+        _refuse_bool(a, b, "fmod_cpu")
+        if ctx.needs_input_grad[1]:  # only b's gradient reads them, as in PyTorch
+            ctx.save_for_backward(a, b)
         with quiet():
             return _call(np.fmod, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        gb = -g * np.trunc(a / b) if need_b else None
+        gb = None
+        if need_b:
+            a, b = ctx.saved_tensors
+            q = a / b
+            gb = -g * (q.trunc() if isinstance(q, Tensor) else np.trunc(q))
         return (g if need_a else None), gb
 
 
@@ -626,7 +656,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return zeros_of(g)  # also where g is nan or inf, as PyTorch's zeros_like(grad)
 
 
 def _sigmoid_array(a, out=None):
@@ -650,6 +680,14 @@ def _relu_kernels(out, g):
     return _numba.kernels("activation")
 
 
+def zeros_of(g):
+    """Zeros shaped and typed like the gradient ``g`` (an array, or under create_graph a
+    Tensor that is a constant, as PyTorch's zeros_like(grad))."""
+    if isinstance(g, np.ndarray):
+        return np.zeros_like(g)
+    return Tensor._wrap(np.zeros_like(g._data))
+
+
 class Relu(Function):
     @staticmethod
     def forward(ctx, a):
@@ -669,7 +707,27 @@ class Relu(Function):
                 k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
-        return g * ~(out <= 0)  # PyTorch passes the gradient through a nan
+        # PyTorch passes the gradient through a nan; its threshold_backward reads the
+        # result, so under create_graph the gradient requires grad with it
+        return Reads.apply(g * ~(out <= 0), out)
+
+
+class Reads(Function):
+    """``value`` itself, recorded as an op that also reads ``others`` (with a zero
+    derivative in them). A backward written with operators that PyTorch computes as one op
+    of the gradient and the forward's input or result (threshold_backward,
+    nll_loss_backward) goes through it, so that under create_graph its result requires grad
+    when they do, and differentiating it again gives them zeros, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, value, *others):
+        ctx.others = [(o.shape, o.dtype) for o in others]
+        return value.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,) + tuple(Tensor._wrap(np.zeros(shape, dtype)) if isinstance(g, Tensor)
+                            else np.zeros(shape, dtype) for shape, dtype in ctx.others)
 
 
 def alpha_times(input, other, alpha):
@@ -690,7 +748,21 @@ def alpha_times(input, other, alpha):
         return other * alpha if dt != np.bool_ else other and alpha
     if other._data.dtype != dt:
         other = Cast.apply(other, dt)
-    return Mul.apply(other, alpha)
+    return AlphaTimes.apply(other, alpha)
+
+
+class AlphaTimes(Function):
+    """``other * alpha`` inside add/sub: PyTorch's one node keeps alpha as a number, not as
+    a saved tensor (as Mul saves a number operand), so a second backward is no error."""
+
+    @staticmethod
+    def forward(ctx, other, alpha):
+        ctx.alpha = alpha
+        return np.multiply(other, alpha)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.alpha, None
 
 
 class Clamp(Function):
@@ -746,19 +818,8 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _extremum_grads(ctx, g, np.less)
-
-
-def _extremum_grads(ctx, g, loses):
-    """maximum/minimum's gradients, by PyTorch's formula: a tie splits g evenly, an operand
-    that ``loses`` gets exactly 0 (even where g is inf or nan), and where a comparison with
-    nan is false both get all of g."""
-    a, b = ctx.saved_tensors
-    need_a, need_b = ctx.needs_input_grad
-    with quiet():
-        shared = _where(a == b, g / 2, g)
-        return (_where(loses(a, b), 0.0, shared) if need_a else None,
-                _where(loses(b, a), 0.0, shared) if need_b else None)
+        a, b = ctx.saved_tensors
+        return _extremum_grads(ctx, g, a < b, a > b, a == b)
 
 
 class Minimum(Function):
@@ -770,7 +831,19 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _extremum_grads(ctx, g, np.greater)
+        a, b = ctx.saved_tensors
+        return _extremum_grads(ctx, g, a > b, a < b, a == b)
+
+
+def _extremum_grads(ctx, g, a_loses, b_loses, tie):
+    """maximum/minimum's gradients, PyTorch's formula: a tie splits the gradient evenly,
+    the loser gets zero (also for an infinite g), and beside a nan both get it whole."""
+    if isinstance(tie, Tensor):  # create_graph: the comparisons are constants
+        a_loses, b_loses, tie = a_loses._data, b_loses._data, tie._data
+    half = _where(tie, g / 2, g)
+    need_a, need_b = ctx.needs_input_grad
+    return (_where(a_loses, 0.0, half) if need_a else None,
+            _where(b_loses, 0.0, half) if need_b else None)
 
 
 class Where(Function):
@@ -886,7 +959,7 @@ class _Rounding(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return zeros_of(g)  # also where g is nan or inf, as PyTorch's zeros_like(grad)
 
 
 class Floor(_Rounding):
@@ -910,7 +983,7 @@ class Round(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, None
+        return zeros_of(g), None
 
 
 class Cast(Function):

@@ -14,6 +14,7 @@ class Embedding(Function):
     ``create_graph`` it is a constant."""
 
     array_backward = True
+    backward_reads = ()  # PyTorch's reads the indices and the gradient only
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):

@@ -15,6 +15,7 @@ from ._alias import overlaps, writable
 from .elementwise import _broadcast_error, _where
 from .elementwise import where_array
 from .reduction import return_types
+from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -244,6 +245,8 @@ def _keep_versions(out, *keys):
         for k in keys:
             if isinstance(k, Tensor):
                 node.keep_version(k)
+        if not node._saved:  # a list index too is a saved tensor to PyTorch (keep_version)
+            node.save_for_backward(None)
     return out
 
 
@@ -289,10 +292,13 @@ class SetItem(Function):
         except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
             raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
+        if idx is not Ellipsis:  # PyTorch's CopySlices and index_put save what they write
+            ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # refuses once freed
         gx = None
         if ctx.needs_input_grad[0]:  # zero where overwritten, also where g is inf or nan
             if isinstance(g, np.ndarray):
@@ -451,7 +457,19 @@ def setitem(t, key, value):
         return
     t._check_inplace(shared_ok=advanced)  # an index put may go into an expand()ed tensor
     from .inplace import rebase
-    rebase(t, lambda old: SetItem.apply(old, value, idx))
+    rebase(t, lambda old: SetItem.apply(old, value, idx), marks=_marks(t, idx, advanced, value))
+
+
+def _marks(t, idx, advanced, value):
+    """The value when PyTorch marks an integer or bool ``t`` as requiring grad after
+    ``t[idx] = value`` (inplace.marked): an index_put of a boolean mask, or a fill_ of a
+    0-d value into what is not 0-d (a copy_ there does not mark)."""
+    kind = t._data.dtype.kind
+    if not isinstance(value, Tensor) or kind == "f":
+        return None
+    if advanced:
+        return value
+    return value if value._data.ndim == 0 and t._data[idx].ndim else None
 
 
 def _assign_expanded(data, idx, advanced, v):
@@ -498,7 +516,7 @@ def index_select(input, dim, index):
         if idx.size != 1:
             raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
                                f"{idx.size} value(s)")
-        return index_select(input.reshape(1), 0, index).reshape(())
+        return not_a_view(index_select(input.reshape(1), 0, index).reshape(()))
     if input._data.shape[d] == 0 and idx.size:
         if input._data.ndim == 1:
             raise IndexError("index out of range in self")

@@ -12,26 +12,38 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import NO_GRAD_VIEW_WRITE, OVERLAP_WRITE, Tensor
+from ..tensor import NO_GRAD_VIEW_WRITE, OVERLAP_WRITE, Tensor, _new
 from ._alias import overlaps, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction)
+                          check_bool_subtraction, zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
 _true_divide = np.true_divide
 
 
-def rebase(t, compute, _skip=None):
+def rebase(t, compute, _skip=None, marks=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
-    computed from ``old``, a snapshot standing for ``t`` before the change."""
+    computed from ``old``, a snapshot standing for ``t`` before the change. ``marks``: the
+    value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
     if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
         raise RuntimeError(NO_GRAD_VIEW_WRITE)
+    if "_multiple_views" in t.__dict__:  # (ops/shape._multiple_views)
+        raise RuntimeError(
+            f"{t._multiple_views} is a view and is being modified inplace. This view is the "
+            "output of a function that returns multiple views. Such functions do not allow "
+            "the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one.")
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn
     result = compute(old)
+    if not result._requires_grad:  # an integer t (see marked): once marked, it stays so
+        if marks is not None and marks._requires_grad:
+            result = marked(result, marks)
+        elif old._requires_grad:
+            result = marked(result, old)
     base = t.__dict__.get("_base")
     if base is not None:
         _check_store(t, result._data)
@@ -42,8 +54,35 @@ def rebase(t, compute, _skip=None):
     for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
         view = ref()
         if view is not None and view is not _skip and view.__dict__.get("_base") is t:
-            _set_grad_fn(view, ReadView.apply(t, _positions(t._data, view._data),
-                                              overlaps(view._data)))
+            _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))
+
+
+def _read_view(base, view, overlapping):
+    result = ReadView.apply(base, _positions(base._data, view._data), overlapping)
+    if base._requires_grad and not result._requires_grad:  # an integer base, marked
+        result = marked(result, base)
+    return result
+
+
+class _IntegerWrite(Function):
+    """The node of an integer tensor that PyTorch marks as requiring grad (see marked).
+    PyTorch refuses to compute with such a tensor; no gradient flows through the node."""
+
+    backward_name = "CopySlices"
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,)
+
+
+def marked(result, src):
+    """``result``, an integer or bool tensor written from ``src`` (which requires grad),
+    marked as requiring grad: PyTorch's fill_, masked_fill_ and index_put_ give their target
+    a node whatever its dtype (copy_ and the arithmetic ones do not)."""
+    node = _IntegerWrite()
+    node.inputs = (src.grad_fn or src,)  # (the engine's edges: a node, or a leaf)
+    node.needs_input_grad = (True,)
+    return _new(Tensor, result._data, True, node)
 
 
 def _set_grad_fn(t, result):
@@ -68,8 +107,9 @@ def _rebase_view(view, base, result):
         # other elements sharing a location must not put its old value back)
         new, now = result._data, view._data
         keep = ~((new == now) | ((new != new) & (now != now)))
-    rebase(base, lambda old: WriteView.apply(old, result, where, keep), _skip=view)
-    _set_grad_fn(view, ReadView.apply(base, where, keep is not None))
+    rebase(base, lambda old: WriteView.apply(old, result, where, keep), _skip=view,
+           marks=result)
+    _set_grad_fn(view, _read_view(base, view, keep is not None))
 
 
 def _positions(base, view):
@@ -212,9 +252,10 @@ def apply_inplace(t, op, *others):
 
 def masked_fill_(t, mask, value):
     from .indexing import masked_fill
-    if _recorded(t, value):
+    if _recorded(t, value):  # a value that requires grad is recorded, as PyTorch's
         t._check_inplace(shared_ok=True)  # an expand()ed tensor too (see _rebase_view)
-        rebase(t, lambda old: masked_fill(old, mask, value))
+        rebase(t, lambda old: masked_fill(old, mask, value),
+               marks=value if isinstance(value, Tensor) else None)
         return t
     if not t._data.flags.writeable:
         result = masked_fill(t.detach(), mask, value)  # PyTorch's checks, and the value cast
@@ -417,8 +458,7 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = np.zeros_like(g) if isinstance(g, np.ndarray) else g.new_zeros(g.shape)
-        return zeros, (g.sum() if ctx.needs_input_grad[1] else None)
+        return zeros_of(g), (g.sum() if ctx.needs_input_grad[1] else None)
 
 
 def _fill_overlapping(t, value, mask=None):
@@ -460,7 +500,8 @@ def fill_(t, value):
                 f"{value._data.ndim} dimensions.")
         if _recorded(t, value):
             t._check_inplace()
-            rebase(t, lambda old: Fill.apply(old, value))
+            # PyTorch marks an integer or bool target as requiring grad
+            rebase(t, lambda old: Fill.apply(old, value), marks=value)
             return t
         value = value._data
     elif t._requires_grad and _grad_enabled[0]:

@@ -88,7 +88,7 @@ class Matmul(Function):
             if need_a:
                 ga = g[..., None] * b
             if need_b:
-                gb = (a * g[..., None]).reshape(-1, a.shape[-1]).sum(axis=0)
+                gb = (a * g[..., None]).sum(tuple(range(a.ndim - 1)))  # (no reshape: m may be 0)
             return ga, gb
         if na == 1:      # (k,) @ (..., k, n) -> (..., n)
             if need_a:

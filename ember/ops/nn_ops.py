@@ -11,8 +11,9 @@ import numpy as np
 
 from .. import _dtype, _numba
 from ..autograd import Function
+from ..tensor import Tensor
 from ._quiet import quiet
-from .elementwise import erf_array
+from .elementwise import Reads, erf_array
 from .inplace import _type_word
 
 
@@ -125,6 +126,7 @@ class BatchNormTrain(Function):
     """Normalise with the batch's own statistics; ``mean``/``invstd`` come precomputed."""
 
     array_backward = True
+    backward_reads = (0, 1, 3, 4)  # not the bias
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd):
@@ -205,6 +207,7 @@ class BatchNormEval(Function):
     """Normalise with given statistics (the running ones): a per-channel affine map."""
 
     array_backward = True
+    backward_reads = (0, 1, 3, 4)  # not the bias
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, var, eps):
@@ -285,18 +288,22 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         xc = x3 - mean[:, None]
         var = np.einsum("ncl,ncl->c", xc, xc, dtype=np.float64) / M
         del xc
+    # (PyTorch's kernel updates them without a new version: a graph that saved them at an
+    # earlier step still runs backward)
     if running_mean is not None:
         running_mean._data *= 1 - momentum
         running_mean._data += momentum * mean
-        running_mean._bump_version()
     if running_var is not None:
         unbiased = var * (M / (M - 1)) if M > 1 else np.full_like(var, np.nan)
         running_var._data *= 1 - momentum
         running_var._data += momentum * unbiased
-        running_var._bump_version()
     invstd = 1.0 / np.sqrt(var + eps)
-    return BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
-                                invstd.astype(x.dtype, copy=False))
+    out = BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
+                               invstd.astype(x.dtype, copy=False))
+    for stats in (running_mean, running_var):
+        if stats is not None and out.grad_fn is not None:
+            out.grad_fn.keep_version(stats)  # PyTorch's saves them in training too
+    return out
 
 
 # ----- losses --------------------------------------------------------------------------------
@@ -351,6 +358,38 @@ class KeepVersions(Function):
         return (g,) + (None,) * len(ctx.needs_input_grad[1:])
 
 
+class NllLoss(Function):
+    """Each sample's ``-weight[t] * input[.., t, ..]`` for target classes ``index`` (along
+    ``class_dim``): 0 where the target is ignored, whatever the input holds there (nan,
+    inf), as PyTorch skips those samples."""
+
+    @staticmethod
+    def forward(ctx, x, index, ignored, wt, class_dim):
+        ctx.save_for_backward(x)  # as PyTorch's: its backward reads the input
+        ctx.index, ctx.ignored, ctx.wt, ctx.class_dim = index, ignored, wt, class_dim
+        if not x.shape[class_dim]:  # no classes: every target is ignored
+            return np.zeros(wt.shape, x.dtype)
+        picked = np.take_along_axis(x, index, class_dim).squeeze(class_dim)
+        return np.where(ignored, 0, -(picked * wt)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        index, ignored, class_dim = ctx.index, ctx.ignored, ctx.class_dim
+        if isinstance(g, np.ndarray):
+            gx = np.zeros(x.shape, g.dtype)
+            if x.shape[class_dim]:
+                np.put_along_axis(gx, index, np.expand_dims(
+                    np.where(ignored, 0, -(g * ctx.wt)), class_dim), axis=class_dim)
+            return gx, None, None, None, None
+        coef = np.zeros(x.shape, ctx.wt.dtype)  # create_graph: g times a constant
+        if x.shape[class_dim]:
+            np.put_along_axis(coef, index, np.expand_dims(0.0 - ctx.wt, class_dim),
+                              axis=class_dim)
+        gx = g.unsqueeze(class_dim) * Tensor._wrap(coef)
+        return Reads.apply(gx, x), None, None, None, None
+
+
 # ----- layer normalisation -----------------------------------------------------------------
 class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""
@@ -370,6 +409,8 @@ class LayerNorm(Function):
         y = xhat if weight is None else xhat * weight.reshape(1, -1)
         if bias is not None:
             y = y + bias.reshape(1, -1)
+        if y is xhat:  # the output is the caller's to change in place; backward keeps xhat
+            y = xhat.copy()
         ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
@@ -563,8 +604,8 @@ class BinaryCrossEntropy(Function):
             if w is not None:
                 gx = gx * w
         if ctx.needs_input_grad[1]:
-            with quiet():
-                gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+            with quiet():  # PyTorch's -logit(x), not clamped as the loss is (x = 1: -inf)
+                gy = g * -np.log(x / (1 - x))
             if w is not None:
                 gy = gy * w
         return gx, gy, None
@@ -587,6 +628,7 @@ class Pad(Function):
     """``pads`` is ((dim, lo, hi), ...) over the padded dims; negative amounts crop."""
 
     array_backward = True
+    backward_reads = ()  # PyTorch's is a narrow of the gradient
 
     @staticmethod
     def forward(ctx, x, pads, mode, value):

@@ -254,6 +254,7 @@ class AvgPool2d(Function):
             cw = _avg_divisor(W, kw, stride[1], padding[1], OW, count_include_pad)
             div = (ch.reshape(OH, 1) * cw.reshape(1, OW)).astype(x.dtype)
         ctx.div = div
+        ctx.save_for_backward(x)  # unused, as PyTorch's: so the saved-tensor rules apply
         ctx.geometry = (x.shape, _padded_shape(x.shape, pads_h, pads_w), kernel, stride,
                         pads_h, pads_w)
         ctx.kernels = k = _compiled(x)
@@ -274,6 +275,7 @@ class AvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # raises once freed or changed in place
         xshape, pshape, kernel, stride, pads_h, pads_w = ctx.geometry
         kh, kw = kernel
         gc = _compiled_grad(ctx, g, xshape[:2] + ctx.div.shape, ctx.dtype)
@@ -318,12 +320,14 @@ class AdaptiveAvgPool2d(Function):
         ah = _averaging_matrix(H, out_size[0], x.dtype)
         aw = _averaging_matrix(W, out_size[1], x.dtype)
         ctx.mats = (ah, aw)
+        ctx.save_for_backward(x)  # as in AvgPool2d
         if not np.isfinite(x).all():
             return _adaptive_avg_by_window(x, out_size)
         return np.matmul(np.matmul(ah, x), aw.T)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # as in AvgPool2d
         ah, aw = ctx.mats
         if not np.isfinite(g).all():  # as in forward: keep a nan or inf to its windows
             return _adaptive_avg_grad_by_window(g, ah.shape[1], aw.shape[1]), None

@@ -13,6 +13,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import _ONES, _TYPE_NAMES, Tensor, _untracked, _wrap_dim
 from ._quiet import quiet
+from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
 
@@ -212,10 +213,14 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
+        if not a.ndim:  # PyTorch's: the gradient itself
+            return g, None, None
         axes = None if ctx.axis is None else (ctx.axis,)
         g = expand_back(g, a.shape, axes, ctx.keepdim)
         out = expand_back(out, a.shape, axes, ctx.keepdim)
         if isinstance(a, np.ndarray) and not a.all():  # zeros: out / a is nan there
+            if ctx.axis is None and np.count_nonzero(a == 0) > 1:
+                return np.zeros_like(g), None, None  # PyTorch's, also beside a nan
             return g * _prod_of_others(a, ctx.axis), None, None
         if not isinstance(a, np.ndarray) and not a._data.all():
             # create_graph: the products of the others are constants (exact to first
@@ -512,7 +517,7 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     if d is None:
         raise TypeError("cumsum() missing 1 required positional argument: 'dim'")
     if input._data.ndim == 0:
-        return cumsum(input.reshape(1), 0, dtype=dtype).reshape(())
+        return not_a_view(cumsum(input.reshape(1), 0, dtype=dtype).reshape(()))
     return Cumsum.apply(input, _wrap_dim(d, input._data.ndim), _dtype.to_numpy(dtype))
 
 
@@ -590,7 +595,7 @@ def cumprod(input, dim, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if input._data.ndim == 0:
-        return cumprod(input.reshape(1), dim).reshape(())
+        return not_a_view(cumprod(input.reshape(1), dim).reshape(()))
     return Cumprod.apply(input, _wrap_dim(dim, input._data.ndim))
 
 

@@ -4,6 +4,7 @@ Views share storage and the version counter with their input, as PyTorch's do, s
 in-place change through one is seen (and tracked) through the other.
 """
 import builtins
+import re
 import weakref
 
 import numpy as np
@@ -72,6 +73,9 @@ def _as_view(out, base):
         _register(vc, out)
         if "_no_grad_view" in base.__dict__:  # a view of one made under no_grad is one too
             out._no_grad_view = True
+        if "_multiple_views" in base.__dict__:  # (see _multiple_views)
+            name = out.grad_fn.name() if out.grad_fn is not None else "Alias"
+            out._multiple_views = f"Output 0 of {re.sub(r'Backward[0-9]*$', '', name)}"
     else:
         _no_grad_view(out, base)
     if out.grad_fn is not None:
@@ -83,6 +87,13 @@ def _as_view(out, base):
         if leaf is not None:
             out._view_of_leaf = leaf
     return out
+
+
+def not_a_view(t):
+    """``t``, a view of a composite op's own intermediate (conv1d squeezes conv2d's result),
+    as the op's result: no view in PyTorch's sense, so ``detach_()`` allows it."""
+    t.__dict__.pop("_base", None)
+    return t
 
 
 def _untracked_view(base, arr):
@@ -99,6 +110,8 @@ def _untracked_view(base, arr):
         _register(vc, out)
         if "_no_grad_view" in base.__dict__:  # as in _as_view
             out._no_grad_view = True
+        if "_multiple_views" in base.__dict__:  # as in _as_view
+            out._multiple_views = base._multiple_views
     else:
         _no_grad_view(out, base)
     return out
@@ -111,6 +124,7 @@ def _no_grad_view(out, base):
     out._no_grad_view = True
     if base._requires_grad:
         out._requires_grad = True
+        out._grad_of_base = True  # (autograd/engine.py, _deliver)
 
 
 def _records(input):
@@ -607,6 +621,21 @@ def _narrow(input, dim, start, length):
 
 
 def split(input, split_size_or_sections, dim=0):
+    return _multiple_views(_split(input, split_size_or_sections, dim), "Split" if isinstance(
+        split_size_or_sections, int) else "SplitWithSizes")
+
+
+def _multiple_views(views, op):
+    """Mark the outputs of split/chunk/unbind made in grad mode: PyTorch refuses a recorded
+    in-place change of them and of their views (ops/inplace.rebase), since one node
+    makes them all."""
+    if _grad_enabled[0] and views and views[0]._data.dtype.kind == "f":  # (differentiable)
+        for i, v in enumerate(views):
+            v._multiple_views = f"Output {i} of {op}"
+    return views
+
+
+def _split(input, split_size_or_sections, dim):
     if input._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, input._data.ndim)
@@ -637,7 +666,7 @@ def chunk(input, chunks, dim=0):
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     if n == 0:  # PyTorch gives ``chunks`` empty pieces
         return split(input, [0] * chunks, dim)
-    return split(input, -(-n // chunks), dim)
+    return _multiple_views(_split(input, -(-n // chunks), dim), "Split")
 
 
 def tensor_split(input, indices_or_sections, dim=0):
@@ -646,7 +675,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
-        return split(input, sizes, d)
+        return _split(input, sizes, d)  # (views PyTorch makes one by one)
     bounds = [0] + [builtins.min(int(i), n) for i in indices_or_sections] + [n]
     return tuple(_narrow(input, d, a, builtins.max(b - a, 0)) for a, b in zip(bounds, bounds[1:]))
 
@@ -654,7 +683,8 @@ def tensor_split(input, indices_or_sections, dim=0):
 def unbind(input, dim=0):
     d = _wrap_dim(dim, input._data.ndim)
     lead = (slice(None),) * d
-    return tuple(input[lead + (i,)] for i in range(input._data.shape[d]))
+    return _multiple_views(tuple(input[lead + (i,)] for i in range(input._data.shape[d])),
+                           "Unbind")
 
 
 def narrow(input, dim, start, length):

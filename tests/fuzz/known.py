@@ -1,9 +1,8 @@
 """Differences the fuzzer accepts.
 
 DELIBERATE: raise-vs-succeed or exception-class differences only, each with its reason
-(listed in tests/fuzz/README.md too). KNOWN_ELSEWHERE: divergences another branch of
-issue 13 is fixing; TEMPORARY — the lead removes each entry once that branch is merged, so
-that the fuzzer holds the fix.
+(listed in tests/fuzz/README.md too), and one value difference where PyTorch's own result
+is undefined. OPEN: divergences found and not fixed yet, counted apart in the figures.
 
 An entry matches a finding when its kind is among ``kinds`` and its ``line`` pattern is
 found in the failing line (of the shrunk program when there is one, else as generated) and
@@ -34,10 +33,16 @@ DELIBERATE = [
          reason="PyTorch checks the dtypes only when there is something to multiply; ember "
                 "refuses int @ float whatever the shapes"),
     dict(id="a bool tensor assigned a value that requires grad", kinds={"raise-vs-succeed"},
-         detail=r"^torch raised RuntimeError: Autograd not support dtype",
-         reason="PyTorch marks a bool or integer tensor as requiring grad after a masked "
-                "assignment of a value that requires grad, then fails when it is used; in "
-                "ember only floating-point tensors require grad"),
+         detail=r"^torch raised RuntimeError: (Autograd not support dtype|isDifferentiableType)",
+         reason="ember marks a bool or integer tensor as requiring grad after a fill or "
+                "masked assignment of a value that requires grad, as PyTorch does, but then "
+                "computes with it, where PyTorch fails"),
+    dict(id="a second derivative through an array-only backward", kinds={"raise-vs-succeed"},
+         detail=r"^ember raised RuntimeError: trying to differentiate twice",
+         reason="the backward of conv, pooling, batch/layer norm and some activations runs on "
+                "arrays in one pass; under create_graph its gradient requires grad as "
+                "PyTorch's does, and differentiating it again raises (PyTorch's "
+                "once_differentiable error) rather than give a wrong second derivative"),
     dict(id="an in-place op whose operand is a view of its destination (values)", kinds={"value"},
          test=lambda program, line: _reads_own_view(program, line),
          reason="a value difference, accepted: ember reads the operands before writing, "
@@ -52,34 +57,8 @@ DELIBERATE = [
                 "advanced ones, ember always the leaf"),
 ]
 
-_SILENT = {"value", "grad", "dtype", "shape", "requires_grad", "is_leaf", "identity", "result"}
-_ERR = {"raise-vs-succeed", "exception-class"}
-_ANY = _SILENT | _ERR | {"hang", "crash"}
-
-# TEMPORARY (issue 13): owned by the branches "core" and "safety"; remove after merging them.
-KNOWN_ELSEWHERE = [
-    dict(id="core: self-aliasing in-place ops hang backward", kinds={"hang"}),
-    dict(id="core: in-place writes propagating requires_grad (view/base, integer target)",
-         kinds={"requires_grad", "grad", "is_leaf"}, program=r"(\] = |_\(|[-+*/]= )"),
-    dict(id="core: conversions keep requires_grad", kinds={"requires_grad", "is_leaf"},
-         line=r"\.(bool|long|int|to|type_as|float|double)\("),
-    dict(id="core: gradients at singular points (pow at 0, division, all-ignored CE)",
-         kinds={"grad", "value"}, program=r"(\*\*|pow|/|div|cross_entropy|nll_loss|fmod|remainder|%)"),
-    dict(id="core: saved-tensor version rule", kinds=_ERR, line=r"backward|autograd\.grad"),
-    dict(id="core: floor division's graph (grad is zero, not None)", kinds={"result", "grad"},
-         program=r"(//|floor_divide|rounding_mode='floor')", line=r"backward|autograd\.grad"),
-]
-
-
 # Found by the fuzzer, not fixed yet (tests/fuzz/README.md says why); printed in the figures.
-OPEN = [
-    dict(id="open: create_graph gradients constant in the inputs require grad in PyTorch",
-         kinds={"requires_grad"}, line=r"create_graph=True"),
-    dict(id="open: in-place change of an output of split/chunk/unbind",
-         kinds={"raise-vs-succeed"}, detail=r"^torch raised.*function that returns multiple views"),
-    dict(id="open: detach_() of a view", kinds={"raise-vs-succeed"}, line=r"detach_\(\)",
-         detail=r"^torch raised RuntimeError: Can't detach views in-place"),
-]
+OPEN = []
 
 
 def _matches(entry, finding):
@@ -110,9 +89,8 @@ def _reads_own_view(program, line):
 
 
 def classify(finding):
-    """("deliberate" | "known" | "open", entry id) for a listed finding; None otherwise."""
-    for group, entries in (("deliberate", DELIBERATE), ("known", KNOWN_ELSEWHERE),
-                           ("open", OPEN)):
+    """("deliberate" | "open", entry id) for a listed finding; None otherwise."""
+    for group, entries in (("deliberate", DELIBERATE), ("open", OPEN)):
         for entry in entries:
             if _matches(entry, finding):
                 return group, entry["id"]

@@ -117,7 +117,6 @@ class Figures:
     programs: int = 0
     kinds: Counter = field(default_factory=Counter)          # unaccepted failures by kind
     accepted: Counter = field(default_factory=Counter)       # deliberate differences
-    known_elsewhere: Counter = field(default_factory=Counter)
     still_open: Counter = field(default_factory=Counter)     # found, not fixed yet
     reference_crashes: list = field(default_factory=list)    # seeds PyTorch itself crashed on
     findings: list = field(default_factory=list)             # the unaccepted ones
@@ -133,8 +132,6 @@ class Figures:
                  f"exception-class: {self.kinds['exception-class']}",
                  f"accepted deliberate differences: {sum(self.accepted.values())}" + "".join(
                      f"\n  {k}: {n}" for k, n in self.accepted.most_common()),
-                 f"known, owned elsewhere (temporary): {sum(self.known_elsewhere.values())}"
-                 + "".join(f"\n  {k}: {n}" for k, n in self.known_elsewhere.most_common()),
                  f"open (found, not fixed yet): {sum(self.still_open.values())}"
                  + "".join(f"\n  {k}: {n}" for k, n in self.still_open.most_common()),
                  f"PyTorch itself crashed or hung (not counted): {len(self.reference_crashes)}"
@@ -196,7 +193,5 @@ def _count(figs, finding):
         figs.findings.append(finding)
     elif finding.verdict[0] == "deliberate":
         figs.accepted[finding.verdict[1]] += 1
-    elif finding.verdict[0] == "open":
-        figs.still_open[finding.verdict[1]] += 1
     else:
-        figs.known_elsewhere[finding.verdict[1]] += 1
+        figs.still_open[finding.verdict[1]] += 1
