@@ -75,11 +75,15 @@ def _fma(a, b, c, dtype=_F64):
             bh, bl = _split(b)
             e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
         s, t = _two_sum(p, c)
-        r, w = _two_sum(s, t + e)
+        rest = t + e
+        r, w = _two_sum(s, rest)
+        exact = rest == 0  # then s is the value (and r = s + 0.0 would make s = -0.0 +0.0)
+        r = np.where(exact, s, r)
         # Within half the gap to r's neighbour (a quarter at a power of two, whose gap
         # below is half the one above), less a little for the roundings of t + e and w.
         power_of_two = np.abs(np.frexp(r)[0]) == 0.5
-        sure = np.abs(w) < np.abs(np.spacing(r)) * np.where(power_of_two, 0.2499, 0.4999)
+        gap = np.abs(np.spacing(r)) * np.where(power_of_two, 0.2499, 0.4999)
+        sure = exact | (np.abs(w) < gap)  # (at a zero r the gap rounds to 0)
         out = r.astype(dtype)
         if dtype == _F32:
             # r is rounded once more: only a tie between two float32 values can go wrong.

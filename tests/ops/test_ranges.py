@@ -67,6 +67,14 @@ def test_arange_exact_integers_in_floats(torch, dtype):
         _same(torch, lambda m: m.arange, *args, dtype=dtype)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_arange_from_negative_zero_with_a_fractional_step(torch, dtype):
+    # The general path: its first value is start + step * 0, -0.0 + -0.0 = -0.0 (an exact
+    # sum of zeros keeps the sign; the rounding check once rebuilt it as +0.0).
+    for args in [(-0.0, -1.0, -0.5), (-0.0, 2.0, 0.5), (0.0, -1.0, -0.5), (-0.0, -90.0, -0.3)]:
+        _same(torch, lambda m: m.arange, *args, dtype=dtype)
+
+
 @pytest.mark.parametrize("dtype", INTS)
 def test_arange_integers_as_torch(torch, dtype):
     rng = np.random.default_rng(7)
