@@ -521,7 +521,7 @@ def _workloads(quick):
             w.append((f"train_ch11 {opt} b{bs}",
                       lambda lib, o=opt, b=bs: ch11(lib, quick, o, b),
                       2 if quick else 3, target, "ch11"))
-    for model, target in (("softmax", 1.0), ("mlp", 1.0), ("lenet_bn", 1.0)):
+    for model, target in (("softmax", 1.0), ("mlp", 1.0), ("lenet_bn", 0.8)):
         for phase in ("train", "eval"):
             images = ("2560" if quick else "10k test" if phase == "eval" else
                       "60k" if FULL_EPOCH else f"{TRAIN_LIMIT // 1000}k of 60k")
@@ -530,7 +530,7 @@ def _workloads(quick):
                       1, target if phase == "train" else None, "fashion"))
     for model in ("resnet18", "densenet"):
         w.append((f"{model} 20 steps (b64)" if not quick else f"{model} 2 steps (b16)",
-                  lambda lib, m=model: conv_steps(lib, quick, m), 1, 1.5, "conv"))
+                  lambda lib, m=model: conv_steps(lib, quick, m), 1, 1.15, "conv"))
     for model, target in (("scratch", 0.7), ("RNN", 1.0), ("GRU", 1.0), ("LSTM", 1.0)):
         label = "scratch RNN" if model == "scratch" else f"nn.{model}"
         w.append((f"train_ch8 {label} (time machine, b32 x 35, 256 hidden, "
@@ -559,6 +559,7 @@ MEMORY_ROW = {"linreg": "linreg", "ch11_adam_b10": "train_ch11 adam b10",
               "softmax_train": "softmax epoch train", "mlp_train": "mlp epoch train",
               "lenet_bn_train": "lenet_bn epoch train", "resnet18": "resnet18",
               "densenet": "densenet", "ch8_lstm": "train_ch8 nn.LSTM"}
+CNN_TRAINING = ("lenet_bn_train", "resnet18", "densenet")
 
 
 def memory_probe(workload, lib_name, quick):
@@ -626,9 +627,9 @@ def run(quick=False, only=None, memory=True, info=None):
             me, mt = matching[0].get("ember_peak_bytes"), matching[0].get("torch_peak_bytes")
             if me and mt:
                 matching[0]["mem_ratio"] = me / mt
-                if probe == "lenet_bn_train":
-                    matching[0]["mem_target"] = 1.5
-                    matching[0]["mem_met"] = me / mt <= 1.5
+                if probe in CNN_TRAINING:  # issue 16's bar for CNN training
+                    matching[0]["mem_target"] = 1.25
+                    matching[0]["mem_met"] = me / mt <= 1.25
             print(f"  peak memory {probe:16s} ember {H._fmt_bytes(me):>9s} torch "
                   f"{H._fmt_bytes(mt):>9s}", flush=True)
     return rows
