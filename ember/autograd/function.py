@@ -45,6 +45,9 @@ class Function:
     # array-only backward's result requires grad when one of those does
     backward_reads = None
     _saved = ()
+    # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
+    # it is ready: engine._deliver_finished)
+    raises_when_ready = False
     # The output tensor, set only once that tensor has hooks or retains its grad (see
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
     # PyTorch, the hooks run even when nothing else holds the tensor any more.

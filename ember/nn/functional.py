@@ -16,6 +16,7 @@ from ..ops import shape as _shape
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops._methods import relu as _relu, sigmoid as _sigmoid, tanh as _tanh, where as _where
 from ..ops.creation import rand as _rand, zeros_like as _zeros_like
+from ..ops.linalg import Linear as _Linear
 from ..ops.linalg import matmul as _matmul
 
 
@@ -105,6 +106,9 @@ def linear(input, weight, bias=None):
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
             f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim > 1 else 1})")
+    if (bias is not None and weight.ndim == 2 and bias.ndim == 1 and bias.dtype == input.dtype
+            and bias.shape[0] == weight.shape[0] and (input.ndim == 2 or input.is_contiguous())):
+        return _Linear.apply(input, weight.t(), bias)
     out = _matmul(input, weight.t() if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias

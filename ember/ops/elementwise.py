@@ -434,6 +434,7 @@ class FloorDivide(Function):
     """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
 
     backward_name = "NotImplemented"
+    raises_when_ready = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -452,6 +453,7 @@ class DivFloor(FloorDivide):
     where g is nan or inf: PyTorch's zeros_like(grad))."""
 
     backward_name = "DivBackward2"
+    raises_when_ready = False
 
     @staticmethod
     def backward(ctx, g):
@@ -475,6 +477,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.number_a = not isinstance(a, np.ndarray)  # PyTorch's remainder(Scalar, Tensor)
+        ctx.raises_when_ready = ctx.number_a and ctx.needs_input_grad[1]  # NotImplemented
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
         if np.result_type(a, b) == np.bool_:
