@@ -456,8 +456,23 @@ class DivFloor(FloorDivide):
     raises_when_ready = False
 
     @staticmethod
+    def forward(ctx, a, b):
+        _save_divide_operands(ctx, a, b)
+        return FloorDivide.forward(ctx, a, b)
+
+    @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # raises once freed or changed in place
         return tuple(zeros_of(g) if need else None for need in ctx.needs_input_grad[:2])
+
+
+def _save_divide_operands(ctx, a, b):
+    """What PyTorch's div with a rounding mode saves, although its gradient is zero: the
+    divisor, and the dividend for the divisor's gradient (so the saved-tensor rules apply)."""
+    if ctx.needs_input_grad[1]:
+        ctx.save_for_backward(a, b)
+    else:
+        ctx.save_for_backward(b)
 
 
 class DivTrunc(DivFloor):
@@ -466,6 +481,7 @@ class DivTrunc(DivFloor):
 
     @staticmethod
     def forward(ctx, a, b, q):
+        _save_divide_operands(ctx, a, b)
         return q
 
     @staticmethod

@@ -668,7 +668,8 @@ def masked_select(input, mask):
     except ValueError:
         from .elementwise import _broadcast_error
         raise _broadcast_error(input._data, mask_arr) from None
-    return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
+    out = getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
+    return _keep_versions(out, input, mask)  # PyTorch's MaskedSelectBackward saves both
 
 
 def nonzero(input, *, as_tuple=False):
