@@ -45,6 +45,7 @@ class Function:
     # array-only backward's result requires grad when one of those does
     backward_reads = None
     _saved = ()
+    _saved_nonleaf = ()  # saved inputs that had a node: refused once detach_()ed
     # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
     # it is ready: engine._deliver_finished)
     raises_when_ready = False
@@ -143,6 +144,8 @@ class Function:
                     if isinstance(a, tensor_type) and a._data is item:
                         ref = a
                         versions.append((i, a._vc, a._vc[0]))
+                        if a.grad_fn is not None:
+                            self._saved_nonleaf += (a,)
                         break
                 else:
                     ref = _promoted_from(item, args, tensor_type)
@@ -172,6 +175,12 @@ class Function:
                 "through the graph a second time or if you need to access saved tensors "
                 "after calling backward."
             )
+        for t in self._saved_nonleaf:
+            if t.grad_fn is None:
+                raise RuntimeError(
+                    "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                    ".detach_().This is not supported, please use out-of-place `.detach()` "
+                    "instead")
         for i, counter, version in getattr(self, "_saved_versions", ()):
             if counter[0] != version:
                 raise RuntimeError(self._modified_message(i, counter[0], version))

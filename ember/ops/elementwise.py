@@ -209,6 +209,10 @@ class _Arithmetic(Function):
                 node._saved_versions = (
                     ((0, ref_a._vc, ref_a._vc[0]),) if ref_a is not None else ()) + (
                     ((1, ref_b._vc, ref_b._vc[0]),) if ref_b is not None else ())
+                fn_a = ref_a is not None and ref_a.grad_fn is not None
+                if fn_a or (ref_b is not None and ref_b.grad_fn is not None):
+                    node._saved_nonleaf = tuple(
+                        r for r in (ref_a, ref_b) if r is not None and r.grad_fn is not None)
             return _new(Tensor, out, True, node)
         return _new(Tensor, out, False, None)
 
