@@ -157,9 +157,16 @@ class Function:
 
     def keep_version(self, t):
         """Make backward refuse to run once ``t`` has been changed in place: a tensor the
-        backward relies on that is not one of the inputs it saved (max's indices)."""
+        backward relies on that is not one of the inputs it saved (max's indices), or this
+        node's own output (std's, which PyTorch saves). The output is held by its array
+        (no cycle), and named as this node's in the error, as PyTorch names it."""
+        if t.grad_fn is self:
+            self._kept_output = t._data
+            key = _OUTPUT
+        else:
+            key = t
         self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
-            (t, t._vc, t._vc[0]),)
+            (key, t._vc, t._vc[0]),)
         if not self._saved:  # PyTorch saves it: freed by a backward, as saved values are
             self._saved = (None,)
 
@@ -191,7 +198,9 @@ class Function:
     def _modified_message(self, i, now, expected):
         """PyTorch's words for a saved value changed in place since it was saved."""
         from ..tensor import _TYPE_NAMES
-        if isinstance(i, int):
+        if i is _OUTPUT:  # an output given to keep_version
+            item, ref = self._kept_output, _OUTPUT
+        elif isinstance(i, int):
             item, ref = self._saved[i], self._saved_refs[i]
         else:  # a tensor given to keep_version
             item, ref = i._data, i
