@@ -122,7 +122,9 @@ class Linear(Matmul):
 
     @staticmethod
     def backward(ctx, g):
-        return Matmul.backward(ctx, g) + (g if ctx.needs_input_grad[2] else None,)
+        need_a, need_b, need_bias = ctx.needs_input_grad
+        return (Matmul.backward(ctx, g) if need_a or need_b else (None, None)) + (
+            g if need_bias else None,)
 
 
 def _matmul_error(sa, sb, kernel):

@@ -432,6 +432,10 @@ def test_linear_bias_is_part_of_the_product_node(torch):
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
         assert b.grad.tolist() == [2.0] * 4  # the bias's gradient waits for the product's
+        y = lib.nn.functional.linear(x.detach(), w, b)  # the bias alone: nothing saved
+        y.sum().backward()
+        y.sum().backward()
+        assert b.grad.tolist() == [6.0] * 4
 
 
 def _raises_after_change(lib, make, target):
