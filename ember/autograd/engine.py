@@ -165,11 +165,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     data = inp._data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap,
                         ig = _fit(ig, data.shape, data.dtype)  # and _fit compares properly
-                    prev = pending.get(id(inp)) if captured is None and not inp._hooks else None
-                    if prev is None:
+                    if captured is not None or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
-                    else:  # a leaf's second use (tied weights): _deliver's sum, inline
-                        pending[id(inp)] = (inp, prev[1] + ig)
+                    elif "_grad_of_base" not in inp.__dict__:  # _deliver's sum, inline
+                        prev = pending.get(id(inp))
+                        pending[id(inp)] = (inp, ig if prev is None else prev[1] + ig)
                     continue
                 if needed is not None and inp not in needed:
                     continue
@@ -185,7 +185,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                 node._saved_refs = ()
         node = None  # the walk is done: every leaf takes its gradient
         for leaf, g in pending.values():
-            _deliver_to_leaf(leaf, g, tensor_mode)
+            leaf_grad = leaf._grad
+            if leaf_grad is None or leaf._hooks or tensor_mode:
+                _deliver_to_leaf(leaf, g, tensor_mode)
+            else:  # a parameter's second step on: _accumulate's last case, inline
+                np.add(leaf_grad._data, g, out=leaf_grad._data)
+                leaf_grad._vc[0] += 1
     except BaseException:
         if node is not None and pending:
             _deliver_finished(roots, pending, node, tensor_mode, tensor_type)
