@@ -474,7 +474,7 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx, x, alpha):
-        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(0, x)))  # keeps -0.0 (second of equals)
         ctx.save_for_backward(x)  # the input only, as PyTorch: the output may change after
         ctx.alpha = alpha
         return y
