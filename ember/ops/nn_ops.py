@@ -482,7 +482,8 @@ class ELU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0))), None
+        # a nan passes the gradient through, as in PyTorch (its test is x <= 0)
+        return np.where(x <= 0, g * ctx.alpha * np.exp(np.minimum(x, 0)), g), None
 
 
 class GELU(Function):
