@@ -500,19 +500,33 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, axes, keepdim)
 
 
+def _cumsum_array(a, axis, dtype):
+    """``np.cumsum`` as PyTorch sums, from +0.0, so that no running sum is -0.0 (-0.0 + 0.0
+    is +0.0). A running sum is -0.0 only where every sum before it is -0.0, the first
+    one too, so the whole result is looked at only when its first slice has a -0.0."""
+    out = np.cumsum(a, axis=axis, dtype=dtype)
+    if out.dtype.kind == "f" and out.size:
+        first = out[(slice(None),) * axis + (0,)]
+        if np.any(np.signbit(first) & (first == 0)):
+            out += 0.0
+    return out
+
+
 class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, dim, np_dtype):
         ctx.dim = dim
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.int64
-        return np.cumsum(a, axis=dim, dtype=np_dtype)
+        return _cumsum_array(a, dim, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
+        if g.shape[ctx.dim] == 1:  # nothing to sum: PyTorch passes the gradient through
+            return g, None, None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         if not isinstance(g, Tensor):
-            return np.cumsum(g[rev], axis=ctx.dim)[rev], None, None
+            return _cumsum_array(g[rev], ctx.dim, None)[rev], None, None
         return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None, None
 
 
