@@ -70,8 +70,6 @@ class Matmul(Function):
             _threads.sync_blas(work)
             ctx.blas_work = work
         try:
-            # ndarray.dot: for matrices the same BLAS product as @ at half @'s call cost (a
-            # strided operand may round differently in the last bit: dot copies it for BLAS)
             out = _product(a, b)
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape, _kernel(
