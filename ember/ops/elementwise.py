@@ -753,9 +753,10 @@ class Relu(Function):
                 k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
-        # PyTorch passes the gradient through a nan; its threshold_backward reads the
-        # result, so under create_graph the gradient requires grad with it
-        return Reads.apply(g * ~(out <= 0), out)
+        # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 even for a
+        # nan or inf g; its threshold_backward reads the result, so under create_graph the
+        # gradient requires grad with it
+        return Reads.apply(_where(out <= 0, 0.0, g), out)
 
 
 class Reads(Function):

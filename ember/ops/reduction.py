@@ -336,10 +336,14 @@ class Amax(Function):
             mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        if whole and isinstance(g, np.ndarray):
-            # max()/min() of everything put the gradient only where the extremum is
-            # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
-            return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
+        if whole:
+            # max()/min() of everything put the gradient only where the extremum is (an inf
+            # or nan gradient leaves the rest 0); amax/amin multiply by the mask
+            from .elementwise import _where
+            spread = _where(mask > 0, g / count, 0.0)
+            if isinstance(spread, np.ndarray):
+                spread = spread.astype(g.dtype, copy=False)
+            return spread, None, None
         return g * mask / count, None, None
 
 
