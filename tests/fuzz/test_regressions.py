@@ -645,6 +645,12 @@ CASES = {
         ["v0 = F.linear(a1, a2, a3)", "a3.sqrt_()", "v2 = v0.min()", "v3 = v0.max()",
          "v4 = a3 @ a6", "v7 = v2 * v4", "v8 = list(T.autograd.grad(v7.sum(), [a2], create_graph=True))",
          "v9 = v3 * v4", "v10 = list(T.autograd.grad(v9.sum(), [a2], create_graph=True))"]),
+    "a dim that None adds has PyTorch's stride: unsqueeze's, before the next index applies": (
+        [("a2", np.zeros((2, 2, 5, 2), F64), False)],
+        ["v2 = a2[None, -1:3]", "v11 = v2.stride()", "v3 = a2[None, 0].stride()",
+         "v4 = a2[:, None, 1:].stride()", "v5 = a2[None, ..., None, 1, None].stride()",
+         "v6 = a2[1:, None].storage_offset()", "v7 = a2[1:].unsqueeze(0).storage_offset()",
+         "v2.add_(1)", "v8 = v2.is_contiguous()"]),
 }
 
 
