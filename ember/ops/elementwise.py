@@ -243,6 +243,20 @@ def check_bool_subtraction(a, b):
             "instead.")
 
 
+def check_integer_addcdiv(tensor1, tensor2):
+    """PyTorch refuses addcdiv of two integer or bool tensors (it once divided them as
+    integers), before any other check of the operands."""
+    if all(np.result_type(x._data if isinstance(x, Tensor) else x).kind in "iub"
+           for x in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+            "for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+
+
 class Sub(_Arithmetic):
     ufunc = np.subtract
 

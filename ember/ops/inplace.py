@@ -16,7 +16,7 @@ from ..tensor import NO_GRAD_VIEW_WRITE, OVERLAP_WRITE, Tensor, _new
 from ._alias import overlaps, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction, zeros_of)
+                          check_bool_subtraction, check_integer_addcdiv, zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -398,9 +398,10 @@ def addcmul_(t, t1, t2, *, value=1):
 
 def addcdiv_(t, t1, t2, *, value=1):
     """t += value * t1 / t2."""
+    t._check_inplace()
+    check_integer_addcdiv(t1, t2)
     if _recorded(t, t1, t2):
         return apply_inplace(t, lambda a, b, c: a + value * b / c, t1, t2)
-    t._check_inplace()
     _check_out_shape(t, t1, t2)
     quot = np.true_divide(_unwrap(t1), _unwrap(t2))
     if value != 1:

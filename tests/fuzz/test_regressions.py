@@ -651,6 +651,11 @@ CASES = {
          "v4 = a2[:, None, 1:].stride()", "v5 = a2[None, ..., None, 1, None].stride()",
          "v6 = a2[1:, None].storage_offset()", "v7 = a2[1:].unsqueeze(0).storage_offset()",
          "v2.add_(1)", "v8 = v2.is_contiguous()"]),
+    "addcdiv of two integer or bool tensors is refused, in place too": (
+        [("a0", np.array([2.0, 3.0], F32), False), ("a1", np.array([1, 2], I64), False),
+         ("a2", np.array([True, True]), False)],
+        ["v0 = T.addcdiv(a0, a1, a1)", "a0.addcdiv_(a1, a2)", "a1.addcdiv_(a1, a2)",
+         "v1 = T.addcdiv(a1, a0, a1)"]),
 }
 
 
