@@ -13,7 +13,7 @@ from .. import _dtype, _numba
 from ..autograd import Function
 from ..tensor import Tensor
 from ._quiet import quiet
-from .elementwise import Reads, erf_array
+from .elementwise import Reads, _where, erf_array
 from .inplace import _type_word
 
 
@@ -382,11 +382,16 @@ class NllLoss(Function):
                 np.put_along_axis(gx, index, np.expand_dims(
                     np.where(ignored, 0, -(g * ctx.wt)), class_dim), axis=class_dim)
             return gx, None, None, None, None
-        coef = np.zeros(x.shape, ctx.wt.dtype)  # create_graph: g times a constant
+        # create_graph: g times a constant at the targets, 0 elsewhere and where ignored
+        # (also for a nan or inf g, as PyTorch's scatter into zeros)
+        coef = np.zeros(x.shape, ctx.wt.dtype)
+        hit = np.zeros(x.shape, np.bool_)
         if x.shape[class_dim]:
             np.put_along_axis(coef, index, np.expand_dims(0.0 - ctx.wt, class_dim),
                               axis=class_dim)
-        gx = g.unsqueeze(class_dim) * Tensor._wrap(coef)
+            np.put_along_axis(hit, index, np.expand_dims(np.logical_not(ignored), class_dim),
+                              axis=class_dim)
+        gx = _where(hit, g.unsqueeze(class_dim) * Tensor._wrap(coef), 0.0)
         return Reads.apply(gx, x), None, None, None, None
 
 
@@ -407,10 +412,9 @@ class LayerNorm(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * invstd
         y = xhat if weight is None else xhat * weight.reshape(1, -1)
-        if bias is not None:
-            y = y + bias.reshape(1, -1)
-        if y is xhat:  # the output is the caller's to change in place; backward keeps xhat
-            y = xhat.copy()
+        # PyTorch adds a bias of 0 when there is none (-0.0 comes out +0.0); a new array
+        # too: the output is the caller's to change in place, and backward keeps xhat
+        y = y + (0.0 if bias is None else bias.reshape(1, -1))
         ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)

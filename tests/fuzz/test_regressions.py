@@ -656,6 +656,15 @@ CASES = {
          ("a2", np.array([True, True]), False)],
         ["v0 = T.addcdiv(a0, a1, a1)", "a0.addcdiv_(a1, a2)", "a1.addcdiv_(a1, a2)",
          "v1 = T.addcdiv(a1, a0, a1)"]),
+    "nll_loss under create_graph: a nan gradient stays at the targets; layer_norm adds +0.0": (
+        [("a0", np.array([[1.0, 2.0], [3.0, 1.0]], F32), True), ("a1", np.array([0, 1]), False),
+         ("a2", np.zeros((2, 3, 2), F32), True), ("a3", np.array([[0, 2], [1, -100]]), False),
+         ("a4", np.array([[-0.0, 0.0], [-0.0, -0.0]], F32), False)],
+        ["v0 = F.nll_loss(a0, a1, reduction='none') * nan",
+         "v1 = list(T.autograd.grad(v0.sum(), [a0], create_graph=True))",
+         "v2 = F.nll_loss(a2, a3, reduction='none') * inf",
+         "v3 = list(T.autograd.grad(v2.sum(), [a2], create_graph=True))",
+         "v4 = 1 / F.layer_norm(a4, (2,))", "v5 = 1 / F.layer_norm(a4, (2,), T.tensor([1.0, -1.0]))"]),
 }
 
 
