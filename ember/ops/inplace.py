@@ -457,7 +457,8 @@ def _unary_inplace(ufunc, op):
             return t
         if t._data.dtype.kind != "f":
             return apply_inplace(t, op)
-        ufunc(t._data, out=t._data)
+        with quiet():  # sqrt_(-1) is nan without NumPy's warning, as in PyTorch
+            ufunc(t._data, out=t._data)
         t._vc[0] += 1
         return t
     return method
