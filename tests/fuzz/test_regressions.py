@@ -665,6 +665,11 @@ CASES = {
          "v2 = F.nll_loss(a2, a3, reduction='none') * inf",
          "v3 = list(T.autograd.grad(v2.sum(), [a2], create_graph=True))",
          "v4 = 1 / F.layer_norm(a4, (2,))", "v5 = 1 / F.layer_norm(a4, (2,), T.tensor([1.0, -1.0]))"]),
+    "expand keeps a size-1 dim's stride; a new size-1 dim is contiguous with the next": (
+        [("a1", np.array([[[[-2.0]], [[-0.25]]]], F64), False), ("a2", np.zeros((2, 3), F32), False)],
+        ["v3 = a1.expand(2, -1, 1, 2)", "v8 = v3.stride()", "v4 = a2[:, 1:2].expand(1, 2, 2, 1)",
+         "v9 = v4.stride()", "v10 = a2[:, 1:2].expand(2, 1, 2, 1).stride()", "v4[0, 0, 0] = 5.0",
+         "v11 = v4.storage_offset()"]),
 }
 
 
