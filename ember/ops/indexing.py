@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim
 from ._alias import overlaps, writable
-from .elementwise import _broadcast_error, _where
+from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
 from .reduction import return_types
 from .shape import not_a_view
@@ -292,7 +292,8 @@ class SetItem(Function):
         except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
             raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
-        if idx is not Ellipsis:  # PyTorch's CopySlices and index_put save what they write
+        ctx.whole = _whole(idx, x.shape)
+        if not ctx.whole:  # PyTorch's CopySlices and index_put save what they write
             ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
 
@@ -305,6 +306,8 @@ class SetItem(Function):
                 gx = g.copy()
                 target, key = _split(gx, ctx.idx)
                 target[key] = 0
+            elif ctx.whole:  # PyTorch's copy_: zeros_like(g), a constant
+                gx = zeros_of(g)
             else:
                 mask = np.ones(g.shape, dtype=bool)
                 target, key = _split(mask, ctx.idx)
@@ -317,6 +320,22 @@ class SetItem(Function):
             if gv.ndim < ctx.v_ndim:  # the value's dropped leading 1s (see _assign)
                 gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv, None
+
+
+def _whole(idx, shape):
+    """Whether ``x[idx]`` is all of ``x`` as PyTorch's indexing finds it (ellipses and
+    slices from 0 with step 1 past the end: it skips those, so ``x[idx] = v`` is a copy_
+    into ``x`` itself, not a write through a view)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if not all(k is Ellipsis or isinstance(k, slice) for k in items):
+        return False
+    if Ellipsis in items:  # the slices after it index the last dims
+        at = items.index(Ellipsis)
+        pairs = list(zip(items[:at], shape)) + list(zip(items[at + 1:][::-1], shape[::-1]))
+    else:
+        pairs = list(zip(items, shape))
+    return all(k.start in (None, 0) and k.step in (None, 1) and (k.stop is None or k.stop >= n)
+               for k, n in pairs)
 
 
 def _check_index_put_dtype(t, key, value):

@@ -253,16 +253,25 @@ class Var(Function):
     def forward(ctx, a, axes, correction, keepdim):
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, builtins.max(n - correction, 0)
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        dof = ctx.dof
+        if (ctx.axes is None or a.ndim == 0) and dof <= 0:
+            # PyTorch's: 2 / dof is taken as inf, times a - mean, which is nan where 0; a
+            # constant factor, so the gradient requires grad only with g
+            data = a if isinstance(a, np.ndarray) else a._data
+            with quiet():
+                factor = np.where(data == data.mean(), np.nan, np.inf).astype(data.dtype)
+            return g * (factor if isinstance(g, np.ndarray) else Tensor._wrap(factor)), \
+                None, None, None
+        scale = 2.0 / dof if dof else np.inf  # over dims a negative dof is kept
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        return g * centered * (2.0 / ctx.denom if ctx.denom else np.nan), None, None, None
+        return scale * g * (a - a.mean(axis=ctx.axes, keepdims=True)), None, None, None
 
 
 def _correction(unbiased, correction):
@@ -533,12 +542,13 @@ class Cumprod(Function):
     def backward(ctx, g):
         # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
         a, out = ctx.saved_tensors
+        if a.shape[ctx.dim] == 1:  # out is a: PyTorch passes the gradient on as it is
+            return g, None
         data = a if isinstance(a, np.ndarray) else a._data
         if not data.all():
             if isinstance(g, np.ndarray):
                 return _cumprod_grad_first_zero(a, out, g, ctx.dim), None
-            grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
-            return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
+            return _cumprod_grad_with_zeros(a, g, ctx.dim), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
         if not isinstance(prod_g, Tensor):
@@ -575,20 +585,17 @@ def _cumprod_grad_first_zero(a, out, g, dim):
 
 
 def _cumprod_grad_with_zeros(a, g, dim):
-    """cumprod's gradient where ``a`` has zeros: d out_j / d a_i is the product of
-    a_0..a_j without a_i, taken by setting a_i to 1 (one cumprod per position; with
-    create_graph these products are constants, exact to first order)."""
-    garr = g if isinstance(g, np.ndarray) else g._data
-    x, gx = np.moveaxis(a, dim, -1), np.moveaxis(garr, dim, -1)
-    out = np.empty(np.broadcast_shapes(x.shape, gx.shape), np.result_type(x, gx))
-    for i in range(x.shape[-1]):
-        y = x.copy()
-        y[..., i] = 1
-        out[..., i] = (gx[..., i:] * np.cumprod(y, axis=-1)[..., i:]).sum(-1)
-    out = np.moveaxis(out, -1, dim)
-    if isinstance(g, np.ndarray):
-        return out
-    return g * 0 + type(g)._wrap(out)  # keeps g in the graph
+    """cumprod's gradient where ``a`` has zeros, under create_graph: PyTorch's O(n^2) rule
+    in differentiable ops (so second derivatives are right). At position k, the sum over
+    j >= k of g_j times the product of a_0..a_j without a_k."""
+    from .shape import cat
+    n = a.shape[dim]
+    cols = []
+    for k in range(n):
+        before = a.narrow(dim, 0, k).prod(dim, keepdim=True)  # k = 0: ones
+        omitted = cat([before, before * a.narrow(dim, k + 1, n - k - 1).cumprod(dim)], dim)
+        cols.append((g.narrow(dim, k, n - k) * omitted).sum(dim, keepdim=True))
+    return cat(cols, dim)
 
 
 def cumprod(input, dim, *, dtype=None):
