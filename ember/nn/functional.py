@@ -10,6 +10,7 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..ops import conv as _conv
 from ..ops import embedding as _embedding
+from ..ops import linalg as _linalg
 from ..ops import nn_ops as _nn
 from ..ops import pooling as _pool
 from ..ops import shape as _shape
@@ -105,10 +106,30 @@ def linear(input, weight, bias=None):
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
             f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim > 1 else 1})")
+    if bias is not None and _addmm_fits(input, weight, bias):
+        rows = input.reshape(math.prod(input.shape[:-1]), input.shape[-1])
+        out = _linalg.Addmm.apply(bias, rows, weight.t())
+        return out if input.ndim == 2 else out.view(*input.shape[:-1], weight.shape[0])
     out = _matmul(input, weight.t() if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias
     return out
+
+
+def _addmm_fits(input, weight, bias):
+    """Whether PyTorch's linear runs one addmm (on the input's rows): a 2-D input, or a
+    contiguous one with a 1-D bias (it also does for some other biases of a contiguous
+    input, left to matmul and add here). A bias that cannot broadcast to the result gets
+    expand's error, as addmm's."""
+    if weight.ndim != 2 or bias.dtype != input.dtype or not (
+            input.ndim == 2 or input.is_contiguous() and bias.ndim == 1):
+        return False
+    out = (math.prod(input.shape[:-1]), weight.shape[0])
+    try:
+        np.broadcast_shapes(tuple(bias.shape), out)
+    except ValueError:
+        bias.expand(out)
+    return True
 
 
 # ----- convolution -------------------------------------------------------------------------

@@ -105,6 +105,41 @@ class Matmul(Function):
         return ga, gb
 
 
+class Addmm(Function):
+    """``bias + a @ b`` of matrices as one node, as PyTorch's addmm (what linear with a bias
+    runs): one backward gives all three gradients, so a freed graph is refused before any
+    of them reaches a leaf."""
+
+    backward_name = "AddmmBackward0"
+    blas_work = 0
+
+    @staticmethod
+    def forward(ctx, bias, a, b):
+        if a.size * b.shape[-1] >= _THREADED_PRODUCT:  # as in Matmul
+            ctx.blas_work = a.size * b.shape[-1]
+            _threads.sync_blas(ctx.blas_work)
+        need_a, need_b = ctx.needs_input_grad[1:]
+        if need_a and need_b:  # what each wanted gradient reads, as Matmul saves
+            ctx.save_for_backward(a, b)
+        elif need_a:
+            ctx.save_for_backward(b)
+        elif need_b:
+            ctx.save_for_backward(a)
+        else:
+            ctx.save_for_backward(None)  # PyTorch's node is freed all the same
+        return a.dot(b) + bias
+
+    @staticmethod
+    def backward(ctx, g):
+        need_bias, need_a, need_b = ctx.needs_input_grad
+        saved = ctx.saved_tensors
+        if ctx.blas_work:
+            _threads.sync_blas(ctx.blas_work)
+        a, b = saved if need_a and need_b else (None, saved[0]) if need_a else (saved[0], None)
+        return (g if need_bias else None,  # the engine sums it to the bias's shape
+                g @ b.T if need_a else None, a.T @ g if need_b else None)
+
+
 def _matmul_error(sa, sb, kernel):
     """PyTorch's words for operands of these shapes that cannot be multiplied, by the
     ``kernel`` the product folds to (see _kernel)."""
