@@ -3,7 +3,6 @@
 All accept ``dim`` or ``axis`` (an int, a list or a tuple) and ``keepdim`` or ``keepdims``,
 as PyTorch does. Backwards re-expand the gradient over the reduced dimensions.
 """
-import builtins
 import collections
 
 import numpy as np
