@@ -108,12 +108,11 @@ def test_large_step_forward_and_backward_match_numpy_bit_for_bit():
         y = (x * x + x).sum()
         y.backward()
         np.testing.assert_array_equal(y.detach().numpy(), np.add.reduce(data * data + data, axis=None))
-        # dy/dx = 2x + 1, accumulated: the engine adds g * x twice and g once per step
+        # dy/dx = 2x + 1, accumulated: as PyTorch's AccumulateGrad, the engine sums a leaf's
+        # uses (g from the add, then g * x twice) and adds that sum to .grad once per step
         want = np.zeros_like(data)
         for _ in range(step + 1):
-            want += np.ones_like(data)
-            want += data
-            want += data
+            want += (np.ones_like(data) + data) + data
         np.testing.assert_array_equal(x.grad.detach().numpy(), want)
 
 

@@ -97,7 +97,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     if inputs is not None:
         needed = _needed(roots, node_targets, leaf_targets, tensor_type)
     grads = {}  # node -> the gradient of its output gathered so far
-    # Leaves with hooks: their gradient is summed first, so each hook runs once on the total
+    # id(leaf) -> (leaf, its gradient summed over its uses so far): leaves take their
+    # gradient once the walk is done (each hook runs once, on the total), and after a
+    # failed walk only those PyTorch had given theirs (_deliver_finished)
     pending = {}
     heap = []   # (-sequence number, node) for every node in ``grads``
     for t, g in zip(roots, root_grads):
@@ -125,6 +127,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     grad_mode._enabled[0] = tensor_mode
     _tensor_mode[0] = tensor_mode
     _final_callbacks.append([])
+    node = None  # the node running, for a backward that fails
     try:
         while heap:
             node = heappop(heap)[1]
@@ -162,12 +165,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     data = inp._data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:  # `is`: cheap,
                         ig = _fit(ig, data.shape, data.dtype)  # and _fit compares properly
-                    leaf_grad = inp._grad
-                    if not plain or leaf_grad is None or inp._hooks:
+                    if captured is not None or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
-                    else:  # a parameter's second step on: _accumulate's last case, inline
-                        np.add(leaf_grad._data, ig, out=leaf_grad._data)
-                        leaf_grad._vc[0] += 1
+                    elif "_grad_of_base" not in inp.__dict__:  # _deliver's sum, inline
+                        prev = pending.get(id(inp))
+                        pending[id(inp)] = (inp, ig if prev is None else prev[1] + ig)
                     continue
                 if needed is not None and inp not in needed:
                     continue
@@ -181,8 +183,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             if not retain_graph and node._saved:
                 node._saved = None  # free what backward needed
                 node._saved_refs = ()
+        node = None  # the walk is done: every leaf takes its gradient
         for leaf, g in pending.values():
-            _deliver_to_leaf(leaf, g, tensor_mode)
+            leaf_grad = leaf._grad
+            if leaf_grad is None or leaf._hooks or tensor_mode:
+                _deliver_to_leaf(leaf, g, tensor_mode)
+            else:  # a parameter's second step on: _accumulate's last case, inline
+                np.add(leaf_grad._data, g, out=leaf_grad._data)
+                leaf_grad._vc[0] += 1
+    except BaseException:
+        if node is not None and pending:
+            _deliver_finished(roots, pending, node, tensor_mode, tensor_type)
+        raise
     finally:
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
@@ -233,27 +245,63 @@ def _needed(roots, node_targets, leaf_targets, tensor_type):
 
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
-    inputs), else into its ``.grad`` (through its hooks once the pass has summed it)."""
+    inputs), else summed in ``pending`` for its ``.grad``."""
     if captured is None:
         if "_grad_of_base" in leaf.__dict__:
             return  # a leaf view that requires grad through its base: PyTorch fills no .grad
         # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate
         # hooks alone run per use, while backward is still going (DistributedDataParallel
         # counts the uses and starts its all-reduces from them: the overlap)
-        if leaf._hooks and any(type(h) is not PostAccumulateGradHook for h in leaf._hooks):
+        if leaf._hooks and all(type(h) is PostAccumulateGradHook for h in leaf._hooks):
+            _deliver_to_leaf(leaf, g, tensor_mode)
+        else:
             prev = pending.get(id(leaf))
             pending[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
-        else:
-            _deliver_to_leaf(leaf, g, tensor_mode)
     elif id(leaf) in leaf_targets:
         prev = captured.get(id(leaf))
         captured[id(leaf)] = g if prev is None else prev + g
 
 
+def _deliver_finished(roots, pending, failed, tensor_mode, tensor_type):
+    """After a backward failed in node ``failed``, the gradients of the leaves PyTorch had
+    already filled. Its AccumulateGrad nodes run before any other ready node, so a leaf
+    takes its gradient as soon as every node using it has run: here, every node of the
+    graph using it came before ``failed`` in the walk (a larger sequence number)."""
+    first_use = {}  # id(leaf) -> the smallest sequence number of a node using it
+    last = None  # the last node of the walk to use ``failed``
+    seen = set()
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for i in node.inputs:
+            if isinstance(i, tensor_type):
+                first_use[id(i)] = min(first_use.get(id(i), node._seq), node._seq)
+            elif i is not None:
+                stack.append(i)
+                if i is failed and (last is None or node._seq < last._seq):
+                    last = node
+    cut, ahead = failed._seq, ()
+    if failed.raises_when_ready and last is not None:
+        # PyTorch's NotImplemented node has AccumulateGrad's sequence number, the largest:
+        # it runs, and raises, as soon as its last user has run, after the leaves that
+        # user readied before it (those listed before it in the user's inputs)
+        inputs = list(last.inputs)
+        k = next(j for j, i in enumerate(inputs) if i is failed)
+        cut = last._seq
+        ahead = {id(i) for i in inputs[:k]} - {id(i) for i in inputs[k:]}
+    for key, (leaf, g) in pending.items():
+        use = first_use.get(key, cut + 1)
+        if use > cut or (use == cut and key in ahead):
+            _deliver_to_leaf(leaf, g, tensor_mode)
+
+
 def _deliver_to_leaf(leaf, g, tensor_mode):
     """A leaf's gradient, through its hooks, into ``.grad``; then its post-accumulate
-    hooks, which see the leaf with its ``.grad`` updated. ember delivers a leaf's gradient
-    once per use (PyTorch sums them first), so those run once per use too."""
+    hooks, which see the leaf with its ``.grad`` updated (once per use for a leaf with
+    those alone: _deliver)."""
     hooks = leaf._hooks
     if hooks:
         tensor_type = _function._Tensor[0]

@@ -45,6 +45,10 @@ class Function:
     # array-only backward's result requires grad when one of those does
     backward_reads = None
     _saved = ()
+    _saved_nonleaf = ()  # saved inputs that had a node: refused once detach_()ed
+    # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
+    # it is ready: engine._deliver_finished)
+    raises_when_ready = False
     # The output tensor, set only once that tensor has hooks or retains its grad (see
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
     # PyTorch, the hooks run even when nothing else holds the tensor any more.
@@ -140,6 +144,8 @@ class Function:
                     if isinstance(a, tensor_type) and a._data is item:
                         ref = a
                         versions.append((i, a._vc, a._vc[0]))
+                        if a.grad_fn is not None:
+                            self._saved_nonleaf += (a,)
                         break
                 else:
                     ref = _promoted_from(item, args, tensor_type)
@@ -151,9 +157,16 @@ class Function:
 
     def keep_version(self, t):
         """Make backward refuse to run once ``t`` has been changed in place: a tensor the
-        backward relies on that is not one of the inputs it saved (max's indices)."""
+        backward relies on that is not one of the inputs it saved (max's indices), or this
+        node's own output (std's, which PyTorch saves). The output is held by its array
+        (no cycle), and named as this node's in the error, as PyTorch names it."""
+        if t.grad_fn is self:
+            self._kept_output = t._data
+            key = _OUTPUT
+        else:
+            key = t
         self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
-            (t, t._vc, t._vc[0]),)
+            (key, t._vc, t._vc[0]),)
         if not self._saved:  # PyTorch saves it: freed by a backward, as saved values are
             self._saved = (None,)
 
@@ -169,6 +182,12 @@ class Function:
                 "through the graph a second time or if you need to access saved tensors "
                 "after calling backward."
             )
+        for t in self._saved_nonleaf:
+            if t.grad_fn is None:
+                raise RuntimeError(
+                    "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                    ".detach_().This is not supported, please use out-of-place `.detach()` "
+                    "instead")
         for i, counter, version in getattr(self, "_saved_versions", ()):
             if counter[0] != version:
                 raise RuntimeError(self._modified_message(i, counter[0], version))
@@ -179,7 +198,9 @@ class Function:
     def _modified_message(self, i, now, expected):
         """PyTorch's words for a saved value changed in place since it was saved."""
         from ..tensor import _TYPE_NAMES
-        if isinstance(i, int):
+        if i is _OUTPUT:  # an output given to keep_version
+            item, ref = self._kept_output, _OUTPUT
+        elif isinstance(i, int):
             item, ref = self._saved[i], self._saved_refs[i]
         else:  # a tensor given to keep_version
             item, ref = i._data, i

@@ -10,13 +10,13 @@ from .. import _dtype
 from ..tensor import Tensor
 from ..ops import conv as _conv
 from ..ops import embedding as _embedding
-from ..ops import linalg as _linalg
 from ..ops import nn_ops as _nn
 from ..ops import pooling as _pool
 from ..ops import shape as _shape
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops._methods import relu as _relu, sigmoid as _sigmoid, tanh as _tanh, where as _where
 from ..ops.creation import rand as _rand, zeros_like as _zeros_like
+from ..ops.linalg import Linear as _Linear
 from ..ops.linalg import matmul as _matmul
 
 
@@ -106,30 +106,13 @@ def linear(input, weight, bias=None):
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
             f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim > 1 else 1})")
-    if bias is not None and _addmm_fits(input, weight, bias):
-        rows = input.reshape(math.prod(input.shape[:-1]), input.shape[-1])
-        out = _linalg.Addmm.apply(bias, rows, weight.t())
-        return out if input.ndim == 2 else out.view(*input.shape[:-1], weight.shape[0])
+    if (bias is not None and weight.ndim == 2 and bias.ndim == 1 and bias.dtype == input.dtype
+            and bias.shape[0] == weight.shape[0] and (input.ndim == 2 or input.is_contiguous())):
+        return _Linear.apply(input, weight.t(), bias)
     out = _matmul(input, weight.t() if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias
     return out
-
-
-def _addmm_fits(input, weight, bias):
-    """Whether PyTorch's linear runs one addmm (on the input's rows): a 2-D input, or a
-    contiguous one with a 1-D bias (it also does for some other biases of a contiguous
-    input, left to matmul and add here). A bias that cannot broadcast to the result gets
-    expand's error, as addmm's."""
-    if weight.ndim != 2 or bias.dtype != input.dtype or not (
-            input.ndim == 2 or input.is_contiguous() and bias.ndim == 1):
-        return False
-    out = (math.prod(input.shape[:-1]), weight.shape[0])
-    try:
-        np.broadcast_shapes(tuple(bias.shape), out)
-    except ValueError:
-        bias.expand(out)
-    return True
 
 
 # ----- convolution -------------------------------------------------------------------------
@@ -238,15 +221,22 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     OH = _pool.pool_out_size(H, k[0], s[0], p[0], d[0], ceil_mode)
     OW = _pool.pool_out_size(W, k[1], s[1], p[1], d[1], ceil_mode)
     _check_out(x, OH, OW)
-    out = _pool.MaxPool2d.apply(x, k, s, p, d, ceil_mode)
-    if unbatched:
-        out = out.squeeze(0)
+    pooled = _pool.MaxPool2d.apply(x, k, s, p, d, ceil_mode)
+    out = pooled.squeeze(0) if unbatched else pooled
     if not return_indices:
         return out
-    ctx = type("Ctx", (), {})()
+    ctx = _pool.MaxPool2d()  # a node of its own, unrecorded: for the indices alone
     _pool.MaxPool2d.forward(ctx, x.detach().numpy(), k, s, p, d, ceil_mode)
     idx = Tensor._wrap(_pool.max_pool2d_indices(ctx.arg, x.shape, k, s, p, d))
-    return out, (idx.squeeze(0) if unbatched else idx)
+    return out, _saved_indices(pooled, idx, unbatched)
+
+
+def _saved_indices(pooled, idx, unbatched):
+    """The indices a max pooling returns: its backward refuses to run once they have been
+    changed in place, as PyTorch's (which saves them) does."""
+    if pooled.grad_fn is not None:
+        pooled.grad_fn.keep_version(idx)
+    return idx.squeeze(0) if unbatched else idx
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -290,15 +280,13 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     size = _adaptive_size(output_size, *x.shape[2:])
-    out = _pool.AdaptiveMaxPool2d.apply(x, size)
-    if unbatched:
-        out = out.squeeze(0)
+    pooled = _pool.AdaptiveMaxPool2d.apply(x, size)
+    out = pooled.squeeze(0) if unbatched else pooled
     if not return_indices:
         return out
-    ctx = type("Ctx", (), {})()
+    ctx = _pool.AdaptiveMaxPool2d()  # as in max_pool2d
     _pool.AdaptiveMaxPool2d.forward(ctx, x.detach().numpy(), size)
-    idx = Tensor._wrap(ctx.best.astype(np.int64))
-    return out, (idx.squeeze(0) if unbatched else idx)
+    return out, _saved_indices(pooled, Tensor._wrap(ctx.best.astype(np.int64)), unbatched)
 
 
 # ----- normalisation -----------------------------------------------------------------------

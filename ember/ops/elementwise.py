@@ -209,6 +209,10 @@ class _Arithmetic(Function):
                 node._saved_versions = (
                     ((0, ref_a._vc, ref_a._vc[0]),) if ref_a is not None else ()) + (
                     ((1, ref_b._vc, ref_b._vc[0]),) if ref_b is not None else ())
+                fn_a = ref_a is not None and ref_a.grad_fn is not None
+                if fn_a or (ref_b is not None and ref_b.grad_fn is not None):
+                    node._saved_nonleaf = tuple(
+                        r for r in (ref_a, ref_b) if r is not None and r.grad_fn is not None)
             return _new(Tensor, out, True, node)
         return _new(Tensor, out, False, None)
 
@@ -434,6 +438,7 @@ class FloorDivide(Function):
     """``floor_divide`` and ``//``: PyTorch defines no derivative for them."""
 
     backward_name = "NotImplemented"
+    raises_when_ready = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -452,10 +457,26 @@ class DivFloor(FloorDivide):
     where g is nan or inf: PyTorch's zeros_like(grad))."""
 
     backward_name = "DivBackward2"
+    raises_when_ready = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_divide_operands(ctx, a, b)
+        return FloorDivide.forward(ctx, a, b)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # raises once freed or changed in place
         return tuple(zeros_of(g) if need else None for need in ctx.needs_input_grad[:2])
+
+
+def _save_divide_operands(ctx, a, b):
+    """What PyTorch's div with a rounding mode saves, although its gradient is zero: the
+    divisor, and the dividend for the divisor's gradient (so the saved-tensor rules apply)."""
+    if ctx.needs_input_grad[1]:
+        ctx.save_for_backward(a, b)
+    else:
+        ctx.save_for_backward(b)
 
 
 class DivTrunc(DivFloor):
@@ -464,6 +485,7 @@ class DivTrunc(DivFloor):
 
     @staticmethod
     def forward(ctx, a, b, q):
+        _save_divide_operands(ctx, a, b)
         return q
 
     @staticmethod
@@ -475,6 +497,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.number_a = not isinstance(a, np.ndarray)  # PyTorch's remainder(Scalar, Tensor)
+        ctx.raises_when_ready = ctx.number_a and ctx.needs_input_grad[1]  # NotImplemented
         a, b = _operands(a, b)
         _check_integer_divisor(a, b)
         if np.result_type(a, b) == np.bool_:

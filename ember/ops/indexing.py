@@ -292,7 +292,7 @@ class SetItem(Function):
         except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
             raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
-        ctx.whole = _whole(idx, x.shape)
+        ctx.whole = _writes_whole(idx, x.shape)
         if not ctx.whole:  # PyTorch's CopySlices and index_put save what they write
             ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
@@ -322,20 +322,18 @@ class SetItem(Function):
         return gx, gv, None
 
 
-def _whole(idx, shape):
-    """Whether ``x[idx]`` is all of ``x`` as PyTorch's indexing finds it (ellipses and
-    slices from 0 with step 1 past the end: it skips those, so ``x[idx] = v`` is a copy_
-    into ``x`` itself, not a write through a view)."""
+def _writes_whole(idx, shape):
+    """Whether ``x[idx] = v`` writes all of x as PyTorch's indexing sees it: it skips the
+    ellipsis and a slice over a whole dim (start 0, step 1, stop at the end or past it), so
+    the assignment is a plain copy_, which saves nothing (no CopySlices)."""
     items = idx if isinstance(idx, tuple) else (idx,)
-    if not all(k is Ellipsis or isinstance(k, slice) for k in items):
+    if not all(k is Ellipsis or type(k) is slice for k in items):
         return False
-    if Ellipsis in items:  # the slices after it index the last dims
-        at = items.index(Ellipsis)
-        pairs = list(zip(items[:at], shape)) + list(zip(items[at + 1:][::-1], shape[::-1]))
-    else:
-        pairs = list(zip(items, shape))
-    return all(k.start in (None, 0) and k.step in (None, 1) and (k.stop is None or k.stop >= n)
-               for k, n in pairs)
+    k = next((i for i, item in enumerate(items) if item is Ellipsis), len(items))
+    dims = list(range(k)) + list(range(len(shape) - (len(items) - k - 1), len(shape)))
+    return all(item.start in (None, 0) and item.step in (None, 1) and
+               (item.stop is None or item.stop >= shape[d])
+               for item, d in zip(items[:k] + items[k + 1:], dims) if item is not Ellipsis)
 
 
 def _check_index_put_dtype(t, key, value):
@@ -687,7 +685,8 @@ def masked_select(input, mask):
     except ValueError:
         from .elementwise import _broadcast_error
         raise _broadcast_error(input._data, mask_arr) from None
-    return getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
+    out = getitem(input.expand(shape), Tensor._wrap(np.broadcast_to(mask_arr, shape)))
+    return _keep_versions(out, input, mask)  # PyTorch's MaskedSelectBackward saves both
 
 
 def nonzero(input, *, as_tuple=False):

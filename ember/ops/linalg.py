@@ -28,12 +28,12 @@ class Matmul(Function):
         # NumPy refuses what PyTorch refuses here (a 0-d operand, inner sizes that differ,
         # batch dims that do not broadcast), so the shapes are looked at only then.
         if a.dtype is not b.dtype and a.dtype != b.dtype:  # `is`: cheap for the usual case
-            raise _dtype_error(a, b, _kernel(a, b, *ctx.needs_input_grad))
+            raise _dtype_error(a, b, _kernel(a, b, *ctx.needs_input_grad[:2]))
         # One dtype here. Bool has no kernel; an empty product runs none, except dot's
         # (which checks the dtype, after the sizes, whatever they are).
         if a.dtype == np.bool_ and (a.shape == b.shape if a.ndim == b.ndim == 1 else
                                     a.size and b.size and _shapes_multiply(a.shape, b.shape)):
-            kernel = _BOOL_KERNELS[_kernel(a, b, *ctx.needs_input_grad)]
+            kernel = _BOOL_KERNELS[_kernel(a, b, *ctx.needs_input_grad[:2])]
             raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         if b.ndim and a.size * b.shape[-1] >= _THREADED_PRODUCT:
             # The thread count for one BLAS call's size (NumPy calls BLAS once per matrix
@@ -49,11 +49,11 @@ class Matmul(Function):
             out = a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape, _kernel(
-                a, b, *ctx.needs_input_grad))) from None
+                a, b, *ctx.needs_input_grad[:2]))) from None
         # Save only what a wanted gradient uses, as PyTorch does: the gradient of b needs
         # a and that of a needs b (so changing X in place after X @ w, w alone requiring
         # grad, is an error; changing w is not).
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b = ctx.needs_input_grad[:2]  # (Linear's bias: a third)
         if need_a and need_b:
             ctx.save_for_backward(a, b)
         elif need_a:
@@ -72,7 +72,7 @@ class Matmul(Function):
 
     @staticmethod
     def backward(ctx, g):
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b = ctx.needs_input_grad[:2]  # (Linear's bias: a third)
         saved = ctx.saved_tensors
         if ctx.blas_work:
             _threads.sync_blas(ctx.blas_work)
@@ -105,39 +105,26 @@ class Matmul(Function):
         return ga, gb
 
 
-class Addmm(Function):
-    """``bias + a @ b`` of matrices as one node, as PyTorch's addmm (what linear with a bias
-    runs): one backward gives all three gradients, so a freed graph is refused before any
-    of them reaches a leaf."""
+class Linear(Matmul):
+    """``input @ weight.T + bias`` as one node, PyTorch's addmm (its linear fuses the bias
+    for a matrix input, or a contiguous one with a 1-D bias): the bias takes its gradient
+    only once the product's backward has run."""
 
     backward_name = "AddmmBackward0"
-    blas_work = 0
 
     @staticmethod
-    def forward(ctx, bias, a, b):
-        if a.size * b.shape[-1] >= _THREADED_PRODUCT:  # as in Matmul
-            ctx.blas_work = a.size * b.shape[-1]
-            _threads.sync_blas(ctx.blas_work)
-        need_a, need_b = ctx.needs_input_grad[1:]
-        if need_a and need_b:  # what each wanted gradient reads, as Matmul saves
-            ctx.save_for_backward(a, b)
-        elif need_a:
-            ctx.save_for_backward(b)
-        elif need_b:
-            ctx.save_for_backward(a)
-        else:
-            ctx.save_for_backward(None)  # PyTorch's node is freed all the same
-        return a.dot(b) + bias
+    def forward(ctx, a, b, bias):
+        out = Matmul.forward(ctx, a, b)
+        if a.ndim != 2:  # PyTorch flattens the input to a matrix, and views the result back
+            ctx.backward_name = "ViewBackward0"
+        out += bias  # (a new array)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        need_bias, need_a, need_b = ctx.needs_input_grad
-        saved = ctx.saved_tensors
-        if ctx.blas_work:
-            _threads.sync_blas(ctx.blas_work)
-        a, b = saved if need_a and need_b else (None, saved[0]) if need_a else (saved[0], None)
-        return (g if need_bias else None,  # the engine sums it to the bias's shape
-                g @ b.T if need_a else None, a.T @ g if need_b else None)
+        need_a, need_b, need_bias = ctx.needs_input_grad
+        return (Matmul.backward(ctx, g) if need_a or need_b else (None, None)) + (
+            g if need_bias else None,)
 
 
 def _matmul_error(sa, sb, kernel):

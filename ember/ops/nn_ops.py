@@ -214,7 +214,7 @@ class BatchNormEval(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd if weight is None else invstd * weight
         ctx.scale, ctx.invstd = scale, invstd
-        ctx.save_for_backward(x, mean, var)
+        ctx.save_for_backward(x, mean, var, weight)  # all that PyTorch's saves
         ctx.kernels = k = _norm_kernels(x)
         fused = _contiguous_affine(x, mean, invstd, weight, bias)
         if k is not None:
@@ -237,7 +237,7 @@ class BatchNormEval(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, mean, _ = ctx.saved_tensors
+        x, mean, _, _ = ctx.saved_tensors
         g3 = _channel_view(g)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:

@@ -138,6 +138,7 @@ class MaxPool2d(Function):
         arg_type = np.uint8 if kh * kw < 256 else np.int32
         ctx.kernels = k = _compiled(x)
         ctx.dtype = x.dtype
+        ctx.save_for_backward(x)  # unused, as PyTorch's: so the saved-tensor rules apply
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             ctx.arg = np.empty(out.shape, dtype=arg_type)
@@ -183,6 +184,7 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # as in AvgPool2d
         xshape, pshape, kernel, stride, pads_h, pads_w, dilation = ctx.geometry
         arg = ctx.arg
         kh, kw = kernel
@@ -384,10 +386,12 @@ class AdaptiveMaxPool2d(Function):
                 np.copyto(best, np.broadcast_to(pos, v.shape), where=take)
         ctx.best = best
         ctx.xshape = x.shape
+        ctx.save_for_backward(x)  # as in MaxPool2d
         return np.ascontiguousarray(out)  # windows were gathered as a strided view
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # as in AvgPool2d
         N, C, H, W = ctx.xshape
         rows = (np.arange(N * C) * (H * W)).reshape(N, C, 1, 1)
         dx = np.bincount((ctx.best + rows).ravel(), weights=g.ravel(), minlength=N * C * H * W)

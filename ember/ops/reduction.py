@@ -296,7 +296,11 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     # Where the variance is 0, PyTorch's gradient is 0, not sqrt's 0 * inf = nan: the root
     # is taken of 1 there and multiplied by 0 (the same values, bit for bit, elsewhere).
     zero = v == 0
-    return (v + zero).sqrt() * ~zero
+    out = (v + zero).sqrt() * ~zero
+    # PyTorch's StdBackward saves its result: refused once that has been changed in place
+    out.grad_fn.backward_name = "StdBackward0"
+    out.grad_fn.keep_version(out)
+    return out
 
 
 def _floating_only(input, name):

@@ -352,3 +352,200 @@ def test_a_gradient_gathered_from_several_consumers_leaves_theirs_intact(shape):
     y = Give.apply(h).sum() + Give.apply(h).sum() + (h * h).sum()
     (g,) = ember.autograd.grad(y, x, create_graph=True)
     np.testing.assert_allclose(g.detach().numpy(), 2 * (1.0 + 2 * h.detach().numpy()), rtol=1e-6)
+
+
+# ----- a backward that fails part-way; saved-tensor versions; freed graphs (issue 13) -----
+def _leaf_grads_after_failure(lib, build):
+    """``build(lib, leaves)``'s output, backward run and failing: the leaves' .grad."""
+    leaves = [lib.zeros(3, requires_grad=True) for _ in range(3)]
+    out = build(lib, leaves)
+    with pytest.raises(RuntimeError):
+        out.sum().backward()
+    return [None if t.grad is None else t.grad.tolist() for t in leaves]
+
+
+def _saved_changed(lib, a, b, c):
+    w = lib.ones(3)
+    y1 = a * w  # the first node: its saved w is changed below
+    y3 = (y1 + b).exp() * c + a  # a used again, late
+    w.add_(1)
+    return y3
+
+
+class _Raise:
+    """A Function whose backward raises (made for each library)."""
+
+    @staticmethod
+    def of(lib):
+        class Raise(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x + 0
+
+            @staticmethod
+            def backward(ctx, g):
+                raise RuntimeError("boom")
+        return Raise
+
+
+@pytest.mark.parametrize("build", [
+    _saved_changed,
+    lambda lib, a, b, c: _Raise.of(lib).apply(a) + b,            # b's user ran first
+    lambda lib, a, b, c: b * 2 + _Raise.of(lib).apply(a),        # b's user had not run
+    lambda lib, a, b, c: a.floor_divide(1) + b,                  # NotImplemented: at once
+    lambda lib, a, b, c: b + a.floor_divide(1),                  # ... after b, listed first
+    lambda lib, a, b, c: lib.stack([b, a.floor_divide(1), c * 3]),
+])
+def test_failed_backward_fills_the_leaves_pytorch_fills(torch, build):
+    """PyTorch's AccumulateGrad runs as soon as every user of its leaf has run (and its
+    NotImplemented node as soon as it is ready): after a failure, ember's leaves hold what
+    PyTorch's hold."""
+    got = _leaf_grads_after_failure(ember, lambda lib, t: build(lib, *t))
+    want = _leaf_grads_after_failure(torch, lambda lib, t: build(lib, *t))
+    assert got == want
+
+
+def test_leaf_hooks_after_deferred_delivery():
+    """Leaves take their summed gradient once the walk is done: a gradient hook runs once
+    on the total; post-accumulate hooks alone still run per use, during the walk."""
+    w = ember.ones(3, requires_grad=True)
+    seen, per_use = [], []
+    w.register_hook(lambda g: seen.append(g.tolist()))
+    v = ember.ones(3, requires_grad=True)
+    v.register_post_accumulate_grad_hook(lambda t: per_use.append(t.grad.tolist()))
+    (w * 2 + w * 3 + v * 2 + v).sum().backward()
+    assert seen == [[5.0] * 3] and w.grad.tolist() == [5.0] * 3
+    assert per_use == [[1.0] * 3, [3.0] * 3]  # `+ v` (the later node) first, then `v * 2`
+
+
+def test_linear_bias_is_part_of_the_product_node(torch):
+    for lib in (ember, torch):
+        x = lib.zeros(2, 3, dtype=lib.float64, requires_grad=True)
+        w = lib.zeros(4, 3, dtype=lib.float64)
+        b = lib.zeros(4, dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.linear(x, w, b)
+        assert y.grad_fn.name() == "AddmmBackward0"
+        y.sum().backward()
+        assert b.grad.tolist() == [2.0] * 4
+        y = lib.nn.functional.linear(x, w, b)
+        w.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        assert b.grad.tolist() == [2.0] * 4  # the bias's gradient waits for the product's
+        y = lib.nn.functional.linear(x.detach(), w, b)  # the bias alone: nothing saved
+        y.sum().backward()
+        y.sum().backward()
+        assert b.grad.tolist() == [6.0] * 4
+
+
+def _raises_after_change(lib, make, target):
+    """Whether backward refuses once ``target`` (an input, or 'out') was changed in place."""
+    ins, out = make(lib)
+    t = out if target == "out" else ins[target]
+    with lib.no_grad():
+        t.fill_(True) if t.dtype == lib.bool else t.add_(0)
+    try:
+        (out[0] if isinstance(out, tuple) else out).float().sum().backward()
+    except RuntimeError as e:
+        assert "modified by an inplace operation" in str(e)
+        return True
+    return False
+
+
+def _div(mode, ra, rb):
+    def make(lib):
+        a = lib.rand(3, requires_grad=ra)
+        b = (lib.rand(3) + 1).requires_grad_(rb)
+        return {"a": a, "b": b}, lib.div(a, b, rounding_mode=mode)
+    return make
+
+
+def _pool(name):
+    def make(lib):
+        a = lib.rand(1, 1, 4, 4, requires_grad=True)
+        out = getattr(lib.nn.functional, name)(a, 2, return_indices=True)
+        return {"a": a, "i": out[1]}, out
+    return make
+
+
+def _masked_select(lib):
+    a = lib.rand(4, requires_grad=True)
+    k = lib.tensor([True, False, True, False])
+    return {"a": a, "k": k}, a.masked_select(k)
+
+
+def _batch_norm_eval(lib):
+    x, rm, rv = lib.rand(2, 3), lib.zeros(3), lib.ones(3)
+    w, b = lib.rand(3, requires_grad=True), lib.rand(3, requires_grad=True)
+    return ({"x": x, "rm": rm, "rv": rv, "w": w, "b": b},
+            lib.nn.functional.batch_norm(x, rm, rv, w, b, training=False))
+
+
+def _std(lib):
+    a = lib.rand(3, requires_grad=True)
+    return {"a": a}, a.std()
+
+
+@pytest.mark.parametrize("make, targets", [
+    (_div("floor", True, False), "a b out"), (_div("trunc", False, True), "a b out"),
+    (_div("floor", True, True), "a b out"), (_std, "a out"),
+    (_pool("max_pool2d"), "a i"), (_pool("adaptive_max_pool2d"), "a i"),
+    (_masked_select, "a k"), (_batch_norm_eval, "x rm rv w b out"),
+])
+def test_saved_tensor_versions_as_pytorch(torch, make, targets):
+    for target in targets.split():
+        assert _raises_after_change(ember, make, target) == \
+            _raises_after_change(torch, make, target), target
+
+
+@pytest.mark.parametrize("index", [
+    slice(None), slice(0, 2), slice(0, 5), (slice(None), slice(None)), Ellipsis,
+    (slice(None), Ellipsis), slice(None, None, 1), slice(0, 2, 1),
+    slice(0, 1), None, slice(-2, None), (slice(None), 0),
+], ids=repr)
+def test_second_backward_through_an_assignment(torch, index):
+    """PyTorch's indexing skips the ellipsis and whole-dim slices: ``x[:] = v`` is a plain
+    copy_, which saves nothing, where a part's assignment (CopySlices) is freed."""
+    def second_backward(lib):
+        a, b = lib.zeros(2, 2, requires_grad=True), lib.zeros(2, 2, requires_grad=True)
+        x = b.clone()
+        x[index] = a[0] if index == (slice(None), 0) else a[:1] if index == slice(0, 1) else a
+        x.sum().backward()
+        try:
+            x.sum().backward()
+        except RuntimeError as e:
+            assert "backward through the graph a second time" in str(e)
+            return False
+        return True
+    assert second_backward(ember) == second_backward(torch)
+
+
+def test_detached_saved_tensor_is_refused(torch):
+    """A saved non-leaf input detach_()ed since is refused at unpack; a leaf or a saved
+    output is not."""
+    def run(lib, case):
+        a = lib.zeros(3, requires_grad=True)
+        b = lib.zeros(3, requires_grad=True)
+        if case == "non-leaf":
+            v0 = a ** 2
+            out = lib.clamp(v0, min=-1.5)
+            v0.detach_()
+        elif case == "both operands":
+            v0 = a * 2
+            out = v0 * v0
+            v0.detach_()
+        elif case == "leaf":
+            out = a * b
+            a.detach_()
+        else:  # an output
+            v = a.exp()
+            out = v * 1
+            v.detach_()
+        try:
+            out.sum().backward()
+        except RuntimeError as e:
+            assert "saved tensor that has been detached in-place" in str(e)
+            return "raised"
+        return "ran"
+    for case in ("non-leaf", "both operands", "leaf", "output"):
+        assert run(ember, case) == run(torch, case), case

@@ -15,8 +15,10 @@ from _cli import (assert_one_line_error, cli_env, ember_command, run_cli, run_ma
                   skip_without_fashion_mnist)
 
 # Dropout (RNG draws inside each epoch), Adam (0-d `step` state) and a scheduler: every
-# piece of state a resumed run must restore.
-RUN = ["mlp_dropout", "--limit", "480", "--batch-size", "8", "--epochs", "3",
+# piece of state a resumed run must restore. 240 steps an epoch (about 0.8 s here): the
+# interruption is sent when epoch 2 starts, and a loaded machine must not let epochs 2 and 3
+# finish before it lands (at 60 steps, under load, they did).
+RUN = ["mlp_dropout", "--limit", "1920", "--batch-size", "8", "--epochs", "3",
        "--optimizer", "adam", "--lr", "0.002", "--scheduler", "StepLR", "--sched",
        "step_size=1", "gamma=0.5", "--seed", "7"]
 

@@ -508,6 +508,56 @@ CASES = {
         ["_ = a0.register_hook(lambda g: g + 1)",
          "v0 = list(T.autograd.grad(a0.sum(), [a0], retain_graph=True))",
          "v1 = list(T.autograd.grad((a0 * a0).sum(), [a0], create_graph=True))"]),
+    # engine: partial backward, saved-tensor versions, freed graphs (issue 13, "fzver")
+    "a failed backward leaves no gradient on a leaf whose user had not run (remainder's)": (
+        [("a0", np.zeros(3, F32), True)],
+        ["v1 = a0 // -1", "v2 = v1 % a0", "v7 = T.tan(v2)", "v7.sum().backward()"]),
+    "a failed backward: batch norm's weight changed in place, the weight used again later": (
+        [("a3", np.zeros((1, 2), F32), False), ("a4", np.zeros(2, F32), False),
+         ("a5", np.zeros(2, F32), False), ("a6", np.zeros(2, F32), True), ("a7", np.zeros(2, F32), False)],
+        ["v3 = F.batch_norm(a3, a4, a5, a6, a7, training=False, momentum=0.5, eps=0.1)",
+         "a3[T.tensor([0, 0, 0], dtype=T.int64), -1] = -2", "v4 = v3 % a6",
+         "v4.backward(T.ones_like(v4))"]),
+    "floor_divide's NotImplemented node raises as soon as it is ready, before a leaf beside it": (
+        [("a1", np.zeros((3, 3), F32), True), ("a3", np.zeros((1, 3, 3), F64), True)],
+        ["v1 = a1.floor_divide(1)", "v1[None] = a3",
+         "v1.backward(T.ones_like(v1), retain_graph=True)"]),
+    "linear's bias is part of the product's node: no gradient when the weight was changed": (
+        [("a0", np.zeros(3, F64), True), ("a2", np.zeros((2, 3), F64), False), ("a3", np.zeros(2, F64), True)],
+        ["v1 = F.linear(a0, a2, a3)", "a2.fill_(T.tensor(2.0))",
+         "v1.backward(T.ones_like(v1), retain_graph=True)"]),
+    "div with rounding_mode saves its divisor": (
+        [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros(3, I64), False)],
+        ["v0 = a0.erf()", "v1 = T.div(v0, a1, rounding_mode='floor')", "a1.fill_(T.tensor(-1))",
+         "v1.sum().backward()"]),
+    "div with rounding_mode frees what it saved": (
+        [("a0", np.zeros(2, F64), True)],
+        ["v0 = T.div(a0, T.tensor(1), rounding_mode='trunc')", "v1 = v0.clone()",
+         "v0.backward(T.ones_like(v0))", "v1.backward(T.ones_like(v1))"]),
+    "x[:] = v is a plain copy_: nothing saved, a second backward through it runs": (
+        [("a1", np.array([0.0], F32), False), ("a3", np.array([0.0], F32), True)],
+        ["a1[:] = a3", "a1.sum().backward()", "v4 = a1[None].clone()", "v4.sum().backward()"]),
+    "adaptive_max_pool2d saves its input: freed by a backward": (
+        [("a2", np.zeros((2, 1, 5, 1), F64), True), ("a3", np.zeros((1, 1, 4), F32), True)],
+        ["v0 = F.adaptive_max_pool2d(a2, 3)", "v0.sum().backward()", "v2 = F.leaky_relu(v0)",
+         "v9 = list(T.autograd.grad(v2.sum(), [a2, a3], retain_graph=True, create_graph=True, allow_unused=True))"]),
+    "max_pool2d saves its input: freed by a backward": (
+        [("a3", np.zeros((2, 3, 3, 5), F32), True)],
+        ["v0 = F.max_pool2d(a3, 2, ceil_mode=True, dilation=2)", "v3 = v0[-2, 2:1].float()",
+         "v3.sum().backward()", "v3.sum().backward()"]),
+    "std saves its result: refused once that was changed in place": (
+        [("a0", np.zeros((2, 4), F32), True), ("a3", np.zeros((3, 3, 1), F32), True)],
+        ["v10 = a3.std(unbiased=False)", "v10.zero_()",
+         "v12 = list(T.autograd.grad(v10.sum(), [a0, a3], create_graph=True, allow_unused=True))"]),
+    "a saved tensor detach_()ed is refused": (
+        [("a3", np.zeros((3, 3), F32), True)],
+        ["v0 = a3 ** 2", "v4 = T.clamp(v0, min=-1.5, max=None)", "v0.detach_()",
+         "v4.sum().backward(retain_graph=True)"]),
+    "max pooling's indices and masked_select's mask are saved": (
+        [("a0", np.arange(16.0, dtype=F32).reshape(1, 1, 4, 4), True)],
+        ["v0, v1 = F.max_pool2d(a0, 2, return_indices=True)", "v1.add_(0)", "v0.sum().backward()",
+         "v2, v3 = F.adaptive_max_pool2d(a0, 2, return_indices=True)", "v3.add_(0)", "v2.sum().backward()",
+         "v4 = a0 > 5", "v5 = a0.masked_select(v4)", "v4.fill_(True)", "v5.sum().backward()"]),
     # gradients under create_graph and at singular points (issue 13, "fzcg")
     "nll_loss with every target ignored under create_graph: zero gradient, not 0 * inf": (
         [("a1", np.zeros((4, 2), F32), True), ("a3", np.zeros((2, 4), F32), True),
