@@ -222,9 +222,7 @@ class Prod(Function):
                 return np.zeros_like(g), None, None  # PyTorch's, also beside a nan
             return g * _prod_of_others(a, ctx.axis), None, None
         if not isinstance(a, np.ndarray) and not a._data.all():
-            # create_graph: the products of the others are constants (exact to first
-            # order); ``a * 0`` keeps the result in the graph, as PyTorch's is
-            return g * _prod_of_others(a._data, ctx.axis) + a * 0, None, None
+            return g * _prod_of_others_graph(a, ctx.axis), None, None
         return g * out / a, None, None
 
 
@@ -238,6 +236,20 @@ def _prod_of_others(a, axis):
     right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = left * right
     return others.reshape(a.shape) if flat else np.moveaxis(others, -1, axis)
+
+
+def _prod_of_others_graph(a, axis):
+    """``_prod_of_others`` under create_graph, in differentiable ops (PyTorch's
+    prod_safe_zeros_backward), so that second derivatives are right."""
+    from .shape import cat
+    x = a.reshape(-1) if axis is None else a
+    d = 0 if axis is None else axis
+    n = x.shape[d]
+    ones = Tensor._wrap(np.ones(x.shape[:d] + (1,) + x.shape[d + 1:], x._data.dtype))
+    left = cat([ones, x.narrow(d, 0, n - 1)], d).cumprod(d)
+    right = cat([ones, x.narrow(d, 1, n - 1).flip(d)], d).cumprod(d).flip(d)
+    others = left * right
+    return others.reshape(a.shape) if axis is None else others
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -626,6 +638,10 @@ class Norm2(Function):
         a, out = ctx.saved_tensors
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        if not isinstance(a, np.ndarray):  # create_graph: PyTorch's a / out, 0 where out is,
+            # whose derivative at a zero norm is nan (0 / 0) as PyTorch's
+            with quiet():
+                return g * (a / out).masked_fill(out == 0, 0), None, None
         safe = out + (out == 0)
         return g * a / safe, None, None
 
