@@ -253,3 +253,27 @@ def test_linear_with_a_bias_is_one_node(torch, shape):
         return ember.autograd.grad(out, [a, m], create_graph=True)[1]
     assert ember.autograd.gradcheck(weight_grad, (ember.tensor(x, requires_grad=True),
                                                   ember.tensor(w, requires_grad=True)))
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_with_zeros_second_derivative(torch, dim):
+    x = np.array([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, -2.0, 0.0], [1.2, -0.7, 0.4, 2.0]])
+
+    def f(a):
+        return (a.prod() if dim is None else a.prod(dim)).sum() * a.sum()
+    e, ge, t, gt = _grad_both(torch, f, x)
+    v = rng.standard_normal(x.shape)
+    (he,) = ember.autograd.grad(ge, e, grad_outputs=ember.tensor(v))
+    (ht,) = torch.autograd.grad(gt, t, grad_outputs=torch.tensor(v))
+    assert_close(he, ht)
+    assert ember.autograd.gradcheck(_gradgrad(lambda a: (a[1:].prod(1) ** 2).sum()),
+                                    (ember.tensor(x, requires_grad=True),))
+
+
+def test_norm_second_derivative_at_zero_is_nan(torch):
+    x = np.array([[0.0, 0.0], [3.0, 4.0]])
+    e, ge, t, gt = _grad_both(torch, lambda a: (a.norm(dim=1) ** 2).sum(), x)
+    (he,) = ember.autograd.grad(ge.sum(), e)
+    (ht,) = torch.autograd.grad(gt.sum(), t)
+    assert_close(he, ht)  # nan in the zero row, as PyTorch's
+    assert np.isnan(he.numpy()[0]).all()

@@ -610,6 +610,16 @@ CASES = {
         [("a1", np.array([1.0], F32), False), ("a4", np.array(0.0, F32), True)],
         ["v0 = a1.argmax()", "v1 = v0.expand(2)", "v1[v1 > 0] = a4",
          "v0.backward(retain_graph=True)"]),
+    "prod with zeros under create_graph: differentiable twice": (
+        [("a0", np.array([[2.0, 0.0, 3.0], [0.0, 1.5, 0.0], [1.0, -2.0, 0.5]], F64), True)],
+        ["v0 = list(T.autograd.grad((a0.prod(1) ** 2).sum(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad((v0[0] * a0).sum(), [a0]))",
+         "v2 = list(T.autograd.grad(a0[0].prod() * a0.sum(), [a0], create_graph=True))",
+         "v3 = list(T.autograd.grad(v2[0].sum(), [a0]))"]),
+    "norm's second derivative at a zero norm is nan, as PyTorch's": (
+        [("a0", np.array([[0.0, 0.0], [3.0, 4.0]], F64), True)],
+        ["v0 = list(T.autograd.grad((a0.norm(dim=1) ** 2).sum(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad(v0[0].sum(), [a0]))"]),
 }
 
 
