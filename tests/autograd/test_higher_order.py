@@ -277,3 +277,15 @@ def test_norm_second_derivative_at_zero_is_nan(torch):
     (ht,) = torch.autograd.grad(gt.sum(), t)
     assert_close(he, ht)  # nan in the zero row, as PyTorch's
     assert np.isnan(he.numpy()[0]).all()
+
+
+def test_a_second_derivative_through_an_array_only_backward_raises():
+    """softplus's backward runs on arrays: under create_graph its result is marked, and a
+    second derivative that needs it raises rather than leave its part out (the rest of
+    the gradient, softplus(x) itself, is differentiable and alone would give sigmoid(x))."""
+    x = ember.tensor([0.5], dtype=ember.float64, requires_grad=True)
+    (g,) = ember.autograd.grad((ember.nn.functional.softplus(x) * x).sum(), [x],
+                               create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        ember.autograd.grad(g.sum(), [x])
