@@ -348,18 +348,24 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        # the mask is a constant (also under create_graph): made of the arrays
+        a = a._data if isinstance(a, Tensor) else a
+        out = expand_back(out._data if isinstance(out, Tensor) else np.asarray(out), a.shape,
+                          ctx.axes, ctx.keepdim)
         whole = getattr(ctx, "backward_name", "").endswith("Backward1")
-        if whole and isinstance(a, np.ndarray) and np.isnan(out).all():
+        if whole and np.isnan(out).all():
             mask = np.isnan(a) * 1.0  # max()/min() of everything is nan: the nans share g
         else:
             mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        if whole and isinstance(g, np.ndarray):
+        if whole:
             # max()/min() of everything put the gradient only where the extremum is
             # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
-            return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
+            if isinstance(g, np.ndarray):
+                return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
+            from .elementwise import _where
+            return _where(mask > 0, g / Tensor._wrap(count.astype(a.dtype)), 0.0), None, None
         return g * mask / count, None, None
 
 

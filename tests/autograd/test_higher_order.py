@@ -289,3 +289,13 @@ def test_a_second_derivative_through_an_array_only_backward_raises():
     assert g.requires_grad
     with pytest.raises(RuntimeError, match="differentiate twice"):
         ember.autograd.grad(g.sum(), [x])
+
+
+@pytest.mark.parametrize("x", [[0.0, 1.0, -2.0, np.inf, np.nan], [1.0, 3.0, 3.0]])
+def test_max_of_everything_under_create_graph(torch, x):
+    """The gradient goes only where the maximum is (the nans, when it is nan), also for an
+    infinite gradient; and it is differentiable."""
+    x = np.array(x)
+    _grad_both(torch, lambda a: a.max() * float("inf"), x)
+    e, ge, t, gt = _grad_both(torch, lambda a: a.max() ** 2, x)
+    assert_close(ember.autograd.grad(ge.sum(), e)[0], torch.autograd.grad(gt.sum(), t)[0])

@@ -620,6 +620,12 @@ CASES = {
         [("a0", np.array([[0.0, 0.0], [3.0, 4.0]], F64), True)],
         ["v0 = list(T.autograd.grad((a0.norm(dim=1) ** 2).sum(), [a0], create_graph=True))",
          "v1 = list(T.autograd.grad(v0[0].sum(), [a0]))"]),
+    "max() of everything under create_graph: the gradient only where the maximum (a nan) is": (
+        [("a0", np.array([0.0, 1.0, -2.0, inf, nan], F32), True), ("a1", np.array([1.0, 3.0, 3.0], F64), True)],
+        ["v0 = list(T.autograd.grad(a0.max() * 1.5, [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad(a1.max() * float('inf'), [a1], create_graph=True))",
+         "v2 = list(T.autograd.grad(a1.min() ** 2, [a1], create_graph=True))",
+         "v3 = list(T.autograd.grad(v2[0].sum(), [a1]))"]),
 }
 
 
