@@ -324,12 +324,6 @@ def _power(a, exponent):
     if exponent == 2:
         return np.square(a)  # the book's squared loss; squaring needs no quiet() guard
     with quiet():
-        # PyTorch's pow takes sqrt and rsqrt for these: sqrt(-inf) is nan, not C pow's
-        # inf, and -0.0 ** -0.5 is -inf
-        if exponent == 0.5:
-            return np.sqrt(a)
-        if exponent == -0.5:
-            return 1 / np.sqrt(a)
         return np.power(a, exponent)
 
 
@@ -363,8 +357,8 @@ class Pow(_Arithmetic):
             return zeros_of(g), None
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
-        with quiet():  # (_power's special cases on arrays too: e = 0.5 takes rsqrt)
-            return g * e * (_power(a, e - 1) if isinstance(a, np.ndarray) else a ** (e - 1)), None
+        with quiet():
+            return g * e * a ** (e - 1), None
 
 
 def _integer_power(a, b):
