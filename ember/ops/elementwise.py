@@ -12,7 +12,7 @@ import numpy as np
 from .. import _buffers, _dtype, _numba
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
-from ..tensor import Tensor, _new, _untracked
+from ..tensor import Tensor, _new, _untracked, check_view_use
 from ._quiet import quiet
 
 result_type = _dtype.result_type
@@ -196,6 +196,10 @@ class _Arithmetic(Function):
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # 0-d operands give a NumPy scalar
         if (xg or yg) and _grad_enabled[0]:
+            if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
+                check_view_use(x)
+            if yg and "_made_at" in y.__dict__:
+                check_view_use(y)
             node = cls()
             node.needs_input_grad = (xg, yg)
             node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)

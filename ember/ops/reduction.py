@@ -139,8 +139,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Sum.array(input._data, axes, keep, np_dtype))
     out = Sum.apply_to(input, axes, keep, np_dtype)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "SumBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "SumBackward1"  # PyTorch names the node by the overload
     return out
 
 
@@ -196,8 +196,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Mean.array(input._data, axes, keep))
     out = Mean.apply_to(input, axes, keep)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "MeanBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "MeanBackward1"  # PyTorch names the node by the overload
     return out
 
 
