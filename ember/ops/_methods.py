@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, view_change_error
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 from ._quiet import quiet
 from .unique import unique
@@ -263,6 +263,8 @@ def numel(input):
 def _cast(input, np_dtype):
     if input._data.dtype == np_dtype:
         return input
+    if np_dtype.kind != "f":  # no gradient to record: autograd does not read input's node
+        input = input.detach()
     return ew.Cast.apply(input, np_dtype)
 
 
@@ -475,6 +477,8 @@ _METHODS = {
 def _replace_view(self, view):
     """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
     that view's place in the graph (ops recorded before still reach its old node)."""
+    if self._requires_grad and "_made_at" in self.__dict__ and grad_mode.is_grad_enabled():
+        raise view_change_error(self)
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _buffers, _dtype, _numba
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
-from ..tensor import Tensor, _new, _untracked
+from ..tensor import Tensor, _new, _untracked, check_view_use
 from ._quiet import quiet
 
 result_type = _dtype.result_type
@@ -196,6 +196,10 @@ class _Arithmetic(Function):
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # 0-d operands give a NumPy scalar
         if (xg or yg) and _grad_enabled[0]:
+            if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
+                check_view_use(x)
+            if yg and "_made_at" in y.__dict__:
+                check_view_use(y)
             node = cls()
             node.needs_input_grad = (xg, yg)
             node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)
@@ -320,10 +324,17 @@ class Neg(Function):
 
 
 def _power(a, exponent):
-    """``a ** exponent`` for a float array and a Python number."""
+    """``a ** exponent`` for a float array and a Python number. PyTorch computes ``** 0.5``
+    as sqrt and ``** -0.5`` as rsqrt, so -0.0 and -inf go as there: (-0.0) ** -0.5 is -inf,
+    (-inf) ** 0.5 is nan (C's pow gives inf and +0.0)."""
     if exponent == 2:
         return np.square(a)  # the book's squared loss; squaring needs no quiet() guard
     with quiet():
+        if exponent == 0.5:
+            return np.sqrt(a)
+        if exponent == -0.5:
+            out = np.sqrt(a)
+            return np.divide(1, out, out=out)
         return np.power(a, exponent)
 
 
@@ -358,7 +369,7 @@ class Pow(_Arithmetic):
         if e == 2:
             return g * (a + a), None  # 2a exactly, without NumPy's slower scalar operand
         with quiet():
-            return g * e * a ** (e - 1), None
+            return g * e * (_power(a, e - 1) if isinstance(a, np.ndarray) else a ** (e - 1)), None
 
 
 def _integer_power(a, b):
@@ -370,6 +381,19 @@ def _integer_power(a, b):
     return np.where(b >= 0, nonneg, negative).astype(nonneg.dtype, copy=False)
 
 
+def _pow_arrays(a, b):
+    """``a ** b`` with a tensor exponent: C's pow for every element, as PyTorch computes it
+    (also under create_graph, where they are Tensors). NumPy takes sqrt for a single
+    exponent 0.5, which differs from pow only at -0.0 and -inf (pow gives +0.0 and inf)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a ** b
+    out = _call(np.power, a, b)
+    if np.size(b) == 1 and b == 0.5 and out.dtype.kind == "f":
+        out = np.array(out)  # a 0-d result comes as a NumPy scalar
+        np.copyto(out, np.abs(a), where=(a == 0) | (a == -np.inf))
+    return out
+
+
 class PowTensor(Function):
     """``a ** b`` with a tensor exponent (PowBackward1)."""
 
@@ -377,6 +401,7 @@ class PowTensor(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        ctx.bool_exponent = np.result_type(b) == np.bool_  # before promotion
         a, b = _operands(a, b)
         if np.result_type(a, b) == np.bool_:
             raise NotImplementedError('"pow" not implemented for \'Bool\'')
@@ -384,7 +409,7 @@ class PowTensor(Function):
             if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) < 0):
                 out = _integer_power(a, b)
             else:
-                out = _call(np.power, a, b)
+                out = _pow_arrays(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -394,8 +419,10 @@ class PowTensor(Function):
         need_a, need_b = ctx.needs_input_grad
         # PyTorch's rule at the singular points: d/da is 0 where b == 0 (0 ** -1 is inf),
         # d/db = a ** b log a is 0 where a == 0 and b >= 0
+        if need_a and ctx.bool_exponent:  # PyTorch's formula takes exponent - 1
+            check_bool_subtraction(np.True_, 1)
         with quiet():
-            ga = _where(b == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
+            ga = _where(b == 0, 0.0, g * b * _pow_arrays(a, b - 1)) if need_a else None
             gb = None
             if need_b:
                 gb = _where((a == 0) & (b >= 0), 0.0, g * out * np.log(a))
@@ -716,7 +743,7 @@ class Relu(Function):
     def forward(ctx, a):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
-        out = np.maximum(a, 0)
+        out = np.maximum(0, a)  # -0.0 stays -0.0, as in PyTorch: NumPy returns the second of equals
         ctx.save_for_backward(out)
         return out
 
@@ -808,11 +835,13 @@ class Clamp(Function):
         a, lo, hi = (x.astype(dt, copy=False) if isinstance(x, np.ndarray) else x
                      for x in (a, lo, hi))
         ctx.save_for_backward(a, lo, hi)
+        # bounds first: NumPy returns the second of equals, and PyTorch keeps the input
+        # where it equals a bound (clamp(-0.0, min=0) is -0.0)
         out = a
         if lo is not None:
-            out = np.maximum(out, lo)
+            out = np.maximum(lo, out)
         if hi is not None:
-            out = np.minimum(out, hi)
+            out = np.minimum(hi, out)
         return out if out is not a else a.copy()
 
     @staticmethod

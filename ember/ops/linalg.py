@@ -17,6 +17,32 @@ def _shape_str(s):
     return "x".join(str(d) for d in s)
 
 
+def _product(a, b):
+    """``a @ b`` on arrays; for matrices ndarray.dot, the same BLAS product as @ at half
+    @'s call cost (a strided operand may round differently in the last bit: dot copies it
+    for BLAS). An inner size of 1 goes to ``_single_products``."""
+    if a.ndim and a.shape[-1] == 1 and b.ndim and b.shape[-2 if b.ndim > 1 else 0] == 1:
+        return _single_products(a, b)
+    return a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
+
+
+def _single_products(a, b):
+    """``a @ b`` with an inner size of 1, as PyTorch's BLAS calls compute it: every element
+    one product, multiplied even by a zero (NumPy's .dot skips a zero 1 x 1 operand, so
+    inf * 0 gave 0, not nan). gemm stores the product as it is, which PyTorch calls for a
+    matrix result of at least 2 x 2 (a batch of matrices @ a matrix folds the batch into
+    the rows); dot, gemv and its small bmm add the product to +0.0, so -0.0 is +0.0 there."""
+    out = (a if a.ndim > 1 else a[None]) * (b if b.ndim > 1 else b[:, None])
+    if b.ndim == 1:
+        out = out[..., 0]
+    if a.ndim == 1:
+        out = out[..., 0, :] if b.ndim > 1 else out[0]
+    gemm = a.ndim >= 2 and b.ndim == 2 and a.size > 1 and b.shape[1] > 1
+    if not gemm and out.dtype.kind == "f":
+        out = out + 0.0  # (a dot gives a NumPy scalar: no in-place add)
+    return out
+
+
 class Matmul(Function):
     """NumPy's matmul rules, which are PyTorch's, with the 1-D cases' gradients."""
 
@@ -44,9 +70,7 @@ class Matmul(Function):
             _threads.sync_blas(work)
             ctx.blas_work = work
         try:
-            # ndarray.dot: for matrices the same BLAS product as @ at half @'s call cost (a
-            # strided operand may round differently in the last bit: dot copies it for BLAS)
-            out = a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
+            out = _product(a, b)
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape, _kernel(
                 a, b, *ctx.needs_input_grad[:2]))) from None
@@ -96,8 +120,8 @@ class Matmul(Function):
             if need_b:
                 gb = a[:, None] * g[..., None, :]
             return ga, gb
-        if na == 2 and nb == 2 and type(g) is np.ndarray:  # matrices: .dot, as in forward
-            return (g.dot(b.T) if need_a else None), (a.T.dot(g) if need_b else None)
+        if na == 2 and nb == 2 and type(g) is np.ndarray:  # matrices, as in forward
+            return (_product(g, b.T) if need_a else None), (_product(a.T, g) if need_b else None)
         if need_a:
             ga = g @ b.mT  # mT: the last two dims swapped, on an array as on a Tensor
         if need_b:

@@ -479,7 +479,7 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx, x, alpha):
-        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(0, x)))  # keeps -0.0 (second of equals)
         ctx.save_for_backward(x)  # the input only, as PyTorch: the output may change after
         ctx.alpha = alpha
         return y
@@ -487,7 +487,8 @@ class ELU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0))), None
+        # a nan passes the gradient through, as in PyTorch (its test is x <= 0)
+        return np.where(x <= 0, g * ctx.alpha * np.exp(np.minimum(x, 0)), g), None
 
 
 class GELU(Function):

@@ -138,8 +138,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Sum.array(input._data, axes, keep, np_dtype))
     out = Sum.apply_to(input, axes, keep, np_dtype)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "SumBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "SumBackward1"  # PyTorch names the node by the overload
     return out
 
 
@@ -195,8 +195,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Mean.array(input._data, axes, keep))
     out = Mean.apply_to(input, axes, keep)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "MeanBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "MeanBackward1"  # PyTorch names the node by the overload
     return out
 
 
@@ -526,19 +526,33 @@ def logsumexp(input, dim, keepdim=False):
     return LogSumExp.apply(input, axes, keepdim)
 
 
+def _cumsum_array(a, axis, dtype):
+    """``np.cumsum`` as PyTorch sums, from +0.0, so that no running sum is -0.0 (-0.0 + 0.0
+    is +0.0). A running sum is -0.0 only where every sum before it is -0.0, the first
+    one too, so the whole result is looked at only when its first slice has a -0.0."""
+    out = np.cumsum(a, axis=axis, dtype=dtype)
+    if out.dtype.kind == "f" and out.size:
+        first = out[(slice(None),) * axis + (0,)]
+        if np.any(np.signbit(first) & (first == 0)):
+            out += 0.0
+    return out
+
+
 class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, dim, np_dtype):
         ctx.dim = dim
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.int64
-        return np.cumsum(a, axis=dim, dtype=np_dtype)
+        return _cumsum_array(a, dim, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
+        if g.shape[ctx.dim] == 1:  # nothing to sum: PyTorch passes the gradient through
+            return g, None, None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         if not isinstance(g, Tensor):
-            return np.cumsum(g[rev], axis=ctx.dim)[rev], None, None
+            return _cumsum_array(g[rev], ctx.dim, None)[rev], None, None
         return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None, None
 
 

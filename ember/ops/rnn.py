@@ -229,7 +229,7 @@ def _rnn_forward(relu, reverse, xw, h0, w_hh, w_t):
         a = hs[t]
         a += h @ w_t
         if relu:
-            np.maximum(a, 0, out=a)
+            np.maximum(0, a, out=a)  # -0.0 stays -0.0, as relu keeps it (see ops.Relu)
         else:
             np.tanh(a, out=a)
         h = a

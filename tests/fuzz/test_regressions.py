@@ -558,6 +558,77 @@ CASES = {
         ["v0, v1 = F.max_pool2d(a0, 2, return_indices=True)", "v1.add_(0)", "v0.sum().backward()",
          "v2, v3 = F.adaptive_max_pool2d(a0, 2, return_indices=True)", "v3.add_(0)", "v2.sum().backward()",
          "v4 = a0 > 5", "v5 = a0.masked_select(v4)", "v4.fill_(True)", "v5.sum().backward()"]),
+    # values: signed zeros and infinities (issue 13, "fzval")
+    "(-0.0) ** -0.5 is -inf: PyTorch takes rsqrt": (
+        [("a4", np.zeros((2, 3, 3), F64), False)],
+        ["a4.neg_()", "v3 = a4 ** -0.5"]),
+    "relu keeps -0.0 (then rsqrt of it is -inf)": (
+        [("a0", np.array([0], I64), False),
+         ("a1", np.array([[[[1.0, 0.25, -1.0], [1.0, 1.5, -0.5], [-0.25, 0.25, -1.5], [0.25, 3.0, -1.0]]],
+                          [[[0.0, 1.0, -1.5], [-0.5, 3.0, 2.0], [-0.5, 2.0, 3.0], [3.0, 2.0, 0.0]]]], F32), False)],
+        ["v1 = a0.logsumexp(-1)", "v4 = a1 // v1", "v8 = v4.expand(2, 1, -1, -1)", "v9 = v8 ** -1",
+         "v10 = v9.relu()", "v11 = T.rsqrt(v10)"]),
+    "cumsum of -0.0 is +0.0 (a floor division by it gives inf)": (
+        [("a1", np.array([0.5], F64), False), ("a2", np.array([0.0, 1.5], F32), False)],
+        ["v0 = a1 ** 0", "v3 = T.broadcast_to(a2, (2, 2))", "v7 = -2 % v0", "v8 = v3 * 2",
+         "v9 = T.cumsum(v7, dim=0)", "v11 = v8 // v9"]),
+    "(-inf) ** tensor(0.5) is inf: a tensor exponent is C's pow, not sqrt": (
+        [("a0", np.zeros(4, I64), False), ("a2", np.array(0.5, F32), False)],
+        ["v0 = T.log2(a0)", "v3 = v0 ** a2"]),
+    "cumsum never gives -0.0 (its reciprocal is inf)": (
+        [("a1", np.array([[[[-0.25, -1.5, -0.75], [2.0, -2.0, -0.25], [3.0, 1.0, 0.5]],
+                           [[0.5, 0.25, -0.5], [3.0, -0.75, 0.5], [-0.25, -0.25, 0.0]]],
+                          [[[-2.0, 1.0, -0.75], [0.5, 0.0, 3.0], [3.0, -1.5, 1.0]],
+                           [[0.0, -1.0, -0.5], [-0.5, 1.5, -0.25], [0.0, 0.0, -1.5]]],
+                          [[[0.5, -1.0, -1.5], [1.0, -2.0, -0.5], [1.0, 1.5, 0.25]],
+                           [[0.25, 0.5, 0.5], [0.25, -1.5, 0.0], [1.0, 1.5, -0.5]]]], F32), False)],
+        ["v1 = T.fmod(a1, a1)", "v3 = v1.cumsum(1)", "v7 = v3 ** -1"]),
+    "mm with inner size 1: inf * 0 is nan (NumPy's .dot skipped the zero)": (
+        [("a4", np.array([[-0.75], [inf]], F64), False), ("a6", np.array([[0.0]], F64), False)],
+        ["v7 = T.mm(a4, a6)"]),
+    "linear with one input feature: inf * 0 + bias is nan": (
+        [("a1", np.array([[inf], [-2.0]], F32), False), ("a3", np.array([[0.0]], F32), False),
+         ("a4", np.array([3.0], F32), False)],
+        ["v0 = F.linear(a1, a3, a4)"]),
+    "matmul (2, 1) @ (1, 2) keeps the product's -0.0, as gemm": (
+        [("a1", np.array([[-0.5], [-1.5]], F32), False), ("a2", np.array([[-1.5, 1.0]], F32), False)],
+        ["v1 = a1.round()", "v3 = v1 @ a2", "v4 = T.div(a2, v3, rounding_mode='floor')"]),
+    "conv1d of single products keeps -0.0, padding included": (
+        [("a2", np.zeros((1, 1, 1), F32), False), ("a3", np.array([[[2.0]], [[-0.5]]], F32), False)],
+        ["v2 = F.conv1d(a2, a3, None, padding=1, groups=1)", "v7 = a3 / v2"]),
+    "pow's gradient with a bool tensor exponent is refused (exponent - 1)": (
+        [("a0", np.zeros((2, 3), F32), True), ("a3", np.array(True, B), False)],
+        ["v0 = T.pow(a0, a3)", "v0.sum().backward()"]),
+    # views changed in place (issue 13, "fzview")
+    "a split output written through a mask: the view error comes before the mask's shape": (
+        [("a0", np.zeros((2, 1), F32), True), ("a2", np.zeros((2, 3), I64), False),
+         ("a3", np.array(0.0, F32), False)],
+        ["v0, *v1 = a0.chunk(3, 1)", "v0[a2 > 0] = a3", "v2, v3 = (a0 * 1).split(1)",
+         "v2[0] = a3", "v2[0:1] = a3", "v2[5] = a3", "v2[:] = a3"]),
+    "a split output whose base was changed in place is refused where autograd reads it": (
+        [("a2", np.zeros((1, 2, 3), F64), True)],
+        ["v3 = F.softmax(a2, dim=-3)", "v4, *v5 = v3.split(2, 1)", "v3.log_()",
+         "v14 = v4.var((0, -1), keepdim=True)", "v6 = v4.detach() + 1", "v7 = v4.long()",
+         "v8, v9 = (a2 * 1).unbind(1)", "with T.no_grad(): v8.add_(1)", "v10 = v9 * 2"]),
+    "unsqueeze_ of a split output is refused": (
+        [("a1", np.zeros((1, 2, 2, 2), F32), True)],
+        ["v0 = F.adaptive_avg_pool2d(a1, 3)", "v1 = F.leaky_relu(v0)", "v5, *v6 = v1.split(2, 2)",
+         "v5.unsqueeze_(0)", "v6[0].t_()"]),
+    "gather with a 0-d index gives no view: detach_() allows it": (
+        [("a0", np.array(-1.0, F32), False), ("a2", np.array(0, I64), False),
+         ("a3", np.array(0, I64), False)],
+        ["v1 = T.gather(a0, -1, a2.clamp(0, 0))", "v1.detach_()",
+         "v2 = T.gather(a2, 0, a3.clamp(0, 0))", "v2.detach_()"]),
+    "a split of a tensor that needs no grad, written with a value that requires grad": (
+        [("a2", np.arange(24, dtype=F64).reshape(1, 2, 4, 3), False),
+         ("a5", np.array([1.0, 0.5], F32), False), ("a6", np.array(0.0, F64), True)],
+        ["v0 = F.max_pool2d(a2, 3, stride=(2, 1), dilation=1)", "v1, *v2 = v0.split(3, 1)",
+         "v1[a5, 0, -1:-1:2] = a6", "v2[0].copy_(a6)", "v2[0].add_(1)"]),
+    "views made under no_grad, changed in place and used in grad mode": (
+        [("a0", np.zeros((4, 2), F32), True)],
+        ["with T.no_grad(): v0 = a0[:2]", "v1 = a0 * 1", "with T.no_grad(): v2 = v1[1:]",
+         "v3 = v2[0]", "v1.mul_(2)", "v4 = v3 + 1", "with T.no_grad(): a0.add_(1)",
+         "v5 = v0 * 2", "v6 = v0.is_leaf"]),
     # gradients under create_graph and at singular points (issue 13, "fzcg")
     "nll_loss with every target ignored under create_graph: zero gradient, not 0 * inf": (
         [("a1", np.zeros((4, 2), F32), True), ("a3", np.zeros((2, 4), F32), True),
