@@ -628,6 +628,9 @@ def _initial_grad(t, gradient):
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if t._data.dtype.kind != "f":  # an int tensor marked by an assignment of a float
+            raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                               f"but got torch.{_dtype.from_numpy(t._data.dtype).name}")
         one = _ONES.get(t._data.dtype)
         if one is None:  # a read-only 1 per dtype, made once: backward never writes into it
             one = _ONES[t._data.dtype] = np.ones((), t._data.dtype)

@@ -757,9 +757,10 @@ class Relu(Function):
                 k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
-        # PyTorch passes the gradient through a nan; its threshold_backward reads the
+        # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 also for an
+        # infinite g (a where, not a product with 0); its threshold_backward reads the
         # result, so under create_graph the gradient requires grad with it
-        return Reads.apply(g * ~(out <= 0), out)
+        return Reads.apply(_where(out <= 0, 0.0, g), out)
 
 
 class Reads(Function):

@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim, view_change_error
 from ._alias import overlaps, writable
-from .elementwise import _broadcast_error, _where
+from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
 from .reduction import return_types
 from .shape import not_a_view
@@ -285,8 +285,9 @@ class SetItem(Function):
         except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
             raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
-        if not _writes_whole(idx, x.shape):  # PyTorch's CopySlices and index_put save what
-            ctx.save_for_backward(None)  # they write through: freed by a backward
+        ctx.whole = _writes_whole(idx, x.shape)
+        if not ctx.whole:  # PyTorch's CopySlices and index_put save what they write
+            ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
 
     @staticmethod
@@ -298,6 +299,8 @@ class SetItem(Function):
                 gx = g.copy()
                 target, key = _split(gx, ctx.idx)
                 target[key] = 0
+            elif ctx.whole:  # PyTorch's copy_: zeros_like(g), a constant
+                gx = zeros_of(g)
             else:
                 mask = np.ones(g.shape, dtype=bool)
                 target, key = _split(mask, ctx.idx)

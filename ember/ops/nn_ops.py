@@ -13,7 +13,7 @@ from .. import _dtype, _numba
 from ..autograd import Function
 from ..tensor import Tensor
 from ._quiet import quiet
-from .elementwise import Reads, erf_array
+from .elementwise import Reads, _where, erf_array
 from .inplace import _type_word
 
 
@@ -382,11 +382,16 @@ class NllLoss(Function):
                 np.put_along_axis(gx, index, np.expand_dims(
                     np.where(ignored, 0, -(g * ctx.wt)), class_dim), axis=class_dim)
             return gx, None, None, None, None
-        coef = np.zeros(x.shape, ctx.wt.dtype)  # create_graph: g times a constant
+        # create_graph: g times a constant, where a target is looked up (a where, not a
+        # product with 0: g may be inf or nan, as when every target is ignored)
+        coef = np.zeros(x.shape, ctx.wt.dtype)
+        picked = np.zeros(x.shape, bool)
         if x.shape[class_dim]:
             np.put_along_axis(coef, index, np.expand_dims(0.0 - ctx.wt, class_dim),
                               axis=class_dim)
-        gx = g.unsqueeze(class_dim) * Tensor._wrap(coef)
+            np.put_along_axis(picked, index, np.expand_dims(~ignored, class_dim),
+                              axis=class_dim)
+        gx = _where(picked, g.unsqueeze(class_dim) * Tensor._wrap(coef), 0.0)
         return Reads.apply(gx, x), None, None, None, None
 
 
