@@ -899,6 +899,44 @@ def _extremum_grads(ctx, g, a_loses, b_loses, tie):
             _where(b_loses, 0.0, half) if need_b else None)
 
 
+class Fmax(Function):
+    """fmax: the larger operand, or the other one where one is nan (NumPy's and PyTorch's)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return _call(np.fmax, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _nan_ignoring_extremum_grads(ctx, g, (a >= b) | (b != b))
+
+
+class Fmin(Function):
+    """fmin: the smaller operand, or the other one where one is nan."""
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return _call(np.fmin, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _nan_ignoring_extremum_grads(ctx, g, (a <= b) | (b != b))
+
+
+def _nan_ignoring_extremum_grads(ctx, g, a_wins):
+    """fmax/fmin's gradients, PyTorch's formula: whole to ``a`` where it wins, ties and a
+    nan ``b`` included, else whole to ``b`` (no even split at a tie, unlike maximum)."""
+    if isinstance(a_wins, Tensor):  # create_graph: the comparison is a constant
+        a_wins = a_wins._data
+    need_a, need_b = ctx.needs_input_grad
+    return (_where(a_wins, g, 0.0) if need_a else None,
+            _where(a_wins, 0.0, g) if need_b else None)
+
+
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
