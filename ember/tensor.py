@@ -8,6 +8,7 @@ also holds weak references to the views made in grad mode: ``ops/shape._register
 ``ember.ops._methods``; this module holds what a tensor *is*.
 """
 import itertools
+import re
 
 import numpy as np
 
@@ -309,6 +310,8 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        if "_made_at" in self.__dict__:
+            check_view_use(self)
         return self.grad_fn is None
 
     @property
@@ -318,6 +321,8 @@ class Tensor:
     def retain_grad(self):
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if "_made_at" in self.__dict__:
+            check_view_use(self)
         if self.grad_fn is not None:
             self._retains_grad = True
             self.grad_fn._out_tensor = self
@@ -327,6 +332,8 @@ class Tensor:
         replacement. Returns a handle whose ``remove()`` unregisters it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if "_made_at" in self.__dict__:
+            check_view_use(self)
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
@@ -355,6 +362,8 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn")
+        if "_made_at" in self.__dict__:
+            check_view_use(self)
         grad = _initial_grad(self, gradient)
         if retain_graph is None:
             retain_graph = create_graph
@@ -493,8 +502,8 @@ class Tensor:
     def _check_inplace(self, shared_ok=False):
         """Refuse to overwrite a leaf that autograd would need to differentiate, or an
         expand()ed tensor (unless ``shared_ok``: a fill or an index put, ops/_alias.py)."""
-        if self._requires_grad and _grad_enabled[0] and "_no_grad_view" in self.__dict__:
-            raise RuntimeError(NO_GRAD_VIEW_WRITE)  # (a write to it is recorded)
+        if self._requires_grad and _grad_enabled[0] and "_made_at" in self.__dict__:
+            raise view_change_error(self)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -519,6 +528,45 @@ NO_GRAD_VIEW_WRITE = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+_MULTIPLE_VIEWS_WHY = (
+    " This view is the output of a function that returns multiple views. Such functions do "
+    "not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one.")
+
+
+def view_change_error(t, indirect=False, through=None):
+    """PyTorch's error for an in-place change of the view ``t`` that autograd cannot track:
+    an output of split/chunk/unbind or a view of one (``_multiple_views``: "Output i of Op")
+    or a view made under no_grad (``_no_grad_view``); both carry ``_made_at``
+    (ops/shape.py). ``indirect``: its base or another view of it was changed, and ``t`` is
+    now used (check_view_use). ``through``: the op of the view of ``t`` the change goes
+    through (``t[0] = v`` writes through a Select)."""
+    changed = "its base or another view of its base has been" if indirect else "is being"
+    multiple = t.__dict__.get("_multiple_views")
+    why = _MULTIPLE_VIEWS_WHY if multiple is not None else NO_GRAD_VIEW_WRITE.split("enabled.")[1]
+    if through is None:
+        has_node = t.grad_fn is not None
+        name = has_node and re.sub(r"Backward[0-9]*$", "", t.grad_fn.name())
+    else:  # the view written has a node when t requires grad
+        has_node, name = t._requires_grad, through
+    if not has_node:
+        head = "A view was created in"
+    elif multiple is None:
+        head = f"Output 0 of {name} is a view of a view which was created in"
+    else:
+        output = multiple if through is None else f"Output 0 of {through}"
+        return RuntimeError(f"{output} is a view and {changed} modified inplace.{why}")
+    return RuntimeError(f"{head} no_grad mode and {changed} modified inplace with grad mode "
+                        f"enabled.{why}")
+
+
+def check_view_use(t):
+    """PyTorch checks a view when autograd reads its node (an op recording it, is_leaf,
+    backward): one whose storage changed in place since it was made (``_made_at``, the
+    version then) is refused if it is a view in view_change_error's sense and takes part in
+    the graph. Callers test ``"_made_at" in t.__dict__`` first, so other tensors pay that only."""
+    if t._vc[0] != t._made_at and (t.grad_fn is not None or t._base._requires_grad):
+        raise view_change_error(t, indirect=True)
 
 
 def torch_strides(a):
@@ -582,6 +630,9 @@ def _initial_grad(t, gradient):
     if gradient is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if t._data.dtype.kind != "f":  # an int tensor marked by an assignment of a float
+            raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                               f"but got torch.{_dtype.from_numpy(t._data.dtype).name}")
         one = _ONES.get(t._data.dtype)
         if one is None:  # a read-only 1 per dtype, made once: backward never writes into it
             one = _ONES[t._data.dtype] = np.ones((), t._data.dtype)

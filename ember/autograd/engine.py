@@ -337,10 +337,12 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         # saved, so its results require grad when one of those does; ember cannot
         # differentiate them again, and says so if asked (PyTorch's once_differentiable)
         inputs, reads = node.inputs, node.backward_reads
-        marked = g._requires_grad or any(
-            inputs[i] is not None for i in (range(len(inputs)) if reads is None else reads))
+        # what the result depends on: the gradient and the inputs the backward reads
+        edges = ((g.grad_fn or g) if g._requires_grad else None,) + tuple(
+            inputs[i] for i in (range(len(inputs)) if reads is None else reads))
+        marked = any(e is not None for e in edges)
         return tuple(None if r is None else
-                     _once_differentiated(np.asarray(r), node) if marked else
+                     _once_differentiated(np.asarray(r), node, edges) if marked else
                      tensor_type._wrap(np.asarray(r)) for r in result)
     result = node.backward(node, g)
     if not isinstance(result, tuple):
@@ -353,8 +355,9 @@ def _call_backward_tensor_mode(node, g, tensor_type):
 
 class _DelayedError(_function.Function):
     """The node of a gradient that an array-only backward computed under create_graph: it
-    requires grad, and differentiating it raises (PyTorch's DelayedError). It has no inputs,
-    so autograd.grad never runs it."""
+    requires grad, and differentiating it raises (PyTorch's DelayedError). Its edges are
+    what that gradient depends on, so a second derivative that needs it reaches it and
+    raises rather than leave its part out."""
 
     backward_name = "DelayedError"
 
@@ -365,10 +368,10 @@ class _DelayedError(_function.Function):
             f"@once_differentiable ({ctx.of}: ember computes its backward on arrays only)")
 
 
-def _once_differentiated(arr, node):
+def _once_differentiated(arr, node, edges):
     err = _DelayedError()
-    err.inputs = ()
-    err.needs_input_grad = ()
+    err.inputs = edges
+    err.needs_input_grad = tuple(e is not None for e in edges)
     err.of = node.name()
     return _function._Tensor[1](_function._Tensor[0], arr, True, err)
 

@@ -77,6 +77,8 @@ class Function:
             if isinstance(a, tensor_type):
                 arrays[i] = a._data
                 if a._requires_grad:
+                    if "_made_at" in a.__dict__ and _grad_enabled[0]:
+                        _check_view_use(a)
                     if inputs is None:
                         inputs = [None] * len(args)
                         needs = [False] * len(args)
@@ -107,6 +109,8 @@ class Function:
         requires grad, in grad mode) and ``params`` are not tensors (axes, shapes, flags):
         the same node, built without apply's scan of the arguments. For the single-input
         ops of every training step (a loss's sum or mean, views); callers check first."""
+        if "_made_at" in x.__dict__:
+            _check_view_use(x)
         ctx = cls()
         ctx.inputs = (x.grad_fn or x,) + _NONES[len(params)]
         ctx.needs_input_grad = _FIRST_ONLY[len(params)]
@@ -282,6 +286,11 @@ _FIRST_ONLY = [(True,) + (False,) * n for n in range(8)]
 # Filled by ember.tensor once Tensor exists (the two modules refer to each other):
 # the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.
 _Tensor = [None, None]
+
+
+def _check_view_use(t):
+    from ..tensor import check_view_use  # (tensor.py imports this module)
+    check_view_use(t)
 
 
 def once_differentiable(cls):

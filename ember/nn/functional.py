@@ -268,8 +268,6 @@ def adaptive_avg_pool2d(input, output_size):
     size = _adaptive_size(output_size, *x.shape[2:])
     if size == (1, 1):
         out = x.mean(dim=(2, 3), keepdim=True)
-    elif size == tuple(x.shape[2:]):
-        out = x.clone()
     else:
         out = _pool.AdaptiveAvgPool2d.apply(x, size)
     return out.squeeze(0) if unbatched else out

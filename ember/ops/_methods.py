@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, view_change_error
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 from ._quiet import quiet
 from .unique import unique
@@ -204,7 +204,12 @@ def minimum(input, other):
     return ew.Minimum.apply(_arg(input), _arg(other))
 
 
-fmax, fmin = maximum, minimum
+def fmax(input, other):
+    return ew.Fmax.apply(_arg(input), _arg(other))
+
+
+def fmin(input, other):
+    return ew.Fmin.apply(_arg(input), _arg(other))
 
 
 def where(condition, input=None, other=None):
@@ -264,6 +269,8 @@ def numel(input):
 def _cast(input, np_dtype):
     if input._data.dtype == np_dtype:
         return input
+    if np_dtype.kind != "f":  # no gradient to record: autograd does not read input's node
+        input = input.detach()
     return ew.Cast.apply(input, np_dtype)
 
 
@@ -405,7 +412,8 @@ _METHODS = {
     "sin": sin, "cos": cos, "tan": tan, "tanh": tanh, "sinh": sinh, "cosh": cosh, "atan": atan,
     "arctan": atan, "sigmoid": sigmoid, "relu": relu, "erf": erf, "floor": floor, "ceil": ceil,
     "trunc": trunc, "round": round, "clamp": clamp, "clip": clamp, "clamp_min": clamp_min,
-    "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum, "lerp": lerp,
+    "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum, "fmax": fmax,
+    "fmin": fmin, "lerp": lerp,
     "addcmul": addcmul, "addcdiv": addcdiv, "softmax": softmax, "log_softmax": log_softmax,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
     "greater": ew.gt, "less": ew.lt, "greater_equal": ew.ge, "less_equal": ew.le,
@@ -476,6 +484,8 @@ _METHODS = {
 def _replace_view(self, view):
     """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
     that view's place in the graph (ops recorded before still reach its old node)."""
+    if self._requires_grad and "_made_at" in self.__dict__ and grad_mode.is_grad_enabled():
+        raise view_change_error(self)
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -525,7 +535,7 @@ _UFUNCS = {
     np.absolute: abs, np.sign: sign, np.square: square, np.maximum: maximum,
     np.minimum: minimum, np.log1p: log1p, np.expm1: expm1, np.floor: floor,
     np.trunc: trunc, np.arctan: atan, np.matmul: _matmul_op, np.floor_divide: floor_divide,
-    np.remainder: remainder, np.fmod: fmod,
+    np.remainder: remainder, np.fmod: fmod, np.fmax: fmax, np.fmin: fmin,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.logical_not: ew.logical_not,
     np.logical_and: ew._logical_and, np.logical_or: ew._logical_or,

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _buffers, _dtype, _numba
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
-from ..tensor import Tensor, _new, _untracked
+from ..tensor import Tensor, _new, _untracked, check_view_use
 from ._quiet import quiet
 
 result_type = _dtype.result_type
@@ -196,6 +196,10 @@ class _Arithmetic(Function):
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # 0-d operands give a NumPy scalar
         if (xg or yg) and _grad_enabled[0]:
+            if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
+                check_view_use(x)
+            if yg and "_made_at" in y.__dict__:
+                check_view_use(y)
             node = cls()
             node.needs_input_grad = (xg, yg)
             node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)
@@ -767,9 +771,9 @@ class Relu(Function):
                 k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
-        # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 even for a
-        # nan or inf g; its threshold_backward reads the result, so under create_graph the
-        # gradient requires grad with it
+        # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 also for an
+        # infinite g (a where, not a product with 0); its threshold_backward reads the
+        # result, so under create_graph the gradient requires grad with it
         return Reads.apply(_where(out <= 0, 0.0, g), out)
 
 
@@ -907,6 +911,44 @@ def _extremum_grads(ctx, g, a_loses, b_loses, tie):
     need_a, need_b = ctx.needs_input_grad
     return (_where(a_loses, 0.0, half) if need_a else None,
             _where(b_loses, 0.0, half) if need_b else None)
+
+
+class Fmax(Function):
+    """fmax: the larger operand, or the other one where one is nan (NumPy's and PyTorch's)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return _call(np.fmax, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _nan_ignoring_extremum_grads(ctx, g, (a >= b) | (b != b))
+
+
+class Fmin(Function):
+    """fmin: the smaller operand, or the other one where one is nan."""
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _operands(a, b)
+        ctx.save_for_backward(a, b)
+        return _call(np.fmin, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _nan_ignoring_extremum_grads(ctx, g, (a <= b) | (b != b))
+
+
+def _nan_ignoring_extremum_grads(ctx, g, a_wins):
+    """fmax/fmin's gradients, PyTorch's formula: whole to ``a`` where it wins, ties and a
+    nan ``b`` included, else whole to ``b`` (no even split at a tie, unlike maximum)."""
+    if isinstance(a_wins, Tensor):  # create_graph: the comparison is a constant
+        a_wins = a_wins._data
+    need_a, need_b = ctx.needs_input_grad
+    return (_where(a_wins, g, 0.0) if need_a else None,
+            _where(a_wins, 0.0, g) if need_b else None)
 
 
 class Where(Function):

@@ -10,9 +10,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import grad_mode
-from ..tensor import Tensor, _new, _wrap_dim, torch_strides
+from ..tensor import Tensor, _new, _wrap_dim, torch_strides, view_change_error
 from ._alias import overlaps, writable
-from .elementwise import _broadcast_error, _where
+from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
 from .reduction import return_types
 from .shape import not_a_view
@@ -287,16 +287,9 @@ def getitem(t, key):
         _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
     if not advanced:
         from .shape import _as_view
+        if out.grad_fn is not None:  # (before _as_view, which may put it in a message)
+            out.grad_fn.backward_name = f"{_view_written(t._data.shape, idx) or 'Alias'}Backward0"
         _as_view(out, t)  # a basic index is a view of the same storage
-        node = out.grad_fn
-        if node is not None:
-            items = idx if isinstance(idx, tuple) else (idx,)
-            if all(isinstance(k, (int, np.integer)) for k in items):
-                node.backward_name = "SelectBackward0"
-            elif any(isinstance(k, slice) for k in items):
-                node.backward_name = "SliceBackward0"
-            else:
-                node.backward_name = "UnsqueezeBackward0"
     return out
 
 
@@ -313,8 +306,9 @@ class SetItem(Function):
         except ValueError as e:  # in PyTorch's words, as an unrecorded assignment's
             raise RuntimeError(_assign_error(out, idx, v, e)) from None
         ctx.idx, ctx.v_ndim = idx, np.ndim(v)
-        if not _writes_whole(idx, x.shape):  # PyTorch's CopySlices and index_put save what
-            ctx.save_for_backward(None)  # they write through: freed by a backward
+        ctx.whole = _writes_whole(idx, x.shape)
+        if not ctx.whole:  # PyTorch's CopySlices and index_put save what they write
+            ctx.save_for_backward(None)  # through: freed by a backward (copy_ is no such)
         return out
 
     @staticmethod
@@ -326,6 +320,8 @@ class SetItem(Function):
                 gx = g.copy()
                 target, key = _split(gx, ctx.idx)
                 target[key] = 0
+            elif ctx.whole:  # PyTorch's copy_: zeros_like(g), a constant
+                gx = zeros_of(g)
             else:
                 mask = np.ones(g.shape, dtype=bool)
                 target, key = _split(mask, ctx.idx)
@@ -416,6 +412,35 @@ def _indexes_an_empty_dim(shape, items):
     return False
 
 
+def _view_written(shape, key):
+    """The op of the last view PyTorch takes of a tensor of ``shape`` to read or write
+    ``t[key]`` (its basic indices, in order: Select, Slice, Unsqueeze; a slice of a whole
+    dim is no view), or None when there is none."""
+    items = key if isinstance(key, tuple) else (key,)
+    consumed = sum(1 if not (k is None or k is Ellipsis or isinstance(k, bool)) else 0
+                   for k in items)
+    name, pos = None, 0
+    for k in items:
+        if k is Ellipsis:
+            pos = len(shape) - consumed
+            continue
+        if k is None or isinstance(k, bool):
+            name = "Unsqueeze"
+            continue
+        consumed -= 1
+        if isinstance(k, (int, np.integer)):
+            n = shape[pos] if pos < len(shape) else 0
+            if not -n <= k < n:  # PyTorch's select refuses it before anything is written
+                raise IndexError(f"index {k} is out of bounds for dimension {pos} with size {n}")
+            name = "Select"
+        elif isinstance(k, slice):
+            n = shape[pos] if pos < len(shape) else 0
+            if k.indices(n) != (0, n, 1):
+                name = "Slice"
+        pos += 1
+    return name
+
+
 def _assign(arr, idx, v):
     """``arr[idx] = v`` in PyTorch's rule: ``v`` broadcasts to the indexed shape once its
     leading size-1 dims are dropped (``x[i] = t`` with ``t`` of shape (1, 1))."""
@@ -431,6 +456,11 @@ def _assign(arr, idx, v):
 
 
 def setitem(t, key, value):
+    if "_made_at" in t.__dict__ and _grad_enabled[0] and (
+            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        # a recorded write into a view autograd cannot track: PyTorch refuses it before
+        # it looks at the advanced index (only the basic one applies first)
+        raise view_change_error(t, through=_view_written(t._data.shape, key))
     # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
     if type(key) is slice:
         if key.step is not None:
@@ -471,15 +501,6 @@ def setitem(t, key, value):
                 raise RuntimeError(_assign_error(data, idx, v, e)) from None
         t._vc[0] += 1
         return
-    if "_no_grad_view" in t.__dict__:  # t[i] = v writes through a view of that view
-        items = idx if isinstance(idx, tuple) else (idx,)
-        kind = "Select" if all(isinstance(k, (int, np.integer)) for k in items) else \
-            "Slice" if any(isinstance(k, slice) for k in items) else None
-        from ..tensor import NO_GRAD_VIEW_WRITE
-        raise RuntimeError(NO_GRAD_VIEW_WRITE if kind is None else (
-            f"Output 0 of {kind} is a view of a view which was created in no_grad mode and "
-            "is being modified inplace with grad mode enabled." + NO_GRAD_VIEW_WRITE.split(
-                "enabled.", 1)[1]))
     if t._requires_grad and t.grad_fn is None:  # x[i] = v writes through a view of x
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -601,7 +622,7 @@ def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
     if 0 in (input._data.ndim, index._data.ndim) and input._data.ndim <= 1 \
             and index._data.ndim <= 1:  # a 0-d tensor acts as one of size 1
-        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
+        return not_a_view(gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape))
     return _keep_versions(Gather.apply(input, d, index._data), index)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import NO_GRAD_VIEW_WRITE, OVERLAP_WRITE, Tensor, _new
+from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
 from ._alias import overlaps, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
@@ -27,14 +27,8 @@ def rebase(t, compute, _skip=None, marks=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change. ``marks``: the
     value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
-    if "_no_grad_view" in t.__dict__:  # (ops/shape._no_grad_view)
-        raise RuntimeError(NO_GRAD_VIEW_WRITE)
-    if "_multiple_views" in t.__dict__:  # (ops/shape._multiple_views)
-        raise RuntimeError(
-            f"{t._multiple_views} is a view and is being modified inplace. This view is the "
-            "output of a function that returns multiple views. Such functions do not allow "
-            "the output views to be modified inplace. You should replace the inplace "
-            "operation by an out-of-place one.")
+    if "_made_at" in t.__dict__:  # a view autograd cannot track (tensor.view_change_error)
+        raise view_change_error(t)
     old = Tensor._wrap(t._data.copy())
     old._requires_grad = t._requires_grad
     old.grad_fn = t.grad_fn
@@ -54,7 +48,10 @@ def rebase(t, compute, _skip=None, marks=None):
     for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
         view = ref()
         if view is not None and view is not _skip and view.__dict__.get("_base") is t:
-            _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))
+            if "_made_at" in view.__dict__:  # refused when next used (tensor.check_view_use);
+                view._requires_grad = t._requires_grad  # its node stays, named there
+            else:
+                _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))
 
 
 def _read_view(base, view, overlapping):

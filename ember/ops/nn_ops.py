@@ -382,16 +382,16 @@ class NllLoss(Function):
                 np.put_along_axis(gx, index, np.expand_dims(
                     np.where(ignored, 0, -(g * ctx.wt)), class_dim), axis=class_dim)
             return gx, None, None, None, None
-        # create_graph: g times a constant at the targets, 0 elsewhere and where ignored
-        # (also for a nan or inf g, as PyTorch's scatter into zeros)
+        # create_graph: g times a constant, where a target is looked up (a where, not a
+        # product with 0: g may be inf or nan, as when every target is ignored)
         coef = np.zeros(x.shape, ctx.wt.dtype)
-        hit = np.zeros(x.shape, np.bool_)
+        picked = np.zeros(x.shape, bool)
         if x.shape[class_dim]:
             np.put_along_axis(coef, index, np.expand_dims(0.0 - ctx.wt, class_dim),
                               axis=class_dim)
-            np.put_along_axis(hit, index, np.expand_dims(np.logical_not(ignored), class_dim),
+            np.put_along_axis(picked, index, np.expand_dims(~ignored, class_dim),
                               axis=class_dim)
-        gx = _where(hit, g.unsqueeze(class_dim) * Tensor._wrap(coef), 0.0)
+        gx = _where(picked, g.unsqueeze(class_dim) * Tensor._wrap(coef), 0.0)
         return Reads.apply(gx, x), None, None, None, None
 
 

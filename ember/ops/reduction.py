@@ -3,7 +3,6 @@
 All accept ``dim`` or ``axis`` (an int, a list or a tuple) and ``keepdim`` or ``keepdims``,
 as PyTorch does. Backwards re-expand the gradient over the reduced dimensions.
 """
-import builtins
 import collections
 
 import numpy as np
@@ -139,8 +138,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=False
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Sum.array(input._data, axes, keep, np_dtype))
     out = Sum.apply_to(input, axes, keep, np_dtype)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "SumBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "SumBackward1"  # PyTorch names the node by the overload
     return out
 
 
@@ -196,8 +195,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=Fals
     if not (input._requires_grad and _grad_enabled[0]):
         return _untracked(Mean.array(input._data, axes, keep))
     out = Mean.apply_to(input, axes, keep)
-    if dim is not None or axis is not None:  # PyTorch names the node by the overload
-        out.grad_fn.backward_name = "MeanBackward1"
+    if out.grad_fn is not None and (dim is not None or axis is not None):
+        out.grad_fn.backward_name = "MeanBackward1"  # PyTorch names the node by the overload
     return out
 
 
@@ -223,9 +222,7 @@ class Prod(Function):
                 return np.zeros_like(g), None, None  # PyTorch's, also beside a nan
             return g * _prod_of_others(a, ctx.axis), None, None
         if not isinstance(a, np.ndarray) and not a._data.all():
-            # create_graph: the products of the others are constants (exact to first
-            # order); ``a * 0`` keeps the result in the graph, as PyTorch's is
-            return g * _prod_of_others(a._data, ctx.axis) + a * 0, None, None
+            return g * _prod_of_others_graph(a, ctx.axis), None, None
         return g * out / a, None, None
 
 
@@ -241,6 +238,20 @@ def _prod_of_others(a, axis):
     return others.reshape(a.shape) if flat else np.moveaxis(others, -1, axis)
 
 
+def _prod_of_others_graph(a, axis):
+    """``_prod_of_others`` under create_graph, in differentiable ops (PyTorch's
+    prod_safe_zeros_backward), so that second derivatives are right."""
+    from .shape import cat
+    x = a.reshape(-1) if axis is None else a
+    d = 0 if axis is None else axis
+    n = x.shape[d]
+    ones = Tensor._wrap(np.ones(x.shape[:d] + (1,) + x.shape[d + 1:], x._data.dtype))
+    left = cat([ones, x.narrow(d, 0, n - 1)], d).cumprod(d)
+    right = cat([ones, x.narrow(d, 1, n - 1).flip(d)], d).cumprod(d).flip(d)
+    others = left * right
+    return others.reshape(a.shape) if axis is None else others
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
@@ -253,16 +264,25 @@ class Var(Function):
     def forward(ctx, a, axes, correction, keepdim):
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, builtins.max(n - correction, 0)
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        dof = ctx.dof
+        if (ctx.axes is None or a.ndim == 0) and dof <= 0:
+            # PyTorch's: 2 / dof is taken as inf, times a - mean, which is nan where 0; a
+            # constant factor, so the gradient requires grad only with g
+            data = a if isinstance(a, np.ndarray) else a._data
+            with quiet():
+                factor = np.where(data == data.mean(), np.nan, np.inf).astype(data.dtype)
+            return g * (factor if isinstance(g, np.ndarray) else Tensor._wrap(factor)), \
+                None, None, None
+        scale = 2.0 / dof if dof else np.inf  # over dims a negative dof is kept
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
-        return g * centered * (2.0 / ctx.denom if ctx.denom else np.nan), None, None, None
+        return scale * g * (a - a.mean(axis=ctx.axes, keepdims=True)), None, None, None
 
 
 def _correction(unbiased, correction):
@@ -328,22 +348,24 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        # the mask is a constant (also under create_graph): made of the arrays
+        a = a._data if isinstance(a, Tensor) else a
+        out = expand_back(out._data if isinstance(out, Tensor) else np.asarray(out), a.shape,
+                          ctx.axes, ctx.keepdim)
         whole = getattr(ctx, "backward_name", "").endswith("Backward1")
-        if whole and isinstance(a, np.ndarray) and np.isnan(out).all():
+        if whole and np.isnan(out).all():
             mask = np.isnan(a) * 1.0  # max()/min() of everything is nan: the nans share g
         else:
             mask = (a == out) * 1.0
         count = mask.sum(axis=ctx.axes, keepdims=True)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         if whole:
-            # max()/min() of everything put the gradient only where the extremum is (an inf
-            # or nan gradient leaves the rest 0); amax/amin multiply by the mask
+            # max()/min() of everything put the gradient only where the extremum is
+            # (an inf gradient leaves the rest 0); amax/amin multiply by the mask
+            if isinstance(g, np.ndarray):
+                return np.where(mask > 0, g / count, 0).astype(g.dtype, copy=False), None, None
             from .elementwise import _where
-            spread = _where(mask > 0, g / count, 0.0)
-            if isinstance(spread, np.ndarray):
-                spread = spread.astype(g.dtype, copy=False)
-            return spread, None, None
+            return _where(mask > 0, g / Tensor._wrap(count.astype(a.dtype)), 0.0), None, None
         return g * mask / count, None, None
 
 
@@ -555,12 +577,13 @@ class Cumprod(Function):
     def backward(ctx, g):
         # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
         a, out = ctx.saved_tensors
+        if a.shape[ctx.dim] == 1:  # out is a: PyTorch passes the gradient on as it is
+            return g, None
         data = a if isinstance(a, np.ndarray) else a._data
         if not data.all():
             if isinstance(g, np.ndarray):
                 return _cumprod_grad_first_zero(a, out, g, ctx.dim), None
-            grad = _cumprod_grad_with_zeros(data, g, ctx.dim)
-            return (grad if isinstance(a, np.ndarray) else grad + a * 0), None
+            return _cumprod_grad_with_zeros(a, g, ctx.dim), None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         prod_g = g * out
         if not isinstance(prod_g, Tensor):
@@ -597,20 +620,17 @@ def _cumprod_grad_first_zero(a, out, g, dim):
 
 
 def _cumprod_grad_with_zeros(a, g, dim):
-    """cumprod's gradient where ``a`` has zeros: d out_j / d a_i is the product of
-    a_0..a_j without a_i, taken by setting a_i to 1 (one cumprod per position; with
-    create_graph these products are constants, exact to first order)."""
-    garr = g if isinstance(g, np.ndarray) else g._data
-    x, gx = np.moveaxis(a, dim, -1), np.moveaxis(garr, dim, -1)
-    out = np.empty(np.broadcast_shapes(x.shape, gx.shape), np.result_type(x, gx))
-    for i in range(x.shape[-1]):
-        y = x.copy()
-        y[..., i] = 1
-        out[..., i] = (gx[..., i:] * np.cumprod(y, axis=-1)[..., i:]).sum(-1)
-    out = np.moveaxis(out, -1, dim)
-    if isinstance(g, np.ndarray):
-        return out
-    return g * 0 + type(g)._wrap(out)  # keeps g in the graph
+    """cumprod's gradient where ``a`` has zeros, under create_graph: PyTorch's O(n^2) rule
+    in differentiable ops (so second derivatives are right). At position k, the sum over
+    j >= k of g_j times the product of a_0..a_j without a_k."""
+    from .shape import cat
+    n = a.shape[dim]
+    cols = []
+    for k in range(n):
+        before = a.narrow(dim, 0, k).prod(dim, keepdim=True)  # k = 0: ones
+        omitted = cat([before, before * a.narrow(dim, k + 1, n - k - 1).cumprod(dim)], dim)
+        cols.append((g.narrow(dim, k, n - k) * omitted).sum(dim, keepdim=True))
+    return cat(cols, dim)
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -638,6 +658,10 @@ class Norm2(Function):
         a, out = ctx.saved_tensors
         out = expand_back(out, a.shape, ctx.axes, ctx.keepdim)
         g = expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        if not isinstance(a, np.ndarray):  # create_graph: PyTorch's a / out, 0 where out is,
+            # whose derivative at a zero norm is nan (0 / 0) as PyTorch's
+            with quiet():
+                return g * (a / out).masked_fill(out == 0, 0), None, None
         safe = out + (out == 0)
         return g * a / safe, None, None
 

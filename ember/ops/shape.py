@@ -72,11 +72,8 @@ def _as_view(out, base):
     out._base = _root(base)
     if _grad_enabled[0]:
         _register(vc, out)
-        if "_no_grad_view" in base.__dict__:  # a view of one made under no_grad is one too
-            out._no_grad_view = True
-        if "_multiple_views" in base.__dict__:  # (see _multiple_views)
-            name = out.grad_fn.name() if out.grad_fn is not None else "Alias"
-            out._multiple_views = f"Output 0 of {re.sub(r'Backward[0-9]*$', '', name)}"
+        if "_made_at" in base.__dict__:  # a view of a view autograd cannot track is one too
+            _inherit_marks(out, base)
     else:
         _no_grad_view(out, base)
     if out.grad_fn is not None:
@@ -90,10 +87,25 @@ def _as_view(out, base):
     return out
 
 
+def _inherit_marks(out, base):
+    """Marks of ``base`` (ops/shape._multiple_views, _no_grad_view) that its view ``out``
+    made in grad mode keeps, as PyTorch's views keep their base's creation meta; the
+    version that ``out`` is checked against (tensor.check_view_use) is today's."""
+    if "_no_grad_view" in base.__dict__:
+        out._no_grad_view = True
+    if "_multiple_views" in base.__dict__:
+        node = out.grad_fn
+        name = "Alias" if node is None else re.sub(r"Backward[0-9]*$", "", node.name())
+        out._multiple_views = f"Output 0 of {name}"
+    out._made_at = out._vc[0]
+
+
 def not_a_view(t):
     """``t``, a view of a composite op's own intermediate (conv1d squeezes conv2d's result),
-    as the op's result: no view in PyTorch's sense, so ``detach_()`` allows it."""
-    t.__dict__.pop("_base", None)
+    as the op's result: no view in PyTorch's sense, so ``detach_()`` and in-place changes
+    allow it."""
+    for mark in ("_base", "_no_grad_view", "_multiple_views", "_made_at"):
+        t.__dict__.pop(mark, None)
     return t
 
 
@@ -109,10 +121,8 @@ def _untracked_view(base, arr):
     out._base = base if root is None else root
     if _grad_enabled[0]:
         _register(vc, out)
-        if "_no_grad_view" in base.__dict__:  # as in _as_view
-            out._no_grad_view = True
-        if "_multiple_views" in base.__dict__:  # as in _as_view
-            out._multiple_views = base._multiple_views
+        if "_made_at" in base.__dict__:  # as in _as_view
+            _inherit_marks(out, base)
     else:
         _no_grad_view(out, base)
     return out
@@ -123,6 +133,7 @@ def _no_grad_view(out, base):
     mode (ops/inplace.py, rebase), and when its base requires grad, it does too, with no
     node (a leaf to what follows)."""
     out._no_grad_view = True
+    out._made_at = out._vc[0]
     if base._requires_grad:
         out._requires_grad = True
         out._grad_of_base = True  # (autograd/engine.py, _deliver)
@@ -647,6 +658,9 @@ def _multiple_views(views, op):
     if _grad_enabled[0] and views and views[0]._data.dtype.kind == "f":  # (differentiable)
         for i, v in enumerate(views):
             v._multiple_views = f"Output {i} of {op}"
+            if v.grad_fn is not None:  # one node per view here; PyTorch's name of the one
+                v.grad_fn.backward_name = f"{op}Backward0"
+            v._made_at = v._vc[0]
     return views
 
 

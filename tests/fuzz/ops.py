@@ -116,7 +116,7 @@ def creation(b):
 # -- arithmetic ---------------------------------------------------------------------------
 BINOPS = ("+", "-", "*", "/", "//", "%", "**")
 BINFNS = ("add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow",
-          "maximum", "minimum", "fmod", "rsub")
+          "maximum", "minimum", "fmax", "fmin", "fmod", "rsub")
 
 
 def arithmetic(b):
@@ -135,7 +135,7 @@ def arithmetic(b):
     if x == 4:
         return f"{v} = T.div({a}, {o}, rounding_mode={r.choice(('None', repr('floor'), repr('trunc')))})"
     fn = r.choice(BINFNS)
-    if fn in ("maximum", "minimum") and o not in b.ns.env:
+    if fn in ("maximum", "minimum", "fmax", "fmin") and o not in b.ns.env:
         o = b.new_input(shape=_bshape(b, tuple(b.val(a).shape)))
     return f"{v} = T.{fn}({a}, {o})" if r.random() < 0.5 or fn == "rsub" else \
         f"{v} = {a}.{fn}({o})"

@@ -220,7 +220,11 @@ def _resync(ne, nt, names):
         if not isinstance(e, ne.T.Tensor) or not isinstance(t, nt.T.Tensor):
             continue
         pairs = [(e, t)]
-        if e.is_leaf and e.grad is not None and t.grad is not None:
+        try:
+            leaf = e.is_leaf
+        except RuntimeError:  # an unreadable view (see snapshot): no grad of its own
+            leaf = False
+        if leaf and e.grad is not None and t.grad is not None:
             pairs.append((e.grad, t.grad))
         for x, y in pairs:
             data = x._data

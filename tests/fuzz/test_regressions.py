@@ -599,6 +599,104 @@ CASES = {
     "pow's gradient with a bool tensor exponent is refused (exponent - 1)": (
         [("a0", np.zeros((2, 3), F32), True), ("a3", np.array(True, B), False)],
         ["v0 = T.pow(a0, a3)", "v0.sum().backward()"]),
+    # views changed in place (issue 13, "fzview")
+    "a split output written through a mask: the view error comes before the mask's shape": (
+        [("a0", np.zeros((2, 1), F32), True), ("a2", np.zeros((2, 3), I64), False),
+         ("a3", np.array(0.0, F32), False)],
+        ["v0, *v1 = a0.chunk(3, 1)", "v0[a2 > 0] = a3", "v2, v3 = (a0 * 1).split(1)",
+         "v2[0] = a3", "v2[0:1] = a3", "v2[5] = a3", "v2[:] = a3"]),
+    "a split output whose base was changed in place is refused where autograd reads it": (
+        [("a2", np.zeros((1, 2, 3), F64), True)],
+        ["v3 = F.softmax(a2, dim=-3)", "v4, *v5 = v3.split(2, 1)", "v3.log_()",
+         "v14 = v4.var((0, -1), keepdim=True)", "v6 = v4.detach() + 1", "v7 = v4.long()",
+         "v8, v9 = (a2 * 1).unbind(1)", "with T.no_grad(): v8.add_(1)", "v10 = v9 * 2"]),
+    "unsqueeze_ of a split output is refused": (
+        [("a1", np.zeros((1, 2, 2, 2), F32), True)],
+        ["v0 = F.adaptive_avg_pool2d(a1, 3)", "v1 = F.leaky_relu(v0)", "v5, *v6 = v1.split(2, 2)",
+         "v5.unsqueeze_(0)", "v6[0].t_()"]),
+    "gather with a 0-d index gives no view: detach_() allows it": (
+        [("a0", np.array(-1.0, F32), False), ("a2", np.array(0, I64), False),
+         ("a3", np.array(0, I64), False)],
+        ["v1 = T.gather(a0, -1, a2.clamp(0, 0))", "v1.detach_()",
+         "v2 = T.gather(a2, 0, a3.clamp(0, 0))", "v2.detach_()"]),
+    "a split of a tensor that needs no grad, written with a value that requires grad": (
+        [("a2", np.arange(24, dtype=F64).reshape(1, 2, 4, 3), False),
+         ("a5", np.array([1.0, 0.5], F32), False), ("a6", np.array(0.0, F64), True)],
+        ["v0 = F.max_pool2d(a2, 3, stride=(2, 1), dilation=1)", "v1, *v2 = v0.split(3, 1)",
+         "v1[a5, 0, -1:-1:2] = a6", "v2[0].copy_(a6)", "v2[0].add_(1)"]),
+    "views made under no_grad, changed in place and used in grad mode": (
+        [("a0", np.zeros((4, 2), F32), True)],
+        ["with T.no_grad(): v0 = a0[:2]", "v1 = a0 * 1", "with T.no_grad(): v2 = v1[1:]",
+         "v3 = v2[0]", "v1.mul_(2)", "v4 = v3 + 1", "with T.no_grad(): a0.add_(1)",
+         "v5 = v0 * 2", "v6 = v0.is_leaf"]),
+    # gradients under create_graph and at singular points (issue 13, "fzcg")
+    "nll_loss with every target ignored under create_graph: zero gradient, not 0 * inf": (
+        [("a1", np.zeros((4, 2), F32), True), ("a3", np.zeros((2, 4), F32), True),
+         ("a4", np.full(2, -100, I64), False)],
+        ["v0 = F.nll_loss(a3, a4, reduction='mean', ignore_index=-100)",
+         "v1 = list(T.autograd.grad(v0.sum(), [a3, a1], create_graph=True, allow_unused=True))"]),
+    "linear with a bias is one addmm node: a freed graph raises before the bias gets a gradient": (
+        [("a4", np.zeros((2, 1, 5), F32), False), ("a7", np.zeros((2, 5), F32), True),
+         ("a8", np.zeros(2, F32), True)],
+        ["v4 = F.linear(a4, a7, a8)", "v4.sum().backward()", "v11 = v4[-1:2:2]",
+         "v11.backward(T.ones_like(v11), retain_graph=True)",
+         "v12 = F.linear(a4[0], a7, a8)", "v12.sum().backward()", "v12.sum().backward()"]),
+    "cumprod over a size-1 dim passes its gradient on (not requiring grad)": (
+        [("a0", np.zeros((1, 3, 1), F32), True), ("a2", np.zeros((2, 3, 1), F32), True),
+         ("a5", np.array([0.0], F64), True)],
+        ["v3 = a2.cumprod(2)", "v4 = v3[T.tensor([0], dtype=T.int64), -1]",
+         "v7 = list(T.autograd.grad(v4.sum(), [a2, a0], retain_graph=True, create_graph=True, allow_unused=True))",
+         "v8 = T.cumprod(a5, dim=0)",
+         "v9 = list(T.autograd.grad(v8.sum(), [a5], retain_graph=True, create_graph=True, allow_unused=True))"]),
+    "cumprod with zeros under create_graph: differentiable twice": (
+        [("a0", np.array([[2.0, 0.0, 3.0, 0.5], [0.0, 1.5, -2.0, 0.0]], F64), True)],
+        ["v0 = (a0.cumprod(1) ** 2).sum()",
+         "v1 = list(T.autograd.grad(v0, [a0], create_graph=True))",
+         "v2 = list(T.autograd.grad((v1[0] * a0).sum(), [a0]))"]),
+    "var with no degrees of freedom: inf or nan gradient, constant; a negative dof over a dim": (
+        [("a0", np.array([[1.5]], F64), True), ("a1", np.array([[1.0, 2.0, 3.0]], F64), True)],
+        ["v0 = list(T.autograd.grad(a0.var(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad(a1.var(correction=5), [a1], create_graph=True))",
+         "v2 = list(T.autograd.grad((a1.var(0, correction=2) ** 2).sum(), [a1], create_graph=True))",
+         "v3 = list(T.autograd.grad((a1.var(1) ** 2).sum(), [a1], create_graph=True))",
+         "v4 = list(T.autograd.grad((v3[0] * a1).sum(), [a1]))"]),
+    "relu's gradient under create_graph is 0 where the output is, also for an infinite gradient": (
+        [("a0", np.array([-1.0, 0.0, 2.0, nan], F32), True)],
+        ["v0 = list(T.autograd.grad((F.relu(a0) * float('inf')).sum(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad((F.relu(a0) ** 2).sum(), [a0], create_graph=True))",
+         "v2 = list(T.autograd.grad(v1[0].sum(), [a0]))"]),
+    "x[...] = v and whole slices are a copy_: a constant zero gradient for x, nothing saved": (
+        [("a0", np.ones((2, 3), F64), True), ("a1", np.arange(3.0), True), ("a2", np.ones((2, 3), F64), True)],
+        ["v0 = a0 * 2", "v0[...] = a1",
+         "v1 = list(T.autograd.grad((v0 * a2 * float('inf')).sum(), [a0, a1, a2], create_graph=True))",
+         "v2 = a0 * 2", "v2[:, 0:5] = 3.0",
+         "v3 = list(T.autograd.grad((v2 * a2).sum(), [a0, a2], create_graph=True))",
+         "v4 = a0 * 2", "v4[-2:] = a1",
+         "v5 = list(T.autograd.grad((v4 * a2).sum(), [a0, a1], create_graph=True))"]),
+    "adaptive_avg_pool2d to the input's own size is a pooling node (its gradient requires grad)": (
+        [("a0", np.arange(12.0).reshape(1, 1, 3, 4), True)],
+        ["v0 = F.adaptive_avg_pool2d(a0, (3, 4))",
+         "v1 = list(T.autograd.grad(v0.sum(), [a0], create_graph=True))"]),
+    "backward() of an int scalar marked by an assignment is refused": (
+        [("a1", np.array([1.0], F32), False), ("a4", np.array(0.0, F32), True)],
+        ["v0 = a1.argmax()", "v1 = v0.expand(2)", "v1[v1 > 0] = a4",
+         "v0.backward(retain_graph=True)"]),
+    "prod with zeros under create_graph: differentiable twice": (
+        [("a0", np.array([[2.0, 0.0, 3.0], [0.0, 1.5, 0.0], [1.0, -2.0, 0.5]], F64), True)],
+        ["v0 = list(T.autograd.grad((a0.prod(1) ** 2).sum(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad((v0[0] * a0).sum(), [a0]))",
+         "v2 = list(T.autograd.grad(a0[0].prod() * a0.sum(), [a0], create_graph=True))",
+         "v3 = list(T.autograd.grad(v2[0].sum(), [a0]))"]),
+    "norm's second derivative at a zero norm is nan, as PyTorch's": (
+        [("a0", np.array([[0.0, 0.0], [3.0, 4.0]], F64), True)],
+        ["v0 = list(T.autograd.grad((a0.norm(dim=1) ** 2).sum(), [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad(v0[0].sum(), [a0]))"]),
+    "max() of everything under create_graph: the gradient only where the maximum (a nan) is": (
+        [("a0", np.array([0.0, 1.0, -2.0, inf, nan], F32), True), ("a1", np.array([1.0, 3.0, 3.0], F64), True)],
+        ["v0 = list(T.autograd.grad(a0.max() * 1.5, [a0], create_graph=True))",
+         "v1 = list(T.autograd.grad(a1.max() * float('inf'), [a1], create_graph=True))",
+         "v2 = list(T.autograd.grad(a1.min() ** 2, [a1], create_graph=True))",
+         "v3 = list(T.autograd.grad(v2[0].sum(), [a1]))"]),
     # values, round 2 (issue 13, "fzval")
     "-0.0 from trunc/floor division, fmod, conv, linear and nll_loss: ** -0.5 and 1/x are -inf": (
         [("a0", np.array([[1.5, 0.5, 0.5, -0.75]], F32), False),

@@ -141,6 +141,8 @@ BINARY = {
     "minimum": (lambda a, b: a.minimum(b), _any, _any),
     "max_binary": (lambda a, b: a.max(b), _any, _any),
     "min_binary": (lambda a, b: a.min(b), _any, _any),
+    "fmax": (lambda a, b: a.fmax(b), _any, _any),
+    "fmin": (lambda a, b: a.fmin(b), _any, _any),
     "remainder": (lambda a, b: a % b, _any, _pos),
     "fmod": (lambda a, b: a.fmod(b), _any, _pos),
     "atan_div": (lambda a, b: (a / b).atan(), _any, _pos),
@@ -282,6 +284,19 @@ def test_maximum_ties_split_the_gradient(torch):
     a, b = ember.tensor(x, requires_grad=True), ember.tensor(y, requires_grad=True)
     ember.maximum(a, b).sum().backward()
     assert a.grad.tolist() == [0.5, 1.0, 0.0] and b.grad.tolist() == [0.5, 0.0, 1.0]
+
+
+def test_fmax_fmin_skip_nans_and_give_a_tie_to_the_first(torch):
+    # fmax/fmin are not maximum/minimum: a nan loses to a number, and a tie's gradient
+    # goes whole to the first operand (PyTorch's formula), as does a nan second operand's
+    nan = np.nan
+    x = np.array([nan, 1.0, 2.0, 2.0, nan, 0.0])
+    y = np.array([1.0, nan, 2.0, 1.0, nan, -0.0])
+    for fe, ft in ((ember.fmax, torch.fmax), (ember.fmin, torch.fmin)):
+        compare_with_torch(torch, fe, ft, [x, y])
+        compare_with_torch(torch, fe, ft, [x.astype(np.float32), 2.0 * y[:1]])
+    assert ember.fmax(ember.tensor([1, 5]), ember.tensor([2.5])).tolist() == [2.5, 5.0]
+    assert np.fmax(ember.tensor([nan]), ember.tensor([1.0])).tolist() == [1.0]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
