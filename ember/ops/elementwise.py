@@ -914,12 +914,13 @@ def _extremum_grads(ctx, g, a_loses, b_loses, tie):
 
 
 class Fmax(Function):
-    """fmax: the larger operand, or the other one where one is nan (NumPy's and PyTorch's)."""
+    """fmax: the larger operand, or the other one where one is nan; ``a`` at a tie (PyTorch
+    keeps a's -0.0 against b's 0.0, at every size; NumPy's fmax may give either)."""
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return _call(np.fmax, a, b)
+        return where_array(_call(np.greater_equal, a, b) | (b != b), a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -928,12 +929,12 @@ class Fmax(Function):
 
 
 class Fmin(Function):
-    """fmin: the smaller operand, or the other one where one is nan."""
+    """fmin: the smaller operand, or the other one where one is nan; ``a`` at a tie."""
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return _call(np.fmin, a, b)
+        return where_array(_call(np.less_equal, a, b) | (b != b), a, b)
 
     @staticmethod
     def backward(ctx, g):

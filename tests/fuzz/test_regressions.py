@@ -768,6 +768,11 @@ CASES = {
         ["v3 = a1.expand(2, -1, 1, 2)", "v8 = v3.stride()", "v4 = a2[:, 1:2].expand(1, 2, 2, 1)",
          "v9 = v4.stride()", "v10 = a2[:, 1:2].expand(2, 1, 2, 1).stride()", "v4[0, 0, 0] = 5.0",
          "v11 = v4.storage_offset()"]),
+    "fmax/fmin keep the first operand at a tie of -0.0 and 0.0 (its reciprocal's sign)": (
+        [("a0", np.array([-0.0, 0.0, nan, 1.0, -inf], F32), False),
+         ("a1", np.array([0.0, -0.0, 1.0, nan, inf], F32), False)],
+        ["v0 = 1 / T.fmax(a0, a1)", "v1 = 1 / T.fmin(a0, a1)", "v2 = 1 / T.fmax(a1, a0)",
+         "v3 = 1 / a1.fmin(a0)"]),
 }
 
 
