@@ -549,3 +549,32 @@ def test_detached_saved_tensor_is_refused(torch):
         return "ran"
     for case in ("non-leaf", "both operands", "leaf", "output"):
         assert run(ember, case) == run(torch, case), case
+
+
+def test_matmul_saves_the_copy_pytorch_multiplies(torch):
+    """A batched operand PyTorch's matmul reshapes into a copy is saved as that copy: an
+    in-place change afterwards is not seen (nor refused), and under create_graph the
+    copy still leads back to the operand."""
+    def run(lib, b_shape, change):
+        a = lib.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+        b = lib.tensor(np.arange(np.prod(b_shape), dtype=np.float64).reshape(b_shape) / 7,
+                       requires_grad=True)
+        b2 = b * 1
+        out = lib.matmul(a, b2)
+        if change:
+            b2.mul_(3)
+        try:
+            (ga,) = lib.autograd.grad((out ** 2).sum(), [a], create_graph=True)
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raised"
+        (gb,) = lib.autograd.grad(ga.sum(), [b])
+        return ga.detach().numpy(), gb.numpy()
+    for b_shape in ((2, 3, 2), (1, 3, 2), (2, 1, 3, 2)):
+        for change in (False, True):
+            got, want = run(ember, b_shape, change), run(torch, b_shape, change)
+            if want == "raised":
+                assert got == "raised", (b_shape, change)
+            else:
+                for g, w in zip(got, want):
+                    np.testing.assert_allclose(g, w, rtol=1e-12)

@@ -558,6 +558,17 @@ CASES = {
         ["v0, v1 = F.max_pool2d(a0, 2, return_indices=True)", "v1.add_(0)", "v0.sum().backward()",
          "v2, v3 = F.adaptive_max_pool2d(a0, 2, return_indices=True)", "v3.add_(0)", "v2.sum().backward()",
          "v4 = a0 > 5", "v5 = a0.masked_select(v4)", "v4.fill_(True)", "v5.sum().backward()"]),
+    # engine, round 2 (issue 13, "fzver")
+    "matmul of a matrix by a batch saves a copy of the batch: changing it after is unseen": (
+        [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros((2, 3, 2), F32), False)],
+        ["v0 = a0 @ a1", "v2 = 2.5 ** a1", "a1.masked_fill_(v2 > 0, 1.0)", "v0.sum().backward()"]),
+    "matmul of a vector by a batch saves a copy of the batch": (
+        [("a2", np.zeros(2, F32), True), ("a3", np.zeros((2, 2, 2), F32), False)],
+        ["v0 = a2.masked_fill(a2 > 0, 2.5)", "v2 = T.matmul(v0, a3)", "a3.masked_fill_(a3 > 0, 1)",
+         "v2.backward(T.ones_like(v2))"]),
+    "matmul of a batch whose fold is a view saves the batch itself": (
+        [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros((1, 3, 2), F32), False)],
+        ["v0 = a0 @ a1", "a1.add_(1)", "v0.sum().backward()"]),
 }
 
 
