@@ -569,6 +569,10 @@ CASES = {
     "matmul of a batch whose fold is a view saves the batch itself": (
         [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros((1, 3, 2), F32), False)],
         ["v0 = a0 @ a1", "a1.add_(1)", "v0.sum().backward()"]),
+    "exp2 saves its result, not its input": (
+        [("a2", np.zeros((4, 4, 4), F32), True)],
+        ["v0 = a2.sub(a2)", "v1 = T.exp2(v0)", "v2 = v1.log2()", "v0.masked_fill_(a2 > 0, 3)",
+         "v2.backward(T.ones_like(v2))", "v3 = T.exp2(a2 * 1)", "v3.add_(1)", "v3.sum().backward()"]),
 }
 
 
