@@ -578,3 +578,23 @@ def test_matmul_saves_the_copy_pytorch_multiplies(torch):
             else:
                 for g, w in zip(got, want):
                     np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_convolution_saves_input_and_weight_whatever_requires_grad(torch):
+    """PyTorch's convolution node saves its input and weight whichever gradient is wanted:
+    changing either in place afterwards is refused, also when only the bias requires grad."""
+    def run(lib, needs, changed):
+        x0, w0, b0 = (lib.zeros(shape, requires_grad=r) for shape, r in
+                      zip(((2, 2, 3, 3), (2, 1, 2, 2), (2,)), needs))
+        x, w = (t * 1 if t.requires_grad else t for t in (x0, w0))
+        out = lib.nn.functional.conv2d(x, w, b0, groups=2)
+        (x if changed == "input" else w).add_(1)
+        try:
+            out.sum().backward()
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raised"
+        return "ran"
+    for needs in ((False, False, True), (True, False, False), (False, True, False)):
+        for changed in ("input", "weight"):
+            assert run(ember, needs, changed) == run(torch, needs, changed) == "raised"

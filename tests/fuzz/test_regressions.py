@@ -573,6 +573,11 @@ CASES = {
         [("a2", np.zeros((4, 4, 4), F32), True)],
         ["v0 = a2.sub(a2)", "v1 = T.exp2(v0)", "v2 = v1.log2()", "v0.masked_fill_(a2 > 0, 3)",
          "v2.backward(T.ones_like(v2))", "v3 = T.exp2(a2 * 1)", "v3.add_(1)", "v3.sum().backward()"]),
+    "a convolution saves its input and weight also when the bias alone requires grad": (
+        [("a2", np.zeros((2, 2, 2), F64), False), ("a3", np.zeros((2, 1, 2), F64), False),
+         ("a4", np.zeros(2, F64), True)],
+        ["v1 = F.conv1d(a2, a3, a4, stride=1, padding=0, groups=2)", "v3 = T.add(v1, 1, alpha=-0.5)",
+         "a2[...] = T.tensor(0.5, dtype=T.float64)", "v3.sum().backward(retain_graph=True)"]),
 }
 
 
