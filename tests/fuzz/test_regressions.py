@@ -578,6 +578,15 @@ CASES = {
          ("a4", np.zeros(2, F64), True)],
         ["v1 = F.conv1d(a2, a3, a4, stride=1, padding=0, groups=2)", "v3 = T.add(v1, 1, alpha=-0.5)",
          "a2[...] = T.tensor(0.5, dtype=T.float64)", "v3.sum().backward(retain_graph=True)"]),
+    "a write through a view is one CopySlices node: a failed walk orders its leaves as it": (
+        [("a0", np.zeros((2, 2), F32), True), ("a2", np.zeros(2, F64), True)],
+        ["v2 = a0 // a0", "v4 = v2[...]", "v4[:, -1] = a2", "v2.sum().backward()"]),
+    "a write through a view of a NotImplemented value: the leaves its CopySlices readies": (
+        [("a0", np.ones((2, 2), F32), True), ("a1", np.ones(2, F32), True),
+         ("a2", np.ones((2, 2), F32), True)],
+        ["v0 = a0 * 1", "v1 = v0[...]", "v1[:, -1] = a1 // a1", "(v0 * a2).sum().backward()",
+         "v3 = a0 // a0", "v4 = v3[0]", "v5 = v4 * a2[1]", "v4.mul_(a1)",
+         "(v3.sum() + v5.sum()).backward()"]),
 }
 
 
