@@ -106,6 +106,14 @@ def _rebase_view(view, base, result):
         keep = ~((new == now) | ((new != new) & (now != now)))
     rebase(base, lambda old: WriteView.apply(old, result, where, keep), _skip=view,
            marks=result)
+    op = result.grad_fn
+    if op is not None and base.grad_fn is not None:
+        # PyTorch's CopySlices is one node that runs the op on the view's part of the
+        # gradient and hands the rest of it to the base's previous node; here the op's node
+        # is a node of its own: it is marked as a part of the CopySlices (its number, and
+        # the edge to the view's previous node, which stands for the base's), for the order
+        # of a failed backward's leaves (engine._deliver_finished)
+        op._copy_slices = (base.grad_fn._seq, view.grad_fn)
     _set_grad_fn(view, _read_view(base, view, keep is not None))
 
 
