@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim, view_change_error
-from ._alias import overlaps, writable
+from ._alias import overlaps, same_data, writable
 from .elementwise import _broadcast_error, _where
 from .elementwise import where_array
 from .reduction import return_types
@@ -507,10 +507,15 @@ def _marks(t, idx, advanced, value):
 def _assign_expanded(data, idx, advanced, v):
     """``data[idx] = v`` into an expand()ed tensor's array, as far as PyTorch allows it
     (ops/_alias.py): an advanced index puts values whatever the overlap, a basic one copies
-    into a part that must share no memory. False when refused."""
+    into a part that must share no memory (unless the value is that part itself: inplace.copy_).
+    False when refused."""
     w = writable(data)
-    if w is None or not advanced and overlaps(_check_bounds(data, idx)):
+    if w is None:
         return False
+    if not advanced:
+        part = _check_bounds(data, idx)
+        if overlaps(part) and not (isinstance(v, np.ndarray) and same_data(part, v)):
+            return False
     try:
         if type(idx) is _IntsFirst:
             _assign(w, idx, v)
