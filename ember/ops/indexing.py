@@ -744,4 +744,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     key = (slice(None),) * d + (slice(0, k),)
-    return return_types.topk(s.values[key], s.indices[key])
+    # parts of the sort's own results: no views to the user (detach_() allows them)
+    values = not_a_view(s.values[key])
+    if values.grad_fn is not None:
+        values.grad_fn.backward_name = "TopkBackward0"
+    return return_types.topk(values, not_a_view(s.indices[key]))

@@ -651,6 +651,10 @@ CASES = {
         ["v2 = F.adaptive_max_pool2d(a4, (2, 1))", "v2[0, :, -1] = a5",
          "v8 = T.broadcast_to(v2, (2, 2, 2, 2))", "v8.copy_(v8)", "v8.copy_(v8[:])",
          "v9 = a4.expand(2, 2, 2, 3)", "v9.copy_(v9[:])", "v9[:] = v9", "v9.copy_(v9 + 1)"]),
+    "topk's values and indices are no views: detach_() allows them": (
+        [("a0", np.array([3.0, 1.0, 2.0, 5.0], F32), True)],
+        ["v0, v1 = a0.topk(2)", "v2 = v0 * 1", "v0.detach_()", "v1.detach_()",
+         "v2.sum().backward()"]),
 }
 
 
