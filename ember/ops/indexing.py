@@ -432,7 +432,7 @@ def _assign(arr, idx, v):
 
 
 def setitem(t, key, value):
-    if "_made_at" in t.__dict__ and _grad_enabled[0] and (
+    if "_made_at" in t.__dict__ and _grad_enabled[0] and t._data.dtype.kind == "f" and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before
         # it looks at the advanced index (only the basic one applies first)
@@ -450,8 +450,12 @@ def setitem(t, key, value):
             _check_index_put_dtype(t, key, value)
         if advanced:
             _check_fill_value(t._data.dtype, value._data if isinstance(value, Tensor) else value)
-    if not (_grad_enabled[0] and (
-            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
+    recorded = _grad_enabled[0] and (
+        t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    if recorded and t._data.dtype.kind != "f" and not t._requires_grad:
+        # an integer tensor: recorded when PyTorch marks it (a fill, an index put), not a copy
+        recorded = _marks(t, idx, advanced, value) is not None
+    if not recorded:
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
         # t._check_inplace() consulted only when NumPy refuses the write, as
         # inplace.fast_binary_inplace explains.

@@ -529,12 +529,14 @@ def copy_(t, src, non_blocking=False):
         raise _broadcast_error(t._data, src._data) or RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
+    # (a copy into an integer tensor is recorded only when that one is marked: see marked)
+    recorded = _recorded(t, src) and (t._data.dtype.kind == "f" or t._requires_grad)
     same = same_data(t._data, src._data)  # PyTorch copies nothing (even when expanded)
-    if same and not _recorded(t, src):
+    if same and not recorded:
         t._vc[0] += 1
         return t
     t._check_inplace(shared_ok=same)
-    if _recorded(t, src):
+    if recorded:
         from .indexing import SetItem
         rebase(t, lambda old: SetItem.apply(old, src, Ellipsis))
         return t

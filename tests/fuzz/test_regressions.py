@@ -635,11 +635,12 @@ CASES = {
         ["v0, *v1 = a0.chunk(3, 1)", "with T.no_grad(): v3 = a0[0]", "a0[a0 > 0] = a2",
          "v0.retain_grad()", "v3.retain_grad()", "v4 = v3.requires_grad",
          "v2 = v0.permute(1, 0)", "v5 = v3 + 1"]),
-    "split/chunk/unbind outputs of bool and int tensors written with a value that requires grad": (
-        [("a0", np.zeros((1, 2), np.bool_), False), ("a1", np.array(0.0, F64), True),
-         ("a2", np.zeros((2, 3), I64), False)],
+    "bool and int split/chunk/unbind outputs filled with a value that requires grad (copied: no)": (
+        [("a0", np.zeros((1, 2), np.bool_), False), ("a1", np.array(2.0, F64), True),
+         ("a2", np.zeros((2, 3), I64), False), ("a3", np.arange(3, dtype=F64), True)],
         ["v0, *v1 = a0.chunk(3, 0)", "v0[-1:1:1, 0] = a1", "v2, v3 = a2.unbind(0)",
-         "v2.fill_(a1)", "a2[1, 0:2] = a1", "v4 = v3 + 1"]),
+         "v2.copy_(a3)", "v2[None] = a3", "v2[0] = a1", "v2[:] = a3", "v2.fill_(a1)",
+         "a2[1, 0:2] = a1", "v4 = v3 + 1"]),
     "F.linear of a non-matrix input with a bias is a view: detach_() refuses it": (
         [("a2", np.array([-2.0, 0.25, 1.0, 3.0], F64), False), ("a5", np.zeros((1, 4), F64), False),
          ("a6", np.array([0.5], F64), False), ("a7", np.ones((2, 3, 4), F64), True)],
