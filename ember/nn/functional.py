@@ -112,8 +112,9 @@ def linear(input, weight, bias=None):
             return _Linear.apply(input, weight.t(), bias)
         # PyTorch multiplies the rows as a matrix and views the result back: a view, which
         # detach_() refuses
-        rows = _Linear.apply(input.reshape(-1, input.shape[-1]), weight.t(), bias)
-        return rows.view(input.shape[:-1] + (weight.shape[0],))
+        lead = input.shape[:-1]
+        rows = _Linear.apply(input.reshape(math.prod(lead), input.shape[-1]), weight.t(), bias)
+        return rows.view(lead + (weight.shape[0],))
     out = _matmul(input, weight.t() if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias

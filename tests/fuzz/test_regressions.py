@@ -643,10 +643,11 @@ CASES = {
          "a2[1, 0:2] = a1", "v4 = v3 + 1"]),
     "F.linear of a non-matrix input with a bias is a view: detach_() refuses it": (
         [("a2", np.array([-2.0, 0.25, 1.0, 3.0], F64), False), ("a5", np.zeros((1, 4), F64), False),
-         ("a6", np.array([0.5], F64), False), ("a7", np.ones((2, 3, 4), F64), True)],
+         ("a6", np.array([0.5], F64), False), ("a7", np.ones((2, 3, 4), F64), True),
+         ("a8", np.zeros((2, 1, 0), F64), False), ("a9", np.zeros((1, 0), F64), False)],
         ["v4 = F.linear(a2, a5, a6)", "v4.detach_()", "v5 = F.linear(a7, a5, a6)",
          "v5.detach_()", "v6 = F.linear(a7, a5)", "v6.detach_()", "v7 = F.linear(a7[0], a5, a6)",
-         "v7.detach_()"]),
+         "v7.detach_()", "v8 = F.linear(a8, a9, a6)", "v8.detach_()"]),
     "copy_ of an expand()ed tensor onto its own data copies nothing and refuses nothing": (
         [("a4", np.zeros((2, 2, 2, 1), F32), False), ("a5", np.zeros((2, 1), F64), True)],
         ["v2 = F.adaptive_max_pool2d(a4, (2, 1))", "v2[0, :, -1] = a5",
