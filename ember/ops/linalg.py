@@ -130,17 +130,15 @@ class Matmul(Function):
 
 
 class Linear(Matmul):
-    """``input @ weight.T + bias`` as one node, PyTorch's addmm (its linear fuses the bias
-    for a matrix input, or a contiguous one with a 1-D bias): the bias takes its gradient
-    only once the product's backward has run."""
+    """``input @ weight.T + bias`` for a matrix input as one node, PyTorch's addmm (its
+    linear fuses the bias so, nn.functional.linear): the bias takes its gradient only once
+    the product's backward has run."""
 
     backward_name = "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, a, b, bias):
         out = Matmul.forward(ctx, a, b)
-        if a.ndim != 2:  # PyTorch flattens the input to a matrix, and views the result back
-            ctx.backward_name = "ViewBackward0"
         out += bias  # (a new array)
         return out
 
