@@ -321,9 +321,10 @@ class Tensor:
     def retain_grad(self):
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if "_made_at" in self.__dict__:
-            check_view_use(self)
-        if self.grad_fn is not None:
+        if self.grad_fn is not None:  # (PyTorch's retain_grad reads the node as it was made:
+            # a view without one is passed over, even once its base has changed)
+            if "_made_at" in self.__dict__:
+                check_view_use(self)
             self._retains_grad = True
             self.grad_fn._out_tensor = self
 

@@ -276,21 +276,21 @@ def _deliver_finished(roots, pending, failed, tensor_mode, tensor_type):
         if node in seen:
             continue
         seen.add(node)
+        seq, view_edge = node.__dict__.get("_copy_slices", (node._seq, None))
         for i in node.inputs:
             if isinstance(i, tensor_type):
-                first_use[id(i)] = min(first_use.get(id(i), node._seq), node._seq)
-            elif i is not None:
+                first_use[id(i)] = min(first_use.get(id(i), seq), seq)
+            elif i is not None and i is not view_edge:  # (PyTorch's CopySlices has none)
                 stack.append(i)
-                if i is failed and (last is None or node._seq < last._seq):
-                    last = node
-    cut, ahead = failed._seq, ()
+                if i is failed and (last is None or seq < last[0]):
+                    last = (seq, node)
+    cut, ahead = failed.__dict__.get("_copy_slices", (failed._seq,))[0], ()
     if failed.raises_when_ready and last is not None:
         # PyTorch's NotImplemented node has AccumulateGrad's sequence number, the largest:
         # it runs, and raises, as soon as its last user has run, after the leaves that
         # user readied before it (those listed before it in the user's inputs)
-        inputs = list(last.inputs)
+        cut, inputs = last[0], list(last[1].inputs)
         k = next(j for j, i in enumerate(inputs) if i is failed)
-        cut = last._seq
         ahead = {id(i) for i in inputs[:k]} - {id(i) for i in inputs[k:]}
     for key, (leaf, g) in pending.items():
         use = first_use.get(key, cut + 1)

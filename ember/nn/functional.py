@@ -108,7 +108,13 @@ def linear(input, weight, bias=None):
             f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim > 1 else 1})")
     if (bias is not None and weight.ndim == 2 and bias.ndim == 1 and bias.dtype == input.dtype
             and bias.shape[0] == weight.shape[0] and (input.ndim == 2 or input.is_contiguous())):
-        return _Linear.apply(input, weight.t(), bias)
+        if input.ndim == 2:
+            return _Linear.apply(input, weight.t(), bias)
+        # PyTorch multiplies the rows as a matrix and views the result back: a view, which
+        # detach_() refuses
+        lead = input.shape[:-1]
+        rows = _Linear.apply(input.reshape(math.prod(lead), input.shape[-1]), weight.t(), bias)
+        return rows.view(lead + (weight.shape[0],))
     out = _matmul(input, weight.t() if weight.ndim == 2 else weight)
     if bias is not None:
         out = out + bias

@@ -10,6 +10,13 @@ For those, ``writable`` gives a writable array over the same memory.
 import numpy as np
 
 
+def same_data(a, b):
+    """Whether ``a`` and ``b`` lay the same elements over the same memory (PyTorch's copy_
+    copies nothing then, so it refuses no overlap)."""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.strides == b.strides and a.shape == b.shape and a.dtype == b.dtype)
+
+
 def overlaps(a):
     """Whether elements of ``a`` share memory (a dim of stride 0 and size over 1)."""
     return a.size > 1 and any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides))

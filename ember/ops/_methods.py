@@ -175,8 +175,10 @@ def round(input, *, decimals=0):
     return ew.Round.apply(input, decimals)
 
 
-def exp2(input):
-    return pow(2.0, input) if isinstance(input, Tensor) else 2.0 ** input
+def exp2(input, *, out=None):
+    if not isinstance(input, Tensor):
+        return 2.0 ** input
+    return _out(ew.Exp2.operate(input), out)
 
 
 def clamp(input, min=None, max=None, *, out=None):

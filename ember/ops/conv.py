@@ -228,7 +228,9 @@ class Conv2d(Function):
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         _check(x, w, b, stride, pads, dilation, groups)
         ctx.geometry = (x.shape, stride, pads, dilation, groups)
-        ctx.save_for_backward(w, x if ctx.needs_input_grad[1] else None)
+        # both, whichever gradient is wanted (the bias's alone too), as PyTorch's
+        # convolution node saves them: changing either in place afterwards is refused
+        ctx.save_for_backward(w, x)
         if x.size == 0 or w.size == 0:
             # An empty batch, or empty sums (no input channel): the bias alone.
             ctx.empty = True

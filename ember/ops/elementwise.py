@@ -657,6 +657,7 @@ def _unary(name, base, fn, slope, backward_name=None):
 _LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
 
 Exp = _unary("Exp", _SlopeOfOutput, np.exp, lambda out: out)
+Exp2 = _unary("Exp2", _SlopeOfOutput, np.exp2, lambda out: out * _LN2)  # (saves its result)
 Expm1 = _unary("Expm1", _SlopeOfOutput, np.expm1, lambda out: out + 1)
 Log = _unary("Log", _SlopeOfInput, np.log, lambda a: 1 / a)
 Log2 = _unary("Log2", _SlopeOfInput, np.log2, lambda a: 1 / (a * _LN2))

@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim, torch_strides, view_change_error
-from ._alias import overlaps, writable
+from ._alias import overlaps, same_data, writable
 from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
 from .reduction import return_types
@@ -456,7 +456,7 @@ def _assign(arr, idx, v):
 
 
 def setitem(t, key, value):
-    if "_made_at" in t.__dict__ and _grad_enabled[0] and (
+    if "_made_at" in t.__dict__ and _grad_enabled[0] and t._data.dtype.kind == "f" and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before
         # it looks at the advanced index (only the basic one applies first)
@@ -474,8 +474,12 @@ def setitem(t, key, value):
             _check_index_put_dtype(t, key, value)
         if advanced:
             _check_fill_value(t._data.dtype, value._data if isinstance(value, Tensor) else value)
-    if not (_grad_enabled[0] and (
-            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
+    recorded = _grad_enabled[0] and (
+        t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    if recorded and t._data.dtype.kind != "f" and not t._requires_grad:
+        # an integer tensor: recorded when PyTorch marks it (a fill, an index put), not a copy
+        recorded = _marks(t, idx, advanced, value) is not None
+    if not recorded:
         # Not recorded (an optimizer's ``v[:] = beta * v + g``): kept flat, and
         # t._check_inplace() consulted only when NumPy refuses the write, as
         # inplace.fast_binary_inplace explains.
@@ -531,10 +535,15 @@ def _marks(t, idx, advanced, value):
 def _assign_expanded(data, idx, advanced, v):
     """``data[idx] = v`` into an expand()ed tensor's array, as far as PyTorch allows it
     (ops/_alias.py): an advanced index puts values whatever the overlap, a basic one copies
-    into a part that must share no memory. False when refused."""
+    into a part that must share no memory (unless the value is that part itself: inplace.copy_).
+    False when refused."""
     w = writable(data)
-    if w is None or not advanced and overlaps(_check_bounds(data, idx)):
+    if w is None:
         return False
+    if not advanced:
+        part = _check_bounds(data, idx)
+        if overlaps(part) and not (isinstance(v, np.ndarray) and same_data(part, v)):
+            return False
     try:
         if type(idx) is _IntsFirst:
             _assign(w, idx, v)
@@ -763,4 +772,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     key = (slice(None),) * d + (slice(0, k),)
-    return return_types.topk(s.values[key], s.indices[key])
+    # parts of the sort's own results: no views to the user (detach_() allows them)
+    values = not_a_view(s.values[key])
+    if values.grad_fn is not None:
+        values.grad_fn.backward_name = "TopkBackward0"
+    return return_types.topk(values, not_a_view(s.indices[key]))

@@ -13,7 +13,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
-from ._alias import overlaps, writable
+from ._alias import overlaps, same_data, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
                           check_bool_subtraction, check_integer_addcdiv, zeros_of)
@@ -45,7 +45,7 @@ def rebase(t, compute, _skip=None, marks=None):
         return
     _store(t, result._data)
     _set_grad_fn(t, result)
-    for ref in t._vc[1:]:  # the views of t made in grad mode read the new value anew
+    for ref in t._vc[1:]:  # the views of t read the new value anew
         view = ref()
         if view is not None and view is not _skip and view.__dict__.get("_base") is t:
             if "_made_at" in view.__dict__:  # refused when next used (tensor.check_view_use);
@@ -106,6 +106,14 @@ def _rebase_view(view, base, result):
         keep = ~((new == now) | ((new != new) & (now != now)))
     rebase(base, lambda old: WriteView.apply(old, result, where, keep), _skip=view,
            marks=result)
+    op = result.grad_fn
+    if op is not None and base.grad_fn is not None:
+        # PyTorch's CopySlices is one node that runs the op on the view's part of the
+        # gradient and hands the rest of it to the base's previous node; here the op's node
+        # is a node of its own: it is marked as a part of the CopySlices (its number, and
+        # the edge to the view's previous node, which stands for the base's), for the order
+        # of a failed backward's leaves (engine._deliver_finished)
+        op._copy_slices = (base.grad_fn._seq, view.grad_fn)
     _set_grad_fn(view, _read_view(base, view, keep is not None))
 
 
@@ -547,11 +555,14 @@ def copy_(t, src, non_blocking=False):
         raise _broadcast_error(t._data, src._data) or RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
-    if src is t and not _recorded(t, src):  # PyTorch copies nothing (even when expanded)
+    # (a copy into an integer tensor is recorded only when that one is marked: see marked)
+    recorded = _recorded(t, src) and (t._data.dtype.kind == "f" or t._requires_grad)
+    same = same_data(t._data, src._data)  # PyTorch copies nothing (even when expanded)
+    if same and not recorded:
         t._vc[0] += 1
         return t
-    t._check_inplace()
-    if _recorded(t, src):
+    t._check_inplace(shared_ok=same)
+    if recorded:
         from .indexing import SetItem
         rebase(t, lambda old: SetItem.apply(old, src, Ellipsis))
         return t

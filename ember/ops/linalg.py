@@ -3,7 +3,7 @@ einsum, and the ``linalg`` functions the notes need (norm, inv, det, solve)."""
 import numpy as np
 
 from .. import _threads
-from ..autograd.function import Function
+from ..autograd.function import Function, _grad_enabled
 from ..tensor import torch_strides
 from ._quiet import quiet
 from .reduction import norm as _norm
@@ -132,17 +132,15 @@ class Matmul(Function):
 
 
 class Linear(Matmul):
-    """``input @ weight.T + bias`` as one node, PyTorch's addmm (its linear fuses the bias
-    for a matrix input, or a contiguous one with a 1-D bias): the bias takes its gradient
-    only once the product's backward has run."""
+    """``input @ weight.T + bias`` for a matrix input as one node, PyTorch's addmm (its
+    linear fuses the bias so, nn.functional.linear): the bias takes its gradient only once
+    the product's backward has run."""
 
     backward_name = "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, a, b, bias):
         out = Matmul.forward(ctx, a, b)
-        if a.ndim != 2:  # PyTorch flattens the input to a matrix, and views the result back
-            ctx.backward_name = "ViewBackward0"
         out += bias  # (a new array)
         return out
 
@@ -256,7 +254,92 @@ _BOOL_KERNELS = {"dot": "dot", "mv": "addmv_impl_cpu", "mv_t": "addmv_impl_cpu",
 
 
 def matmul(input, other):
+    a, b = input._data, other._data
+    if (a.ndim > 2 or b.ndim > 2) and (input._requires_grad or other._requires_grad) \
+            and _grad_enabled[0]:
+        # PyTorch's product of a batched operand may run on a copy of it (a reshape that
+        # cannot be a view), which its backward saves: an in-place change of the operand
+        # afterwards is then not seen. The same copy here (recorded, for create_graph).
+        copy_a, copy_b = _copied_operands(
+            a.shape, torch_strides(a), input._requires_grad,
+            b.shape, torch_strides(b), other._requires_grad)
+        if copy_a and other._requires_grad:  # (kept only when the other needs a gradient)
+            input = input.clone()
+        if copy_b and input._requires_grad:
+            other = other.clone()
     return Matmul.apply(input, other)
+
+
+def _copied_operands(sa, ta, ra, sb, tb, rb):
+    """Whether PyTorch's matmul multiplies a copy of each operand (shapes, strides in
+    elements, requires_grad): ATen's _matmul_impl either folds the batched operand into
+    one matrix (always when the other one, a vector or matrix, requires grad) or expands
+    both to the common batch for a bmm, and reshapes; a reshape copies when no view
+    has that shape."""
+    na, nb = len(sa), len(sb)
+    if na <= 2 and nb <= 2:  # dot, mv, mm: no reshape
+        return False, False
+    if na >= nb:
+        big_s, big_t, small_n, small_rg = sa, ta, nb, rb
+    else:  # the batched one is the second: folded transposed
+        big_s, big_t = sb[:-2] + (sb[-1], sb[-2]), tb[:-2] + (tb[-1], tb[-2])
+        small_n, small_rg = na, ra
+    if small_n <= 2 and (small_rg or na != 2 and (
+            0 in big_s or all(big_t[i] == big_t[i + 1] * big_s[i + 1]
+                              for i in range(len(big_s) - 2)))):
+        copied = not _reshape_is_view(big_s, big_t, (_prod(big_s[:-1]), big_s[-1]))
+        return (copied, False) if na >= nb else (False, copied)
+    if na == nb == 3 and sa[0] != sb[0]:  # a batch of one that requires grad: squeezed
+        if sa[0] == 1 and ra:
+            return _copied_operands(sa[1:], ta[1:], ra, sb, tb, rb)
+        if sb[0] == 1 and rb:
+            return _copied_operands(sa, ta, ra, sb[1:], tb[1:], rb)
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    # a vector on the left is a matrix of one row; one on the right stays a vector
+    return (not _expanded_is_view(sa[:-2], ta[:-2], batch, sa[-2:] if na > 1 else (1,) + sa,
+                                  ta[-2:] if na > 1 else (0,) + ta),
+            not _expanded_is_view(sb[:-2], tb[:-2], batch, sb[-2:] if nb > 1 else sb,
+                                  tb[-2:] if nb > 1 else tb))
+
+
+def _expanded_is_view(batch_s, batch_t, batch, mats, mats_t):
+    """Whether an operand (batch dims ``batch_s``, strides ``batch_t``; matrix or vector
+    dims ``mats``, ``mats_t``) expanded to ``batch`` reshapes to one batch dim as a view:
+    an expanded dim has stride 0."""
+    lead = len(batch) - len(batch_s)
+    strides = (0,) * lead + tuple(s if n == m else 0 for n, m, s in
+                                  zip(batch_s, batch[lead:], batch_t))
+    return _reshape_is_view(tuple(batch) + tuple(mats), strides + tuple(mats_t),
+                            (_prod(batch),) + tuple(mats))
+
+
+def _prod(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _reshape_is_view(shape, strides, new):
+    """Whether PyTorch's reshape of a tensor (``shape``, ``strides``) to ``new`` is a view
+    (ATen's computeStride: each run of dims laid out contiguously must map to whole dims
+    of the new shape)."""
+    if 0 in shape:
+        return True
+    view_d = len(new) - 1
+    base = strides[-1] if strides else 1
+    numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != numel * base):
+            while view_d >= 0 and (view_numel < numel or new[view_d] == 1):
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != numel:
+                return False
+            if d > 0:
+                base, numel, view_numel = strides[d - 1], 1, 1
+    return view_d == -1
 
 
 def _require_dims(name, t, n, what):

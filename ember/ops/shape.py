@@ -56,9 +56,10 @@ def _root(base):
 
 def _register(vc, out):
     """Note the view ``out`` in its storage's version counter ``vc`` (a list: the version,
-    then weak references to the views made in grad mode), so that a recorded in-place change
-    of the storage's root can give each live view a new node, as PyTorch regenerates a
-    view's grad_fn (ops/inplace.py, rebase). Dead references go at each power of two."""
+    then weak references to its views), so that a recorded in-place change of the storage's
+    root can give each live view a new node, as PyTorch regenerates a view's grad_fn
+    (ops/inplace.py, rebase), and a view made under no_grad requires grad once its base
+    does, as PyTorch's reads its base's flag. Dead references go at each power of two."""
     vc.append(weakref.ref(out))
     n = len(vc)
     if n >= 64 and not n & (n - 1):
@@ -70,8 +71,8 @@ def _as_view(out, base):
         out._data = writable_view(out._data)
     out._vc = vc = base._vc
     out._base = _root(base)
+    _register(vc, out)
     if _grad_enabled[0]:
-        _register(vc, out)
         if "_made_at" in base.__dict__:  # a view of a view autograd cannot track is one too
             _inherit_marks(out, base)
     else:
@@ -119,8 +120,8 @@ def _untracked_view(base, arr):
     out._vc = vc = base._vc
     root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
     out._base = base if root is None else root
+    _register(vc, out)
     if _grad_enabled[0]:
-        _register(vc, out)
         if "_made_at" in base.__dict__:  # as in _as_view
             _inherit_marks(out, base)
     else:
@@ -655,7 +656,7 @@ def _multiple_views(views, op):
     """Mark the outputs of split/chunk/unbind made in grad mode: PyTorch refuses a recorded
     in-place change of them and of their views (ops/inplace.rebase), since one node
     makes them all."""
-    if _grad_enabled[0] and views and views[0]._data.dtype.kind == "f":  # (differentiable)
+    if _grad_enabled[0]:  # (whatever the dtype: an integer tensor may be marked, inplace.marked)
         for i, v in enumerate(views):
             v._multiple_views = f"Output {i} of {op}"
             if v.grad_fn is not None:  # one node per view here; PyTorch's name of the one

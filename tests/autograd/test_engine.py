@@ -549,3 +549,52 @@ def test_detached_saved_tensor_is_refused(torch):
         return "ran"
     for case in ("non-leaf", "both operands", "leaf", "output"):
         assert run(ember, case) == run(torch, case), case
+
+
+def test_matmul_saves_the_copy_pytorch_multiplies(torch):
+    """A batched operand PyTorch's matmul reshapes into a copy is saved as that copy: an
+    in-place change afterwards is not seen (nor refused), and under create_graph the
+    copy still leads back to the operand."""
+    def run(lib, b_shape, change):
+        a = lib.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+        b = lib.tensor(np.arange(np.prod(b_shape), dtype=np.float64).reshape(b_shape) / 7,
+                       requires_grad=True)
+        b2 = b * 1
+        out = lib.matmul(a, b2)
+        if change:
+            b2.mul_(3)
+        try:
+            (ga,) = lib.autograd.grad((out ** 2).sum(), [a], create_graph=True)
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raised"
+        (gb,) = lib.autograd.grad(ga.sum(), [b])
+        return ga.detach().numpy(), gb.numpy()
+    for b_shape in ((2, 3, 2), (1, 3, 2), (2, 1, 3, 2)):
+        for change in (False, True):
+            got, want = run(ember, b_shape, change), run(torch, b_shape, change)
+            if want == "raised":
+                assert got == "raised", (b_shape, change)
+            else:
+                for g, w in zip(got, want):
+                    np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_convolution_saves_input_and_weight_whatever_requires_grad(torch):
+    """PyTorch's convolution node saves its input and weight whichever gradient is wanted:
+    changing either in place afterwards is refused, also when only the bias requires grad."""
+    def run(lib, needs, changed):
+        x0, w0, b0 = (lib.zeros(shape, requires_grad=r) for shape, r in
+                      zip(((2, 2, 3, 3), (2, 1, 2, 2), (2,)), needs))
+        x, w = (t * 1 if t.requires_grad else t for t in (x0, w0))
+        out = lib.nn.functional.conv2d(x, w, b0, groups=2)
+        (x if changed == "input" else w).add_(1)
+        try:
+            out.sum().backward()
+        except RuntimeError as e:
+            assert "modified by an inplace operation" in str(e)
+            return "raised"
+        return "ran"
+    for needs in ((False, False, True), (True, False, False), (False, True, False)):
+        for changed in ("input", "weight"):
+            assert run(ember, needs, changed) == run(torch, needs, changed) == "raised"

@@ -697,6 +697,63 @@ CASES = {
          "v1 = list(T.autograd.grad(a1.max() * float('inf'), [a1], create_graph=True))",
          "v2 = list(T.autograd.grad(a1.min() ** 2, [a1], create_graph=True))",
          "v3 = list(T.autograd.grad(v2[0].sum(), [a1]))"]),
+    # engine, round 2 (issue 13, "fzver")
+    "matmul of a matrix by a batch saves a copy of the batch: changing it after is unseen": (
+        [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros((2, 3, 2), F32), False)],
+        ["v0 = a0 @ a1", "v2 = 2.5 ** a1", "a1.masked_fill_(v2 > 0, 1.0)", "v0.sum().backward()"]),
+    "matmul of a vector by a batch saves a copy of the batch": (
+        [("a2", np.zeros(2, F32), True), ("a3", np.zeros((2, 2, 2), F32), False)],
+        ["v0 = a2.masked_fill(a2 > 0, 2.5)", "v2 = T.matmul(v0, a3)", "a3.masked_fill_(a3 > 0, 1)",
+         "v2.backward(T.ones_like(v2))"]),
+    "matmul of a batch whose fold is a view saves the batch itself": (
+        [("a0", np.zeros((4, 3), F32), True), ("a1", np.zeros((1, 3, 2), F32), False)],
+        ["v0 = a0 @ a1", "a1.add_(1)", "v0.sum().backward()"]),
+    "exp2 saves its result, not its input": (
+        [("a2", np.zeros((4, 4, 4), F32), True)],
+        ["v0 = a2.sub(a2)", "v1 = T.exp2(v0)", "v2 = v1.log2()", "v0.masked_fill_(a2 > 0, 3)",
+         "v2.backward(T.ones_like(v2))", "v3 = T.exp2(a2 * 1)", "v3.add_(1)", "v3.sum().backward()"]),
+    "a convolution saves its input and weight also when the bias alone requires grad": (
+        [("a2", np.zeros((2, 2, 2), F64), False), ("a3", np.zeros((2, 1, 2), F64), False),
+         ("a4", np.zeros(2, F64), True)],
+        ["v1 = F.conv1d(a2, a3, a4, stride=1, padding=0, groups=2)", "v3 = T.add(v1, 1, alpha=-0.5)",
+         "a2[...] = T.tensor(0.5, dtype=T.float64)", "v3.sum().backward(retain_graph=True)"]),
+    "a write through a view is one CopySlices node: a failed walk orders its leaves as it": (
+        [("a0", np.zeros((2, 2), F32), True), ("a2", np.zeros(2, F64), True)],
+        ["v2 = a0 // a0", "v4 = v2[...]", "v4[:, -1] = a2", "v2.sum().backward()"]),
+    "a write through a view of a NotImplemented value: the leaves its CopySlices readies": (
+        [("a0", np.ones((2, 2), F32), True), ("a1", np.ones(2, F32), True),
+         ("a2", np.ones((2, 2), F32), True)],
+        ["v0 = a0 * 1", "v1 = v0[...]", "v1[:, -1] = a1 // a1", "(v0 * a2).sum().backward()",
+         "v3 = a0 // a0", "v4 = v3[0]", "v5 = v4 * a2[1]", "v4.mul_(a1)",
+         "(v3.sum() + v5.sum()).backward()"]),
+    # views, round 2 (issue 13, "fzview")
+    "retain_grad of views made without a node, after their base was written with grad": (
+        [("a0", np.ones((3, 3), F32), False), ("a2", np.zeros(9, F32), True)],
+        ["v0, *v1 = a0.chunk(3, 1)", "with T.no_grad(): v3 = a0[0]", "a0[a0 > 0] = a2",
+         "v0.retain_grad()", "v3.retain_grad()", "v4 = v3.requires_grad",
+         "v2 = v0.permute(1, 0)", "v5 = v3 + 1"]),
+    "bool and int split/chunk/unbind outputs filled with a value that requires grad (copied: no)": (
+        [("a0", np.zeros((1, 2), np.bool_), False), ("a1", np.array(2.0, F64), True),
+         ("a2", np.zeros((2, 3), I64), False), ("a3", np.arange(3, dtype=F64), True)],
+        ["v0, *v1 = a0.chunk(3, 0)", "v0[-1:1:1, 0] = a1", "v2, v3 = a2.unbind(0)",
+         "v2.copy_(a3)", "v2[None] = a3", "v2[0] = a1", "v2[:] = a3", "v2.fill_(a1)",
+         "a2[1, 0:2] = a1", "v4 = v3 + 1"]),
+    "F.linear of a non-matrix input with a bias is a view: detach_() refuses it": (
+        [("a2", np.array([-2.0, 0.25, 1.0, 3.0], F64), False), ("a5", np.zeros((1, 4), F64), False),
+         ("a6", np.array([0.5], F64), False), ("a7", np.ones((2, 3, 4), F64), True),
+         ("a8", np.zeros((2, 1, 0), F64), False), ("a9", np.zeros((1, 0), F64), False)],
+        ["v4 = F.linear(a2, a5, a6)", "v4.detach_()", "v5 = F.linear(a7, a5, a6)",
+         "v5.detach_()", "v6 = F.linear(a7, a5)", "v6.detach_()", "v7 = F.linear(a7[0], a5, a6)",
+         "v7.detach_()", "v8 = F.linear(a8, a9, a6)", "v8.detach_()"]),
+    "copy_ of an expand()ed tensor onto its own data copies nothing and refuses nothing": (
+        [("a4", np.zeros((2, 2, 2, 1), F32), False), ("a5", np.zeros((2, 1), F64), True)],
+        ["v2 = F.adaptive_max_pool2d(a4, (2, 1))", "v2[0, :, -1] = a5",
+         "v8 = T.broadcast_to(v2, (2, 2, 2, 2))", "v8.copy_(v8)", "v8.copy_(v8[:])",
+         "v9 = a4.expand(2, 2, 2, 3)", "v9.copy_(v9[:])", "v9[:] = v9", "v9.copy_(v9 + 1)"]),
+    "topk's values and indices are no views: detach_() allows them": (
+        [("a0", np.array([3.0, 1.0, 2.0, 5.0], F32), True)],
+        ["v0, v1 = a0.topk(2)", "v2 = v0 * 1", "v0.detach_()", "v1.detach_()",
+         "v2.sum().backward()"]),
     # values, round 2 (issue 13, "fzval")
     "-0.0 from trunc/floor division, fmod, conv, linear and nll_loss: ** -0.5 and 1/x are -inf": (
         [("a0", np.array([[1.5, 0.5, 0.5, -0.75]], F32), False),
