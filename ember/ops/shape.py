@@ -59,6 +59,7 @@ def _register(vc, out):
     of the storage's root can give each live view a new node, as PyTorch regenerates a
     view's grad_fn (ops/inplace.py, rebase). Dead references go at each power of two."""
     vc.append(weakref.ref(out))
+    out._made_version = vc[0]  # (tensor.requires_grad_: changed since, it gets a node there)
     n = len(vc)
     if n >= 64 and not n & (n - 1):
         vc[1:] = [r for r in vc[1:] if r() is not None]
