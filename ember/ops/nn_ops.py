@@ -416,14 +416,15 @@ class LayerNorm(Function):
             y = y + bias.reshape(1, -1)
         if y is xhat:  # the output is the caller's to change in place; backward keeps xhat
             y = xhat.copy()
-        ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
+        ctx.xhat, ctx.mean, ctx.invstd = xhat, mean, invstd
+        ctx.norm_shape = x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        weight, _ = ctx.saved_tensors
-        xhat, invstd = ctx.xhat, ctx.invstd
+        weight, x = ctx.saved_tensors
+        xhat, mean, a = ctx.xhat, ctx.mean, ctx.invstd
         g2 = g.reshape(xhat.shape)
         gw = gb = gx = None
         if ctx.needs_input_grad[1]:
@@ -431,12 +432,15 @@ class LayerNorm(Function):
         if ctx.needs_input_grad[2]:
             gb = g2.sum(axis=0).reshape(ctx.norm_shape)
         if ctx.needs_input_grad[0]:
+            # PyTorch's form, dx = a * gxh + b * x + c, over x itself (not xhat), so that an
+            # infinite gradient gives nan and inf where PyTorch's does (inf * 0 where x is 0)
             gxh = g2 if weight is None else g2 * weight.reshape(1, -1)
-            D = xhat.shape[1]
-            gx = gxh - gxh.mean(axis=1, keepdims=True)
-            gx -= xhat * ((gxh * xhat).sum(axis=1, keepdims=True) / D)
-            gx *= invstd
-            gx = gx.reshape(g.shape)
+            x2 = x.reshape(xhat.shape)
+            scale = 1.0 / xhat.shape[1]
+            db = gxh.sum(axis=1, keepdims=True)
+            b = (db * mean - (gxh * x2).sum(axis=1, keepdims=True)) * (a * a * a * scale)
+            c = -b * mean - db * (a * scale)
+            gx = (a * gxh + b * x2 + c).astype(g.dtype, copy=False).reshape(g.shape)
         return gx, gw, gb, None, None
 
 
