@@ -621,6 +621,48 @@ class BinaryCrossEntropy(Function):
         return gx, gy, None
 
 
+def _softplus_array(x):
+    """log(1 + exp(x)), without overflow."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise (1 - t) x + (1 + (pw - 1) t) softplus(-x), with PyTorch's gradients:
+    (sigmoid(x) - t) g for the input (with ``pw``, ((pw t + 1 - t) sigmoid(x) - pw t) g),
+    one product, so an infinite g gives nan only where that factor is 0, as PyTorch's; and
+    -x g for the target (with ``pw``, (pw softplus(-x) - softplus(x)) g). Written with ops
+    under create_graph, so second derivatives work. ``pw``: an array, or None."""
+
+    @staticmethod
+    def forward(ctx, x, t, pw):
+        dt = _dtype.result_type(x, t)
+        x, t = x.astype(dt, copy=False), t.astype(dt, copy=False)
+        ctx.save_for_backward(x, t)
+        ctx.pw = pw
+        lw = 1 if pw is None else 1 + (pw - 1) * t
+        return ((1 - t) * x + lw * _softplus_array(-x)).astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        pw = ctx.pw
+        arrays = isinstance(g, np.ndarray)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            with quiet():  # exp overflows to inf (sigmoid 0); inf * 0 is nan, as PyTorch's
+                sig = 1 / (1 + np.exp(-x)) if arrays else x.sigmoid()
+                gx = (sig - t if pw is None else (pw * t + 1 - t) * sig - pw * t) * g
+        if ctx.needs_input_grad[1]:
+            if pw is None:
+                gt = -x * g
+            elif arrays:
+                gt = (pw * _softplus_array(-x) - _softplus_array(x)) * g
+            else:
+                from ..nn.functional import softplus
+                gt = (pw * softplus(-x) - softplus(x)) * g
+        return gx, gt, None
+
+
 # ----- padding -----------------------------------------------------------------------------
 def _pad_index(size, lo, hi, mode):
     """Source index along one axis for each padded position (reflect/replicate/circular)."""
