@@ -574,8 +574,8 @@ def _read_base(base, view):
     """A view whose storage changed in place since it was made, once its base requires
     grad: PyTorch regenerates the view's grad_fn then (AsStridedBackward0, a node reading
     its base), so it is no leaf any more and a gradient through it reaches the base."""
-    from .ops.inplace import _read_view, _set_grad_fn
     from .ops._alias import overlaps
+    from .ops.inplace import _read_view, _set_grad_fn
     view.__dict__.pop("_grad_of_base", None)
     _set_grad_fn(view, _read_view(base, view, overlaps(view._data)))
 
