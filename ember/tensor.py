@@ -275,8 +275,11 @@ class Tensor:
             view = ref()
             if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
                     and view._data.dtype.kind == "f":
-                view._requires_grad = requires_grad
-                view._grad_of_base = True  # (autograd/engine.py, _deliver)
+                if requires_grad and view._vc[0] != view._made_version:
+                    _read_base(self, view)
+                else:
+                    view._requires_grad = requires_grad
+                    view._grad_of_base = True  # (autograd/engine.py, _deliver)
         return self
 
     @property
@@ -568,6 +571,16 @@ def check_view_use(t):
     the graph. Callers test ``"_made_at" in t.__dict__`` first, so other tensors pay that only."""
     if t._vc[0] != t._made_at and (t.grad_fn is not None or t._base._requires_grad):
         raise view_change_error(t, indirect=True)
+
+
+def _read_base(base, view):
+    """A view whose storage changed in place since it was made, once its base requires
+    grad: PyTorch regenerates the view's grad_fn then (AsStridedBackward0, a node reading
+    its base), so it is no leaf any more and a gradient through it reaches the base."""
+    from .ops._alias import overlaps
+    from .ops.inplace import _read_view, _set_grad_fn
+    view.__dict__.pop("_grad_of_base", None)
+    _set_grad_fn(view, _read_view(base, view, overlaps(view._data)))
 
 
 def torch_strides(a):

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode as _grad_mode
 from ..tensor import Tensor
 from ..ops import conv as _conv
 from ..ops import embedding as _embedding
@@ -670,11 +671,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({_size_str(target.shape)}) must be the same as input "
                          f"size ({_size_str(input.shape)})")
-    sp = softplus(-input)
-    if pos_weight is not None:
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
-    else:
-        loss = (1 - target) * input + sp
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if isinstance(t, Tensor) and t.requires_grad and _grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                "The function 'binary_cross_entropy_with_logits' is not differentiable with "
+                f"respect to argument '{name}'. This input cannot have requires_grad True.")
+    loss = _nn.BinaryCrossEntropyWithLogits.apply(
+        input, target, None if pos_weight is None else pos_weight._data)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

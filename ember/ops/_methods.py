@@ -217,6 +217,8 @@ def fmin(input, other):
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return indexing.nonzero(condition, as_tuple=True)
+    if isinstance(condition, Tensor) and condition._requires_grad:
+        condition = condition.detach()  # a marked bool: PyTorch takes no gradient for it
     return ew.Where.apply(condition, _arg(input), _arg(other))
 
 

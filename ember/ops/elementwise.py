@@ -961,7 +961,10 @@ class Where(Function):
                                f"tensor with dtype {_dtype.from_numpy(cond.dtype).name}")
         a, b = _operands(a, b)
         ctx.save_for_backward(cond)
-        return where_array(cond, a, b)
+        out = where_array(cond, a, b)
+        if type(a) is not np.ndarray and type(b) is not np.ndarray:  # two Python numbers:
+            return out.astype(result_type(a, b), copy=False)  # NumPy's float64 is float32
+        return out
 
     @staticmethod
     def backward(ctx, g):

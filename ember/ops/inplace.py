@@ -75,7 +75,8 @@ class _IntegerWrite(Function):
 def marked(result, src):
     """``result``, an integer or bool tensor written from ``src`` (which requires grad),
     marked as requiring grad: PyTorch's fill_, masked_fill_ and index_put_ give their target
-    a node whatever its dtype (copy_ and the arithmetic ones do not)."""
+    a node whatever its dtype, and so do the differentiable in-place ops (add_, pow_, clamp_
+    ...) whose operand is such a marked tensor (copy_ does not)."""
     node = _IntegerWrite()
     node.inputs = (src.grad_fn or src,)  # (the engine's edges: a node, or a leaf)
     node.needs_input_grad = (True,)
@@ -260,12 +261,22 @@ def apply_inplace(t, op, *others):
     t._check_inplace()
     _check_out_shape(t, *others)
     if _recorded(t, *others):
-        rebase(t, lambda old: op(old, *others))
+        rebase(t, lambda old: op(old, *others), marks=_marking(others))
         return t
     with grad_mode.no_grad():
         result = op(t, *others)
     _store(t, result._data)
     return t
+
+
+def _marking(others):
+    """The operand that requires grad, if any: a differentiable in-place op gives an integer
+    target a node when an operand is a marked integer tensor (see marked), as PyTorch's
+    add_, mul_, pow_, clamp_ ... do."""
+    for o in others:
+        if isinstance(o, Tensor) and o._requires_grad:
+            return o
+    return None
 
 
 def masked_fill_(t, mask, value):
@@ -300,7 +311,7 @@ def fast_binary_inplace(t, ufunc, other, op):
     if _grad_enabled[0] and (
             t._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
         t._check_inplace()
-        rebase(t, lambda old: op(old, other))
+        rebase(t, lambda old: op(old, other), marks=other if isinstance(other, Tensor) else None)
         return t
     data = t._data
     o = other._data if isinstance(other, Tensor) else other

@@ -415,14 +415,15 @@ class LayerNorm(Function):
         # PyTorch adds a bias of 0 when there is none (-0.0 comes out +0.0); a new array
         # too: the output is the caller's to change in place, and backward keeps xhat
         y = y + (0.0 if bias is None else bias.reshape(1, -1))
-        ctx.xhat, ctx.invstd, ctx.norm_shape = xhat, invstd, x.shape[x.ndim - k:]
+        ctx.xhat, ctx.mean, ctx.invstd = xhat, mean, invstd
+        ctx.norm_shape = x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        weight, _ = ctx.saved_tensors
-        xhat, invstd = ctx.xhat, ctx.invstd
+        weight, x = ctx.saved_tensors
+        xhat, mean, a = ctx.xhat, ctx.mean, ctx.invstd
         g2 = g.reshape(xhat.shape)
         gw = gb = gx = None
         if ctx.needs_input_grad[1]:
@@ -430,12 +431,15 @@ class LayerNorm(Function):
         if ctx.needs_input_grad[2]:
             gb = g2.sum(axis=0).reshape(ctx.norm_shape)
         if ctx.needs_input_grad[0]:
+            # PyTorch's form, dx = a * gxh + b * x + c, over x itself (not xhat), so that an
+            # infinite gradient gives nan and inf where PyTorch's does (inf * 0 where x is 0)
             gxh = g2 if weight is None else g2 * weight.reshape(1, -1)
-            D = xhat.shape[1]
-            gx = gxh - gxh.mean(axis=1, keepdims=True)
-            gx -= xhat * ((gxh * xhat).sum(axis=1, keepdims=True) / D)
-            gx *= invstd
-            gx = gx.reshape(g.shape)
+            x2 = x.reshape(xhat.shape)
+            scale = 1.0 / xhat.shape[1]
+            db = gxh.sum(axis=1, keepdims=True)
+            b = (db * mean - (gxh * x2).sum(axis=1, keepdims=True)) * (a * a * a * scale)
+            c = -b * mean - db * (a * scale)
+            gx = (a * gxh + b * x2 + c).astype(g.dtype, copy=False).reshape(g.shape)
         return gx, gw, gb, None, None
 
 
@@ -614,6 +618,48 @@ class BinaryCrossEntropy(Function):
             if w is not None:
                 gy = gy * w
         return gx, gy, None
+
+
+def _softplus_array(x):
+    """log(1 + exp(x)), without overflow."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise (1 - t) x + (1 + (pw - 1) t) softplus(-x), with PyTorch's gradients:
+    (sigmoid(x) - t) g for the input (with ``pw``, ((pw t + 1 - t) sigmoid(x) - pw t) g),
+    one product, so an infinite g gives nan only where that factor is 0, as PyTorch's; and
+    -x g for the target (with ``pw``, (pw softplus(-x) - softplus(x)) g). Written with ops
+    under create_graph, so second derivatives work. ``pw``: an array, or None."""
+
+    @staticmethod
+    def forward(ctx, x, t, pw):
+        dt = _dtype.result_type(x, t)
+        x, t = x.astype(dt, copy=False), t.astype(dt, copy=False)
+        ctx.save_for_backward(x, t)
+        ctx.pw = pw
+        lw = 1 if pw is None else 1 + (pw - 1) * t
+        return ((1 - t) * x + lw * _softplus_array(-x)).astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        pw = ctx.pw
+        arrays = isinstance(g, np.ndarray)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            with quiet():  # exp overflows to inf (sigmoid 0); inf * 0 is nan, as PyTorch's
+                sig = 1 / (1 + np.exp(-x)) if arrays else x.sigmoid()
+                gx = (sig - t if pw is None else (pw * t + 1 - t) * sig - pw * t) * g
+        if ctx.needs_input_grad[1]:
+            if pw is None:
+                gt = -x * g
+            elif arrays:
+                gt = (pw * _softplus_array(-x) - _softplus_array(x)) * g
+            else:
+                from ..nn.functional import softplus
+                gt = (pw * softplus(-x) - softplus(x)) * g
+        return gx, gt, None
 
 
 # ----- padding -----------------------------------------------------------------------------

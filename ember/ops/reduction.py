@@ -577,9 +577,9 @@ class Cumprod(Function):
     def backward(ctx, g):
         # d out_j / d a_i = out_j / a_i for j >= i (inputs without zeros)
         a, out = ctx.saved_tensors
-        if a.shape[ctx.dim] == 1:  # out is a: PyTorch passes the gradient on as it is
-            return g, None
         data = a if isinstance(a, np.ndarray) else a._data
+        if data.shape[ctx.dim] == 1 or data.size == 0:  # PyTorch passes the gradient on
+            return g, None
         if not data.all():
             if isinstance(g, np.ndarray):
                 return _cumprod_grad_first_zero(a, out, g, ctx.dim), None

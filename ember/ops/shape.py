@@ -61,6 +61,7 @@ def _register(vc, out):
     (ops/inplace.py, rebase), and a view made under no_grad requires grad once its base
     does, as PyTorch's reads its base's flag. Dead references go at each power of two."""
     vc.append(weakref.ref(out))
+    out._made_version = vc[0]  # (tensor.requires_grad_: changed since, it gets a node there)
     n = len(vc)
     if n >= 64 and not n & (n - 1):
         vc[1:] = [r for r in vc[1:] if r() is not None]

@@ -598,3 +598,20 @@ def test_convolution_saves_input_and_weight_whatever_requires_grad(torch):
     for needs in ((False, False, True), (True, False, False), (False, True, False)):
         for changed in ("input", "weight"):
             assert run(ember, needs, changed) == run(torch, needs, changed) == "raised"
+
+
+def test_view_changed_before_its_base_requires_grad_reads_the_base():
+    """PyTorch gives such a view a node (AsStridedBackward0) once its base requires grad:
+    no leaf, and a gradient through it reaches the base. A view made after the change
+    stays a leaf that requires grad through its base and gets no .grad."""
+    a = ember.zeros(2, 3)
+    changed = a[None]
+    changed.add_(1)
+    unchanged = a[0]
+    a.requires_grad_()
+    assert not changed.is_leaf and changed.requires_grad
+    assert unchanged.is_leaf and unchanged.requires_grad
+    (changed * 2).sum().backward()
+    (unchanged * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 3), 2.0))
+    assert unchanged.grad is None

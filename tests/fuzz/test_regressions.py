@@ -754,6 +754,37 @@ CASES = {
         [("a0", np.array([3.0, 1.0, 2.0, 5.0], F32), True)],
         ["v0, v1 = a0.topk(2)", "v2 = v0 * 1", "v0.detach_()", "v1.detach_()",
          "v2.sum().backward()"]),
+    # gradients, requires_grad and is_leaf, round 2 (issue 13, "fzcg")
+    "layer_norm's gradient through an infinite one is nan where PyTorch's is (x = 0)": (
+        [("a0", np.arange(12.0, dtype=F32).reshape(3, 4), True)],
+        ["v1 = F.layer_norm(a0, (4,))", "v1 /= a0", "v1.sum().backward(retain_graph=True)"]),
+    "binary_cross_entropy_with_logits: (sigmoid(x) - t) g, one product, also for an infinite g": (
+        [("a1", np.zeros(3), True), ("a2", np.array([0.0, 0.5, 1.0]), False),
+         ("a3", np.array([-1.0, 0.5, 2.0]), True), ("a4", np.array([0.5, 2.0, 1.5]), False)],
+        ["v1 = F.binary_cross_entropy_with_logits(a1, a2.sigmoid(), reduction='sum')",
+         "v2 = a2[0]", "v3 = v1 / v2", "v3.backward()",
+         "v4 = F.binary_cross_entropy_with_logits(a3, a2, pos_weight=a4)",
+         "v5 = list(T.autograd.grad(v4, [a3], create_graph=True))",
+         "v6 = list(T.autograd.grad((v5[0] ** 2).sum(), [a3]))"]),
+    "cumprod of an empty tensor passes the gradient on: under create_graph it needs no grad": (
+        [("a8", np.zeros((0, 2), F32), True), ("a12", np.zeros(3, F32), True)],
+        ["v10 = a8.cumprod(1)",
+         "v13 = list(T.autograd.grad(v10.sum(), [a12, a8], create_graph=True, allow_unused=True))"]),
+    "where: a marked bool condition takes no gradient; two numbers give float32": (
+        [("a2", np.zeros((3, 2), np.int64), False), ("a5", np.array(0.0), True)],
+        ["v8 = a2 > 0", "v8[-3] = a5", "v9 = T.where(v8, a2, 1.0)", "v10 = T.where(v8, 1.0, 2.0)"]),
+    "an in-place op with a marked integer operand marks its integer target": (
+        [("a2", np.array(True), False), ("a3", np.array(False), False), ("a4", np.array(0.0, F32), True),
+         ("a5", np.arange(2), False), ("a6", np.zeros(2, F32), False)],
+        ["a3[None] = a4", "a2 += a3", "v0 = a5 * 1", "v0[None] = a4", "a5.mul_(v0)",
+         "a6.clamp_(min=a4)"]),
+    "a view changed in place before its base requires grad is no leaf (it reads its base)": (
+        [("a4", np.zeros((4, 3), F32), False), ("a1", np.zeros((2, 3, 3, 2), F32), False),
+         ("a2", np.zeros((3, 3)), False)],
+        ["v5 = a4[None]", "v5.masked_fill_(v5 > 0, -1)", "a4.requires_grad_()",
+         "v2 = a1.narrow(-3, 0, 1)", "a1[a1 > 0] = 1", "a1.requires_grad_()",
+         "v3 = a2[...].fill_(-2)", "v4 = a2[0]", "a2.requires_grad_()",
+         "(v5 * 2).sum().backward()", "(v2 * v3).sum().backward()"]),
     # values, round 2 (issue 13, "fzval")
     "-0.0 from trunc/floor division, fmod, conv, linear and nll_loss: ** -0.5 and 1/x are -inf": (
         [("a0", np.array([[1.5, 0.5, 0.5, -0.75]], F32), False),

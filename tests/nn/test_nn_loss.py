@@ -145,6 +145,28 @@ def test_bce_with_logits_stable():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -1.0, -0.5], rtol=1e-6)
 
 
+def test_bce_with_logits_second_derivatives():
+    """Its backward is written with ops under create_graph: the gradients' own gradients
+    (input and target, with and without pos_weight) agree with finite differences."""
+    rng = np.random.default_rng(8)
+    pw = ember.tensor(rng.random(4) + 0.5)
+    for kw in ({}, {"pos_weight": pw}):
+        def first(x, y, kw=kw):
+            loss = F.binary_cross_entropy_with_logits(x, y.sigmoid(), **kw)
+            gx, gy = ember.autograd.grad(loss, [x, y], create_graph=True)
+            return (gx * gx).sum() + (gy * x).sum()
+        gradcheck(first, [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))])
+
+
+def test_bce_with_logits_weights_take_no_gradient():
+    w = ember.ones(2, requires_grad=True)
+    for kw in ({"weight": w}, {"pos_weight": w}):
+        with pytest.raises(RuntimeError, match="is not differentiable with respect to argument"):
+            F.binary_cross_entropy_with_logits(ember.zeros(2), ember.ones(2), **kw)
+        with ember.no_grad():  # checked in grad mode only, as PyTorch does
+            F.binary_cross_entropy_with_logits(ember.zeros(2), ember.ones(2), **kw)
+
+
 @pytest.mark.parametrize("fn", [
     lambda x, y: F.mse_loss(x, y), lambda x, y: F.l1_loss(x, y, reduction="sum"),
     lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), lambda x, y: F.huber_loss(x, y, delta=0.7),
