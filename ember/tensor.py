@@ -223,9 +223,11 @@ class Tensor:
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self):
-        base = self._data
-        while base.base is not None and isinstance(base.base, np.ndarray):
-            base = base.base
+        base, owner = self._data, self._data.base
+        while owner is not None:  # NumPy's views, and the wrapper as_strided puts between
+            if isinstance(owner, np.ndarray):
+                base = owner
+            owner = getattr(owner, "base", None)
         return (self._data.__array_interface__["data"][0]
                 - base.__array_interface__["data"][0]) // self._data.itemsize
 

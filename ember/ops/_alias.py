@@ -37,10 +37,10 @@ def writable(a):
     belongs to a writable array (a read-only data set's stays read-only); else None."""
     if a.flags.writeable:
         return a
-    owner = a.base
-    while isinstance(owner, np.ndarray) and not owner.flags.writeable:
-        owner = owner.base
-    if not isinstance(owner, np.ndarray):
+    owner = a.base  # through NumPy's views and the wrapper as_strided puts between
+    while owner is not None and not (isinstance(owner, np.ndarray) and owner.flags.writeable):
+        owner = getattr(owner, "base", None)
+    if owner is None:
         return None
     return np.asarray(_WritableMemory(a))
 

@@ -234,6 +234,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
+    ew.check_integer_addcdiv(tensor1, tensor2)
     return input + value * tensor1 / tensor2
 
 

@@ -247,6 +247,20 @@ def check_bool_subtraction(a, b):
             "instead.")
 
 
+def check_integer_addcdiv(tensor1, tensor2):
+    """PyTorch refuses addcdiv of two integer or bool tensors (it once divided them as
+    integers), before any other check of the operands."""
+    if all(np.result_type(x._data if isinstance(x, Tensor) else x).kind in "iub"
+           for x in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+            "for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+
+
 class Sub(_Arithmetic):
     ufunc = np.subtract
 
@@ -901,12 +915,13 @@ def _extremum_grads(ctx, g, a_loses, b_loses, tie):
 
 
 class Fmax(Function):
-    """fmax: the larger operand, or the other one where one is nan (NumPy's and PyTorch's)."""
+    """fmax: the larger operand, or the other one where one is nan; ``a`` at a tie (PyTorch
+    keeps a's -0.0 against b's 0.0, at every size; NumPy's fmax may give either)."""
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return _call(np.fmax, a, b)
+        return where_array(_call(np.greater_equal, a, b) | (b != b), a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -915,12 +930,12 @@ class Fmax(Function):
 
 
 class Fmin(Function):
-    """fmin: the smaller operand, or the other one where one is nan."""
+    """fmin: the smaller operand, or the other one where one is nan; ``a`` at a tie."""
     @staticmethod
     def forward(ctx, a, b):
         a, b = _operands(a, b)
         ctx.save_for_backward(a, b)
-        return _call(np.fmin, a, b)
+        return where_array(_call(np.less_equal, a, b) | (b != b), a, b)
 
     @staticmethod
     def backward(ctx, g):

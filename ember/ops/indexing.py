@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import grad_mode
-from ..tensor import Tensor, _new, _wrap_dim, view_change_error
+from ..tensor import Tensor, _new, _wrap_dim, torch_strides, view_change_error
 from ._alias import overlaps, same_data, writable
 from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
@@ -172,12 +172,33 @@ class Index(Function):
             return np.ascontiguousarray(out)
         if not isinstance(out, np.ndarray):  # ints on every dim: a 0-d view, not a copy
             out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        elif type(idx) is tuple and None in idx and out.size:
+            out = _with_new_dim_strides(a, idx, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         ctx.saved_tensors  # refuses if an index tensor was changed in place (_keep_versions)
         return index_grad(g, ctx.in_shape, ctx.idx, ctx.advanced), None, None
+
+
+def _with_new_dim_strides(a, idx, out):
+    """``out = a[idx]`` with PyTorch's strides for the dims that None adds (NumPy gives 0;
+    they never address an element). PyTorch applies the indices left to right, and its
+    unsqueeze gives a new dim the size times the stride of the dim it goes before, as that
+    dim was before its own index (1 at the end)."""
+    strides, sizes = torch_strides(a), a.shape
+    new, pos_in, pos_out = list(out.strides), 0, 0
+    for k in idx:
+        if k is None:
+            new[pos_out] = a.itemsize * (sizes[pos_in] * strides[pos_in] if pos_in < a.ndim else 1)
+            pos_out += 1
+        elif k is Ellipsis:
+            n = a.ndim - sum(x is not None and x is not Ellipsis for x in idx)
+            pos_in, pos_out = pos_in + n, pos_out + n
+        else:  # an int takes its dim away, a slice keeps it
+            pos_in, pos_out = pos_in + 1, pos_out + (type(k) is slice)
+    return np.lib.stride_tricks.as_strided(out, out.shape, new)
 
 
 def _take_rows(a, idx):

@@ -16,7 +16,7 @@ from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
 from ._alias import overlaps, same_data, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction, zeros_of)
+                          check_bool_subtraction, check_integer_addcdiv, zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -214,16 +214,28 @@ def _can_cast(src, dst):
 
 
 def _check_store(t, values):
+    _check_out_shape(t, values)
     if values.dtype != t._data.dtype and not _can_cast(values.dtype, t._data.dtype):
         raise RuntimeError(
             f"result type {_type_word(values.dtype)} can't be cast to the desired output type "
             f"{_type_word(t._data.dtype)}")
+
+
+def _check_out_shape(t, *operands):
+    """An in-place result must keep ``t``'s shape: PyTorch checks it first (TensorIterator
+    computes the shape before the result type and the kernel). Operands that do not
+    broadcast with each other are left to the op's own error."""
+    shape = t._data.shape
+    shapes = [s for s in map(np.shape, map(_unwrap, operands)) if s != shape]
+    if not shapes:
+        return
     try:
-        np.broadcast_to(values, t._data.shape)
+        full = np.broadcast_shapes(shape, *shapes)
     except ValueError:
-        raise RuntimeError(
-            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-            f"{list(np.broadcast_shapes(t._data.shape, values.shape))}") from None
+        return
+    if full != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
+                           f"shape {list(full)}")
 
 
 def _store(t, values):
@@ -247,6 +259,7 @@ def _recorded(t, *others):
 def apply_inplace(t, op, *others):
     """``t = op(t, *others)`` keeping ``t``'s identity (``op`` is an out-of-place ember op)."""
     t._check_inplace()
+    _check_out_shape(t, *others)
     if _recorded(t, *others):
         rebase(t, lambda old: op(old, *others), marks=_marking(others))
         return t
@@ -314,6 +327,7 @@ def fast_binary_inplace(t, ufunc, other, op):
         t._check_inplace()
         if ufunc is np.subtract:
             check_bool_subtraction(data, o)
+        _check_out_shape(t, o)
         res_dt = _dtype.result_type(data, o)
         if ufunc is _true_divide and res_dt.kind != "f":
             res_dt = _dtype.default_float()
@@ -389,6 +403,7 @@ def addcmul_(t, t1, t2, *, value=1):
     if _recorded(t, t1, t2):
         return apply_inplace(t, lambda a, b, c: a + value * b * c, t1, t2)
     t._check_inplace()
+    _check_out_shape(t, t1, t2)
     prod = np.multiply(_unwrap(t1), _unwrap(t2))
     if value != 1:
         prod *= value
@@ -399,9 +414,11 @@ def addcmul_(t, t1, t2, *, value=1):
 
 def addcdiv_(t, t1, t2, *, value=1):
     """t += value * t1 / t2."""
+    t._check_inplace()
+    check_integer_addcdiv(t1, t2)
     if _recorded(t, t1, t2):
         return apply_inplace(t, lambda a, b, c: a + value * b / c, t1, t2)
-    t._check_inplace()
+    _check_out_shape(t, t1, t2)
     quot = np.true_divide(_unwrap(t1), _unwrap(t2))
     if value != 1:
         quot *= value
@@ -416,6 +433,9 @@ def lerp_(t, end, weight):
         raise TypeError(f"lerp_(): argument 'end' (position 1) must be Tensor, not "
                         f"{type(end).__name__}")
     t._check_inplace()
+    if end._data.dtype != t._data.dtype:
+        raise RuntimeError(f"expected dtype {_c10_name(t._data.dtype)} for `end` but got dtype "
+                           f"{_c10_name(end._data.dtype)}")
     try:
         fits = np.broadcast_shapes(end._data.shape, t._data.shape) == t._data.shape
     except ValueError:
@@ -425,9 +445,6 @@ def lerp_(t, end, weight):
         raise _broadcast_error(t._data, end._data) or RuntimeError(
             f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(end._data.shape, t._data.shape))}")
-    if end._data.dtype != t._data.dtype:
-        raise RuntimeError(f"expected dtype {_c10_name(t._data.dtype)} for `end` but got dtype "
-                           f"{_c10_name(end._data.dtype)}")
     if t._data.dtype.kind != "f":
         raise NotImplementedError(
             f'"lerp_kernel_scalar" not implemented for \'{_type_word(t._data.dtype)}\'')
@@ -456,7 +473,8 @@ def _unary_inplace(ufunc, op):
             return t
         if t._data.dtype.kind != "f":
             return apply_inplace(t, op)
-        ufunc(t._data, out=t._data)
+        with quiet():  # sqrt_(-1) is nan without NumPy's warning, as in PyTorch
+            ufunc(t._data, out=t._data)
         t._vc[0] += 1
         return t
     return method

@@ -5,6 +5,7 @@ import numpy as np
 from .. import _threads
 from ..autograd.function import Function, _grad_enabled
 from ..tensor import torch_strides
+from ._quiet import quiet
 from .reduction import norm as _norm
 
 
@@ -32,7 +33,8 @@ def _single_products(a, b):
     inf * 0 gave 0, not nan). gemm stores the product as it is, which PyTorch calls for a
     matrix result of at least 2 x 2 (a batch of matrices @ a matrix folds the batch into
     the rows); dot, gemv and its small bmm add the product to +0.0, so -0.0 is +0.0 there."""
-    out = (a if a.ndim > 1 else a[None]) * (b if b.ndim > 1 else b[:, None])
+    with quiet():  # inf * 0 is nan without NumPy's warning, as in PyTorch
+        out = (a if a.ndim > 1 else a[None]) * (b if b.ndim > 1 else b[:, None])
     if b.ndim == 1:
         out = out[..., 0]
     if a.ndim == 1:

@@ -412,10 +412,9 @@ class LayerNorm(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * invstd
         y = xhat if weight is None else xhat * weight.reshape(1, -1)
-        if bias is not None:
-            y = y + bias.reshape(1, -1)
-        if y is xhat:  # the output is the caller's to change in place; backward keeps xhat
-            y = xhat.copy()
+        # PyTorch adds a bias of 0 when there is none (-0.0 comes out +0.0); a new array
+        # too: the output is the caller's to change in place, and backward keeps xhat
+        y = y + (0.0 if bias is None else bias.reshape(1, -1))
         ctx.xhat, ctx.mean, ctx.invstd = xhat, mean, invstd
         ctx.norm_shape = x.shape[x.ndim - k:]
         ctx.save_for_backward(weight, x)  # x: refused once changed in place, as PyTorch's

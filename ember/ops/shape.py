@@ -4,6 +4,7 @@ Views share storage and the version counter with their input, as PyTorch's do, s
 in-place change through one is seen (and tracked) through the other.
 """
 import builtins
+import math
 import re
 import weakref
 
@@ -405,15 +406,29 @@ def unsqueeze(input, dim):
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
-        out = np.broadcast_to(a, shape)  # read-only: its elements may share memory
-        if out.size == 0 or all(n <= 1 for n, st in zip(out.shape, out.strides) if st == 0):
-            # none do (only size-1 dims added, or no elements): writable, as PyTorch's
-            out = np.lib.stride_tricks.as_strided(a, out.shape, out.strides)
-        return out
+        strides = [a.itemsize * st for st in _expand_strides(a, shape)]
+        # read-only where elements share memory (a dim of size > 1 with stride 0); writable
+        # where none do (only size-1 dims added, or no elements), as PyTorch's
+        shares = math.prod(shape) and any(n > 1 and st == 0 for n, st in zip(shape, strides))
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=not shares)
 
     @staticmethod
     def backward(ctx, g):
         return g, None  # the engine sums the gradient back to the input's shape
+
+
+def _expand_strides(a, shape):
+    """PyTorch's strides (in elements) of ``a`` expanded to ``shape``: 0 along an expanded
+    dim, the old one along a kept dim (a size-1 dim's too), and for a new leading dim of
+    size 1 that of a dim contiguous with the next."""
+    old, lead = torch_strides(a), len(shape) - a.ndim
+    out = [0] * len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead:
+            out[i] = old[i - lead] if a.shape[i - lead] == shape[i] else 0
+        elif shape[i] == 1 and i + 1 < len(shape):
+            out[i] = shape[i + 1] * out[i + 1]
+    return out
 
 
 def expand(input, *sizes):

@@ -75,7 +75,8 @@ class Namespace:
 
     def __init__(self, T, program):
         self.T, self.program = T, program
-        self.env = {"T": T, "F": T.nn.functional}
+        # nan and inf as the reproducer's header defines them (source())
+        self.env = {"T": T, "F": T.nn.functional, "nan": float("nan"), "inf": float("inf")}
         for name, arr, rg in program.inputs:
             self.env[name] = T.tensor(arr.copy(), requires_grad=rg)
 
@@ -90,7 +91,7 @@ class Namespace:
         return None
 
     def names(self):
-        return [k for k in self.env if k not in ("T", "F") and not k.startswith("__")]
+        return [k for k in self.env if k not in ("T", "F", "nan", "inf") and not k.startswith("__")]
 
 
 def snapshot(value, T):

@@ -785,6 +785,82 @@ CASES = {
          "v2 = a1.narrow(-3, 0, 1)", "a1[a1 > 0] = 1", "a1.requires_grad_()",
          "v3 = a2[...].fill_(-2)", "v4 = a2[0]", "a2.requires_grad_()",
          "(v5 * 2).sum().backward()", "(v2 * v3).sum().backward()"]),
+    # values, round 2 (issue 13, "fzval")
+    "-0.0 from trunc/floor division, fmod, conv, linear and nll_loss: ** -0.5 and 1/x are -inf": (
+        [("a0", np.array([[1.5, 0.5, 0.5, -0.75]], F32), False),
+         ("a1", np.array([0.0, 0.5, -2.0], F32), False), ("a2", np.zeros((2, 2, 5), F64), False),
+         ("a3", np.array([[[0.25]], [[0.5]], [[0.0]], [[-1.0]]], F64), False),
+         ("a4", np.zeros((3, 2, 1), F32), False), ("a5", np.array([[-1.0], [-1.0], [0.25]], F32), False),
+         ("a6", np.zeros((3, 3), F64), False), ("a7", np.zeros(3, I64), False),
+         ("a8", np.array([0.0, 1.0, 2.0], F32), False)],
+        ["v0 = T.pow(T.div(a0, T.tensor(1), rounding_mode='trunc'), -0.5)",
+         "v1 = T.fmod(a1, T.tensor(-2)).pow(-0.5)",
+         "v2 = T.reciprocal(F.conv1d(a2, a3, None, padding=1, groups=2))",
+         "v3 = T.mul(F.linear(a4, a5, None), 0.5).reciprocal()",
+         "v4 = F.nll_loss(a6, a7, reduction='none') ** -0.5",
+         "v5 = T.div(a8, -2, rounding_mode='floor')", "v5.pow_(-0.5)"]),
+    "a tensor exponent 0.5 is C's pow in place too; -0.0 and nan weights in linear": (
+        [("a0", np.full((4, 1), 0.0, F32), False), ("a1", np.array([[0.5]], F64), False),
+         ("a2", np.array([[2.0], [inf], [-0.25]], F32), False),
+         ("a3", np.array([[0.0], [-0.75]], F32), False), ("a4", np.zeros(2, F32), False),
+         ("a5", np.array([[0.0]], F32), False), ("a6", np.array([[-0.25], [-2.0], [-inf]], F32), False),
+         ("a7", np.array([-inf], F32), False)],
+        ["v0 = -2 / a0", "v0.pow_(a1)", "v1 = F.linear(a2, a3, a4) ** -0.5",
+         "v2 = F.linear(a5, a6, None)", "v3 = a7 ** T.tensor(0.5, dtype=T.float64)"]),
+    "pow's gradient with a bool exponent is refused: in place, 0-d, a comparison's result": (
+        [("a0", np.zeros((2, 3, 6), F64), True), ("a1", np.zeros(3, F64), False),
+         ("a2", np.full(6, False), False), ("a3", np.array([1.0], F32), True),
+         ("a4", np.zeros(3, F64), True)],
+        ["v0 = F.batch_norm(a0, a1, a1.clone(), a1.clone(), None, training=True, momentum=0.5, eps=0.1)",
+         "v0.pow_(a2)", "v1 = list(T.autograd.grad(v0.sum(), [a0], retain_graph=True))",
+         "v2 = a3 ** T.tensor(False)", "v3 = list(T.autograd.grad(v2.sum(), [a3]))",
+         "v4 = T.pow(a4, a4 <= 0.5)", "v4.sum().backward()"]),
+    "an in-place result's shape is checked before its dtype (pow_ on bool, float into int)": (
+        [("a0", np.full((2, 1), False), False), ("a1", np.array(2, I64), False),
+         ("a2", np.array([[1.5, 2.0]], F32), False), ("a3", np.array([[True, False]]), False)],
+        ["v0 = a0.min()", "v0.pow_(a0.reshape(1, 2))", "a1.pow_(a2)", "a1.add_(a2)", "a1.mul_(a2)",
+         "a1.div_(a2, rounding_mode='floor')", "a1.clamp_(a2)", "a1.addcmul_(a2, a2)",
+         "v0.div_(a3, rounding_mode='floor')", "a1.lerp_(a2, 0.5)"]),
+    "relu's gradient is 0 where relu is 0, a nan gradient too, under create_graph": (
+        [("a2", np.zeros((2, 1, 3), F32), True)],
+        ["v2 = F.relu(a2)", "v3 = T.div(v2, v2, rounding_mode=None)",
+         "v4 = list(T.autograd.grad(v3.sum(), [a2], create_graph=True, allow_unused=True))"]),
+    "max()/min() of everything: a nan gradient goes only where the extremum is (create_graph)": (
+        [("a1", np.ones((1, 2, 1), F32), False), ("a2", np.array([[0.0], [1.0]], F32), True),
+         ("a3", np.full(2, -0.25, F32), False), ("a6", np.zeros((2, 2, 2), F32), False)],
+        ["v0 = F.linear(a1, a2, a3)", "a3.sqrt_()", "v2 = v0.min()", "v3 = v0.max()",
+         "v4 = a3 @ a6", "v7 = v2 * v4", "v8 = list(T.autograd.grad(v7.sum(), [a2], create_graph=True))",
+         "v9 = v3 * v4", "v10 = list(T.autograd.grad(v9.sum(), [a2], create_graph=True))"]),
+    "a dim that None adds has PyTorch's stride: unsqueeze's, before the next index applies": (
+        [("a2", np.zeros((2, 2, 5, 2), F64), False)],
+        ["v2 = a2[None, -1:3]", "v11 = v2.stride()", "v3 = a2[None, 0].stride()",
+         "v4 = a2[:, None, 1:].stride()", "v5 = a2[None, ..., None, 1, None].stride()",
+         "v6 = a2[1:, None].storage_offset()", "v7 = a2[1:].unsqueeze(0).storage_offset()",
+         "v2.add_(1)", "v8 = v2.is_contiguous()"]),
+    "addcdiv of two integer or bool tensors is refused, in place too": (
+        [("a0", np.array([2.0, 3.0], F32), False), ("a1", np.array([1, 2], I64), False),
+         ("a2", np.array([True, True]), False)],
+        ["v0 = T.addcdiv(a0, a1, a1)", "a0.addcdiv_(a1, a2)", "a1.addcdiv_(a1, a2)",
+         "v1 = T.addcdiv(a1, a0, a1)"]),
+    "nll_loss under create_graph: a nan gradient stays at the targets; layer_norm adds +0.0": (
+        [("a0", np.array([[1.0, 2.0], [3.0, 1.0]], F32), True), ("a1", np.array([0, 1]), False),
+         ("a2", np.zeros((2, 3, 2), F32), True), ("a3", np.array([[0, 2], [1, -100]]), False),
+         ("a4", np.array([[-0.0, 0.0], [-0.0, -0.0]], F32), False)],
+        ["v0 = F.nll_loss(a0, a1, reduction='none') * nan",
+         "v1 = list(T.autograd.grad(v0.sum(), [a0], create_graph=True))",
+         "v2 = F.nll_loss(a2, a3, reduction='none') * inf",
+         "v3 = list(T.autograd.grad(v2.sum(), [a2], create_graph=True))",
+         "v4 = 1 / F.layer_norm(a4, (2,))", "v5 = 1 / F.layer_norm(a4, (2,), T.tensor([1.0, -1.0]))"]),
+    "expand keeps a size-1 dim's stride; a new size-1 dim is contiguous with the next": (
+        [("a1", np.array([[[[-2.0]], [[-0.25]]]], F64), False), ("a2", np.zeros((2, 3), F32), False)],
+        ["v3 = a1.expand(2, -1, 1, 2)", "v8 = v3.stride()", "v4 = a2[:, 1:2].expand(1, 2, 2, 1)",
+         "v9 = v4.stride()", "v10 = a2[:, 1:2].expand(2, 1, 2, 1).stride()", "v4[0, 0, 0] = 5.0",
+         "v11 = v4.storage_offset()"]),
+    "fmax/fmin keep the first operand at a tie of -0.0 and 0.0 (its reciprocal's sign)": (
+        [("a0", np.array([-0.0, 0.0, nan, 1.0, -inf], F32), False),
+         ("a1", np.array([0.0, -0.0, 1.0, nan, inf], F32), False)],
+        ["v0 = 1 / T.fmax(a0, a1)", "v1 = 1 / T.fmin(a0, a1)", "v2 = 1 / T.fmax(a1, a0)",
+         "v3 = 1 / a1.fmin(a0)"]),
 }
 
 
