@@ -347,8 +347,8 @@ def _power(a, exponent):
         if exponent == 0.5:
             return np.sqrt(a)
         if exponent == -0.5:
-            out = np.sqrt(a)
-            return np.divide(1, out, out=out)
+            root = np.sqrt(a)  # (a NumPy scalar for a 0-d operand: no out=)
+            return np.divide(1, root, out=root) if isinstance(root, np.ndarray) else 1 / root
         return np.power(a, exponent)
 
 

@@ -41,6 +41,8 @@ PROGRAMS = {
     "pow 0.5": _with_grad(lambda L, x: x ** 0.5, SPECIAL),
     "pow -0.5": _with_grad(lambda L, x: x ** -0.5, SPECIAL),
     "pow -0.5 float64": _with_grad(lambda L, x: x ** -0.5, SPECIAL, "float64"),
+    "pow 0.5 and -0.5 of 0-d tensors": lambda L: [
+        y for v in SPECIAL for y in _with_grad(lambda L, x: x ** -0.5 + x ** 0.5, v)(L)],
     "pow 1.5 (its gradient takes ** 0.5)": _with_grad(lambda L, x: x ** 1.5, SPECIAL),
     "pow -1, -2, 3": _with_grad(lambda L, x: x ** -1 + x ** -2 + x ** 3, SPECIAL),
     # a tensor exponent is C's pow, even a single 0.5 (NumPy would take sqrt)
