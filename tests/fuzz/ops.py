@@ -508,16 +508,37 @@ def pooling(b):
     fn = r.choice(("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"))
     if fn.startswith("adaptive"):
         return f"{v} = F.{fn}({x}, {r.choice((1, 2, (2, 1), 3))})"
-    opt = f", stride={r.choice((1, 2, (2, 1)))}" if r.random() < 0.6 else ""
-    if r.random() < 0.5:
-        opt += f", padding={r.randint(0, k // 2)}"
-    if r.random() < 0.4:
+    stride = r.choice((1, 2, (2, 1))) if r.random() < 0.6 else None
+    opt = f", stride={stride}" if stride else ""
+    pad = r.randint(0, k // 2) if r.random() < 0.5 else 0
+    if pad:
+        opt += f", padding={pad}"
+    ceil = r.random() < 0.4
+    if ceil:
         opt += ", ceil_mode=True"
     if fn == "max_pool2d" and r.random() < 0.3:
-        opt += f", dilation={r.choice((1, 2))}"
+        dilation = r.choice((1, 2))
+        strides = stride if isinstance(stride, tuple) else (stride or k,) * 2
+        # a window wholly in the padding: PyTorch's backward writes its gradient outside
+        # the plane (heap corruption; a deliberate difference in the README), so not compared
+        if not any(_window_in_padding(n, k, s, pad, dilation, ceil)
+                   for n, s in zip(b.val(x).shape[2:], strides)):
+            opt += f", dilation={dilation}"
     if fn == "avg_pool2d" and r.random() < 0.4:
         opt += ", count_include_pad=False"
     return f"{v} = F.{fn}({x}, {k}{opt})"
+
+
+def _window_in_padding(n, k, stride, pad, dilation, ceil_mode):
+    """Whether a pooling window over a dim of size ``n`` lies wholly in the padding
+    (PyTorch's output size, with ceil_mode's rule that the last window starts inside the
+    input or its left padding)."""
+    room = n + 2 * pad - dilation * (k - 1) - 1
+    out = (-(-room // stride) if ceil_mode else room // stride) + 1
+    if ceil_mode and (out - 1) * stride >= n + pad:
+        out -= 1
+    return any(all(not 0 <= o * stride - pad + i * dilation < n for i in range(k))
+               for o in range(out))
 
 
 def batch_norm(b):

@@ -3,8 +3,9 @@ interpreter cannot take the fuzzer down with it.
 
 Requests and answers are length-prefixed pickles on stdin/stdout (the worker's own prints
 go to stderr). ``python -m tests.fuzz.worker`` serves requests; ``--check`` runs the one
-program on stdin and exits (the parent uses it to shrink crashes and hangs), ``--torch``
-runs it in PyTorch alone (did the reference crash?), ``--generate`` writes a seed's program.
+program on stdin and exits, ``--torch`` and ``--ember`` run it in one library alone (whose
+crash was it? the parent shrinks an ember crash with ``--ember``), ``--generate`` writes a
+seed's program.
 """
 import os
 import pickle
@@ -66,8 +67,10 @@ def main():
     if "--generate" in sys.argv:
         send(proto_out, generate(receive(proto_in), torch))
         return
-    if "--torch" in sys.argv:
-        namespace = Namespace(torch, receive(proto_in))
+    alone = next((lib for flag, lib in (("--torch", torch), ("--ember", ember))
+                  if flag in sys.argv), None)
+    if alone is not None:
+        namespace = Namespace(alone, receive(proto_in))
         for line in namespace.program.lines:
             namespace.run(compile(line, "<fuzz>", "exec"))
         send(proto_out, None)
