@@ -64,3 +64,21 @@ def test_an_inplace_op_reading_a_view_of_itself_is_accepted_for_its_values(torch
     assert classify(finding) == ("deliberate", "an in-place op whose operand is a view of its "
                                                "destination (values)")
     assert classify(Finding(0, Failure("value", 4, "v2: ember [2], torch [3]"), program)) is None
+
+
+def test_writes_that_read_their_own_memory_or_land_on_shared_elements_are_accepted(torch):
+    """Values PyTorch's loop order decides: an index or operand that is the destination (or a
+    view of its memory), and a write into an expanded tensor; not a write that merely
+    computes its mask from the destination first."""
+    def verdict(lines):
+        program = Program([("a0", np.ones((3, 3), np.int64), False)], lines)
+        return classify(Finding(0, Failure("value", len(lines) - 1, "a0: ember [1], torch [2]"),
+                                program))
+    own = ("deliberate", "an in-place op whose operand is a view of its destination (values)")
+    assert verdict(["a0[a0, 0] = 2"]) == own
+    assert verdict(["v0, *v1 = a0.split(1, -1)", "a0.mul_(v0)"]) == own
+    assert verdict(["v0 = T.broadcast_to(a0, (2, 3, 3))", "a0[-1, v0] = 0"]) == own
+    assert verdict(["v0 = T.broadcast_to(a0, (2, 3, 3))", "v0[v0 > 0] = 5"]) == (
+        "deliberate", "a write into an expanded tensor (values)")
+    assert verdict(["v0 = a0 * 1", "v0[v0 > 0] = 5"]) is None
+    assert verdict(["v0 = a0[0]", "v0.add_(1)"]) is None
