@@ -861,6 +861,12 @@ CASES = {
          ("a1", np.array([0.0, -0.0, 1.0, nan, inf], F32), False)],
         ["v0 = 1 / T.fmax(a0, a1)", "v1 = 1 / T.fmin(a0, a1)", "v2 = 1 / T.fmax(a1, a0)",
          "v3 = 1 / a1.fmin(a0)"]),
+    # engine, round 3 (issue 13, "fzver")
+    "matmul whose batch dims do not broadcast, an operand requiring grad: PyTorch's size error": (
+        [("a0", np.zeros((2, 0, 4, 0), F32), False), ("a1", np.zeros((2, 0, 2), F32), True),
+         ("a2", np.zeros((2, 0, 0, 1), I64), False), ("a3", np.zeros((2, 1, 2), F64), True),
+         ("a4", np.zeros((2, 3, 4, 4), F64), False), ("a5", np.zeros((2, 4, 2), F64), True)],
+        ["v0 = a0 @ a1", "v1 = T.matmul(a2, a3)", "v2 = a4 @ a5"]),
 }
 
 
