@@ -867,6 +867,11 @@ CASES = {
          ("a2", np.zeros((2, 0, 0, 1), I64), False), ("a3", np.zeros((2, 1, 2), F64), True),
          ("a4", np.zeros((2, 3, 4, 4), F64), False), ("a5", np.zeros((2, 4, 2), F64), True)],
         ["v0 = a0 @ a1", "v1 = T.matmul(a2, a3)", "v2 = a4 @ a5"]),
+    "lerp_ with a number weight saves no tensor: a second backward through it is no error": (
+        [("a0", np.zeros((4, 2), F32), True), ("a1", np.zeros((2,), F32), False)],
+        ["v1 = T.add(a0, a0, alpha=-1.5)", "v1.lerp_(a1, 0.5)", "v1.sum().backward()",
+         "v1.sum().backward()", "v2 = T.lerp(a0, a1, 0.25)", "v2.sum().backward()",
+         "v2.sum().backward()"]),
 }
 
 
