@@ -872,6 +872,13 @@ CASES = {
         ["v1 = T.add(a0, a0, alpha=-1.5)", "v1.lerp_(a1, 0.5)", "v1.sum().backward()",
          "v1.sum().backward()", "v2 = T.lerp(a0, a1, 0.25)", "v2.sum().backward()",
          "v2.sum().backward()"]),
+    "a 0-d index, or take_along_dim's indices, changed in place after use: no version error": (
+        [("a0", np.array([-0.5, 2.0]), False), ("a4", np.zeros((1, 3)), True),
+         ("a5", np.arange(12.0).reshape(3, 4), True), ("a6", np.array([[2, 0, 1, 1]]), False)],
+        ["v3 = a0 - a0", "v6 = T.argmin(v3, 0, keepdim=False)", "v7 = a4[[0, -1, -1], v6]",
+         "v6[None] = 1", "v7.backward(T.ones_like(v7), retain_graph=True)",
+         "v8 = T.tensor(True)", "v9 = a5[[2, 0], v8]", "v8.fill_(False)", "v9.sum().backward()",
+         "v10 = T.take_along_dim(a5, a6, 0)", "a6[0, 0] = 1", "(v10 * v10).sum().backward()"]),
 }
 
 
