@@ -223,9 +223,9 @@ def where(condition, input=None, other=None):
 
 
 def lerp(input, end, weight):
-    if isinstance(weight, numbers.Number) and weight >= 0.5:
-        # PyTorch's form for a large weight: exact at weight 1, and no inf - inf at 0.5
-        return end - (end - input) * (1 - weight)
+    if isinstance(weight, numbers.Number) and isinstance(end, Tensor) \
+            and input._data.dtype == end._data.dtype and input._data.dtype.kind == "f":
+        return ew.Lerp.apply(input, end, weight)
     return input + weight * (end - input)
 
 

@@ -831,6 +831,24 @@ class AlphaTimes(Function):
         return g * ctx.alpha, None
 
 
+class Lerp(Function):
+    """``lerp(a, b, weight)`` with a number weight: PyTorch's one node keeps the weight as a
+    number and saves no tensor, so a second backward is no error (the composed form's Mul
+    saved its operand)."""
+
+    @staticmethod
+    def forward(ctx, a, b, weight):
+        ctx.weight = weight
+        diff = _call(np.subtract, b, a)
+        if abs(weight) < 0.5:  # PyTorch's two forms: exact at weight 0 and at weight 1
+            return a + weight * diff
+        return b - diff * (1 - weight)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (1 - ctx.weight), g * ctx.weight, None
+
+
 class Clamp(Function):
     """``clamp(a, min, max)`` with numbers or tensors as bounds (None: unbounded)."""
 

@@ -34,7 +34,9 @@ def _convert_one(k):
         arr = k._data
         if arr.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return arr
+        # PyTorch reads a 0-d index's value now (an int selects; a bool becomes a new
+        # index tensor), so an in-place change of it later is not seen: a private copy
+        return arr.copy() if arr.ndim == 0 else arr
     if isinstance(k, range):
         return np.arange(k.start, k.stop, k.step, dtype=np.int64)
     if isinstance(k, list):
@@ -283,8 +285,9 @@ def getitem(t, key):
     if advanced:
         _check_masks(t._data.shape, key)
     out = Index.apply(t, idx, advanced)
-    if advanced and out.grad_fn is not None:
-        _keep_versions(out, *(key if isinstance(key, tuple) else (key,)))
+    if advanced and out.grad_fn is not None:  # (a 0-d index was copied: see _convert_one)
+        _keep_versions(out, *[k for k in (key if isinstance(key, tuple) else (key,))
+                              if not (isinstance(k, Tensor) and k._data.ndim == 0)])
     if not advanced:
         from .shape import _as_view
         if out.grad_fn is not None:  # (before _as_view, which may put it in a message)
@@ -657,8 +660,10 @@ def take_along_dim(input, indices, dim=None):
         rest = list(np.broadcast_shapes(sa, si))
     except ValueError:
         raise _broadcast_error(np.broadcast_to(0, sa), np.broadcast_to(0, si)) from None
+    # PyTorch gathers with a copy of the broadcast indices: changing them in place later
+    # does not reach the backward (with dim=None it gathers with the indices themselves)
     return gather(input.expand(*rest[:d], a.shape[d], *rest[d + 1:]), d,
-                  indices.expand(*rest[:d], i.shape[d], *rest[d + 1:]))
+                  indices.expand(*rest[:d], i.shape[d], *rest[d + 1:]).clone())
 
 
 def _scatter_add_array(g, idx, dim, shape):

@@ -256,10 +256,11 @@ _BOOL_KERNELS = {"dot": "dot", "mv": "addmv_impl_cpu", "mv_t": "addmv_impl_cpu",
 def matmul(input, other):
     a, b = input._data, other._data
     if (a.ndim > 2 or b.ndim > 2) and (input._requires_grad or other._requires_grad) \
-            and _grad_enabled[0]:
+            and _grad_enabled[0] and _shapes_multiply(a.shape, b.shape):
         # PyTorch's product of a batched operand may run on a copy of it (a reshape that
         # cannot be a view), which its backward saves: an in-place change of the operand
-        # afterwards is then not seen. The same copy here (recorded, for create_graph).
+        # afterwards is then not seen. The same copy here (recorded, for create_graph);
+        # operands that do not multiply are left to Matmul's errors.
         copy_a, copy_b = _copied_operands(
             a.shape, torch_strides(a), input._requires_grad,
             b.shape, torch_strides(b), other._requires_grad)

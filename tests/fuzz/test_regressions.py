@@ -861,6 +861,24 @@ CASES = {
          ("a1", np.array([0.0, -0.0, 1.0, nan, inf], F32), False)],
         ["v0 = 1 / T.fmax(a0, a1)", "v1 = 1 / T.fmin(a0, a1)", "v2 = 1 / T.fmax(a1, a0)",
          "v3 = 1 / a1.fmin(a0)"]),
+    # engine, round 3 (issue 13, "fzver")
+    "matmul whose batch dims do not broadcast, an operand requiring grad: PyTorch's size error": (
+        [("a0", np.zeros((2, 0, 4, 0), F32), False), ("a1", np.zeros((2, 0, 2), F32), True),
+         ("a2", np.zeros((2, 0, 0, 1), I64), False), ("a3", np.zeros((2, 1, 2), F64), True),
+         ("a4", np.zeros((2, 3, 4, 4), F64), False), ("a5", np.zeros((2, 4, 2), F64), True)],
+        ["v0 = a0 @ a1", "v1 = T.matmul(a2, a3)", "v2 = a4 @ a5"]),
+    "lerp_ with a number weight saves no tensor: a second backward through it is no error": (
+        [("a0", np.zeros((4, 2), F32), True), ("a1", np.zeros((2,), F32), False)],
+        ["v1 = T.add(a0, a0, alpha=-1.5)", "v1.lerp_(a1, 0.5)", "v1.sum().backward()",
+         "v1.sum().backward()", "v2 = T.lerp(a0, a1, 0.25)", "v2.sum().backward()",
+         "v2.sum().backward()"]),
+    "a 0-d index, or take_along_dim's indices, changed in place after use: no version error": (
+        [("a0", np.array([-0.5, 2.0]), False), ("a4", np.zeros((1, 3)), True),
+         ("a5", np.arange(12.0).reshape(3, 4), True), ("a6", np.array([[2, 0, 1, 1]]), False)],
+        ["v3 = a0 - a0", "v6 = T.argmin(v3, 0, keepdim=False)", "v7 = a4[[0, -1, -1], v6]",
+         "v6[None] = 1", "v7.backward(T.ones_like(v7), retain_graph=True)",
+         "v8 = T.tensor(True)", "v9 = a5[[2, 0], v8]", "v8.fill_(False)", "v9.sum().backward()",
+         "v10 = T.take_along_dim(a5, a6, 0)", "a6[0, 0] = 1", "(v10 * v10).sum().backward()"]),
 }
 
 
