@@ -861,6 +861,13 @@ CASES = {
          ("a1", np.array([0.0, -0.0, 1.0, nan, inf], F32), False)],
         ["v0 = 1 / T.fmax(a0, a1)", "v1 = 1 / T.fmin(a0, a1)", "v2 = 1 / T.fmax(a1, a0)",
          "v3 = 1 / a1.fmin(a0)"]),
+    # values, round 3 (issue 13, "fzval")
+    "dilated conv1d of one product per output: a padded output's -0.0 is +0.0": (
+        [("a0", np.array(1.0, F32), False),
+         ("a1", np.array([[[-0.75, -0.5, 3.0, 2.0, -2.0]]], F64), False),
+         ("a2", np.array([[[-0.75]], [[0.5]]], F64), False)],
+        ["v0 = F.conv1d(a1, a2, None, padding=1, dilation=2, groups=1)",
+         "v6 = T.masked_select(v0, a0 > 0)", "v9 = a0 // v6"]),
 }
 
 
