@@ -198,12 +198,14 @@ def _to_nchw(prod, OW, bias=None):
     return out
 
 
-def _single_products(x, w, b, stride, pads, groups):
+def _single_products(x, w, b, stride, pads, dilation, groups):
     """A convolution whose every output is one product (one input channel per group, a
     1 x 1 kernel), with PyTorch's sign of zero: its product matrix per sample is
     (O/G, K) @ (K, OH*OW), and gemm, which it calls for two rows and columns or more,
     stores the product as it is; gemv (and, for a float32 batch, oneDNN: measured) adds
-    it to +0.0, so -0.0 is +0.0 there. The bias is added to the product in both."""
+    it to +0.0, so -0.0 is +0.0 there, as does its dilated convolution (any dilation other
+    than 1, though a 1 x 1 kernel spans no gaps: measured), which accumulates into a
+    zeroed output. The bias is added to the product in all of them."""
     N, _, H, W = x.shape
     O = w.shape[0]
     pt, pb, pl, pr = pads
@@ -212,7 +214,7 @@ def _single_products(x, w, b, stride, pads, groups):
     xs = xp[:, :, ::stride[0], ::stride[1]]
     out = np.repeat(xs, O // groups, axis=1) * w.reshape(1, O, 1, 1)
     gemm = O // groups > 1 and xs.shape[2] * xs.shape[3] > 1 and (
-        N == 1 or x.dtype != np.float32)
+        N == 1 or x.dtype != np.float32) and dilation == (1, 1)
     if b is not None:
         return out + b.reshape(1, O, 1, 1)
     return out if gemm else out + 0.0
@@ -243,7 +245,7 @@ class Conv2d(Function):
         ctx.empty = False
         k = _kernels_for(x)
         if w.shape[1] * w.shape[2] * w.shape[3] == 1:
-            out = _single_products(x, w, b, stride, pads, groups)
+            out = _single_products(x, w, b, stride, pads, dilation, groups)
         elif k is not None:
             out = _blocked_forward(k, x, w, b, stride, pads, dilation, groups)
         else:

@@ -879,6 +879,13 @@ CASES = {
          "v6[None] = 1", "v7.backward(T.ones_like(v7), retain_graph=True)",
          "v8 = T.tensor(True)", "v9 = a5[[2, 0], v8]", "v8.fill_(False)", "v9.sum().backward()",
          "v10 = T.take_along_dim(a5, a6, 0)", "a6[0, 0] = 1", "(v10 * v10).sum().backward()"]),
+    # values, round 3 (issue 13, "fzval")
+    "dilated conv1d of one product per output: a padded output's -0.0 is +0.0": (
+        [("a0", np.array(1.0, F32), False),
+         ("a1", np.array([[[-0.75, -0.5, 3.0, 2.0, -2.0]]], F64), False),
+         ("a2", np.array([[[-0.75]], [[0.5]]], F64), False)],
+        ["v0 = F.conv1d(a1, a2, None, padding=1, dilation=2, groups=1)",
+         "v6 = T.masked_select(v0, a0 > 0)", "v9 = a0 // v6"]),
 }
 
 

@@ -84,6 +84,13 @@ PROGRAMS = {
     "conv2d float64 batch, two channels, stride": lambda L: [L.nn.functional.conv2d(
         _leaf(L, np.full((2, 1, 3, 3), 0.0), "float64"),
         _leaf(L, [[[[-1.0]]], [[[1.0]]]], "float64"), stride=(1, 2), padding=1)],
+    # dilated: PyTorch's dilated convolution adds the products to a zeroed output
+    "conv1d, one product per output, dilated": lambda L: [L.nn.functional.conv1d(
+        _leaf(L, [[[0.0, -1.0]]] * 2, "float64"), _leaf(L, [[[-0.5]], [[2.0]]], "float64"),
+        None, padding=1, dilation=2)],
+    "conv2d, one product per output, dilated in one dim": lambda L: [L.nn.functional.conv2d(
+        _leaf(L, np.full((1, 1, 2, 2), -0.0)), _leaf(L, [[[[1.0]]], [[[-2.0]]]]),
+        padding=1, dilation=(2, 1))],
 }
 
 
