@@ -435,7 +435,7 @@ class LayerNorm(Function):
             # infinite gradient gives nan and inf where PyTorch's does (inf * 0 where x is 0)
             gxh = g2 if weight is None else g2 * weight.reshape(1, -1)
             x2 = x.reshape(xhat.shape)
-            scale = 1.0 / xhat.shape[1]
+            scale = 1.0 / max(xhat.shape[1], 1)  # (an empty normalized shape: nothing to scale)
             db = gxh.sum(axis=1, keepdims=True)
             b = (db * mean - (gxh * x2).sum(axis=1, keepdims=True)) * (a * a * a * scale)
             c = -b * mean - db * (a * scale)

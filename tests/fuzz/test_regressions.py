@@ -886,6 +886,11 @@ CASES = {
          ("a2", np.array([[[-0.75]], [[0.5]]], F64), False)],
         ["v0 = F.conv1d(a1, a2, None, padding=1, dilation=2, groups=1)",
          "v6 = T.masked_select(v0, a0 > 0)", "v9 = a0 // v6"]),
+    # the 30-minute run after the merges (issue 13)
+    "layer_norm over an empty normalized shape has an empty gradient": (
+        [("a0", np.zeros((2, 0), F32), True), ("a1", np.zeros(0, F32), True)],
+        ["v0 = F.layer_norm(a0, (0,))", "v0.sum().backward(retain_graph=True)",
+         "v1 = F.layer_norm(a0, (0,), a1, a1)", "v1.sum().backward()"]),
 }
 
 
