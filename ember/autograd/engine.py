@@ -182,7 +182,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     heappush(heap, (-inp._seq, inp))
             if not retain_graph and node._saved:
                 node._saved = None  # free what backward needed
-                node._saved_refs = ()
+                node._saved_refs = node._saved_nonleaf = ()
         node = None  # the walk is done: every leaf takes its gradient
         for leaf, g in pending.values():
             leaf_grad = leaf._grad

@@ -615,3 +615,20 @@ def test_view_changed_before_its_base_requires_grad_reads_the_base():
     (unchanged * 3).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), np.full((2, 3), 2.0))
     assert unchanged.grad is None
+
+
+def test_backward_frees_the_saved_non_leaf_tensors():
+    """A node keeps the non-leaf tensors it saved (to refuse them once detach_()ed) only until
+    its backward has run, as it keeps its saved arrays: a CNN's activations are freed layer
+    by layer during backward (holding them to the end cost DenseNet 1.7x its peak memory)."""
+    import gc
+    import weakref
+    x = ember.ones(3, requires_grad=True)
+    y = x.exp()
+    z = y * y                      # the fast arithmetic path saves y
+    w = ember.tanh(y)              # a Function saves y
+    alive = weakref.ref(y)
+    del y
+    (z.sum() + w.sum()).backward()
+    gc.collect()
+    assert alive() is None
