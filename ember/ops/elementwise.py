@@ -937,33 +937,36 @@ class Fmax(Function):
     keeps a's -0.0 against b's 0.0, at every size; NumPy's fmax may give either)."""
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _operands(a, b)
-        ctx.save_for_backward(a, b)
-        return where_array(_call(np.greater_equal, a, b) | (b != b), a, b)
+        return _nan_ignoring_extremum(ctx, a, b, np.greater_equal)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _nan_ignoring_extremum_grads(ctx, g, (a >= b) | (b != b))
+        return _nan_ignoring_extremum_grads(ctx, g, np.greater_equal)
 
 
 class Fmin(Function):
     """fmin: the smaller operand, or the other one where one is nan; ``a`` at a tie."""
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _operands(a, b)
-        ctx.save_for_backward(a, b)
-        return where_array(_call(np.less_equal, a, b) | (b != b), a, b)
+        return _nan_ignoring_extremum(ctx, a, b, np.less_equal)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _nan_ignoring_extremum_grads(ctx, g, (a <= b) | (b != b))
+        return _nan_ignoring_extremum_grads(ctx, g, np.less_equal)
 
 
-def _nan_ignoring_extremum_grads(ctx, g, a_wins):
+def _nan_ignoring_extremum(ctx, a, b, keeps_a):
+    """fmax/fmin's forward: ``a`` where ``keeps_a(a, b)`` or ``b`` is nan, else ``b``."""
+    a, b = _operands(a, b)
+    ctx.save_for_backward(a, b)
+    return where_array(_call(keeps_a, a, b) | (b != b), a, b)
+
+
+def _nan_ignoring_extremum_grads(ctx, g, keeps_a):
     """fmax/fmin's gradients, PyTorch's formula: whole to ``a`` where it wins, ties and a
     nan ``b`` included, else whole to ``b`` (no even split at a tie, unlike maximum)."""
+    a, b = ctx.saved_tensors
+    a_wins = keeps_a(a, b) | (b != b)
     if isinstance(a_wins, Tensor):  # create_graph: the comparison is a constant
         a_wins = a_wins._data
     need_a, need_b = ctx.needs_input_grad
