@@ -66,6 +66,16 @@ def get_num_threads():
     return _auto[2]
 
 
+def torch_threads():
+    """The thread count PyTorch would run with here: ``set_num_threads``'s, else
+    ``OMP_NUM_THREADS``, else the cores. Some of its kernel choices depend on it, and with
+    them the sign of a zero (ops/conv.py, _single_products)."""
+    if _user is not None:
+        return _user
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else _CORES
+
+
 def set_num_threads(n):
     """Use ``n`` threads for ember's matrix products (``None``: the load-aware default)."""
     global _user

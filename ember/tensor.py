@@ -270,8 +270,13 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = requires_grad
+        self._tell_views(requires_grad)
+        return self
+
+    def _tell_views(self, requires_grad):
+        """PyTorch's views of self without a node of their own (made before self required
+        grad) read the flag of their base, and stay leaves."""
         for ref in self._vc[1:]:
-            # PyTorch's views made before read the flag of their base (and stay leaves)
             view = ref()
             if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
                     and view._data.dtype.kind == "f":
@@ -280,7 +285,6 @@ class Tensor:
                 else:
                     view._requires_grad = requires_grad
                     view._grad_of_base = True  # (autograd/engine.py, _deliver)
-        return self
 
     @property
     def grad(self):
@@ -411,6 +415,7 @@ class Tensor:
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
+        self._tell_views(False)
         return self
 
     # ----- conversion to Python and NumPy ------------------------------------------------

@@ -45,15 +45,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     captured = run_backward(outputs, _root_grads(outputs, grad_outputs), retain_graph,
                             create_graph, inputs=inputs)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         g = captured.get(id(t))
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t._data)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
         if g is not None and not isinstance(g, tensor_type):
             g = tensor_type._wrap(np.array(g, copy=True))
         if g is not None and t.grad_fn is None:

@@ -246,9 +246,9 @@ def _needed(roots, node_targets, leaf_targets, tensor_type):
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
     inputs), else summed in ``pending`` for its ``.grad``."""
+    if "_grad_of_base" in leaf.__dict__:
+        return  # a leaf view that requires grad through its base: PyTorch has no edge to it
     if captured is None:
-        if "_grad_of_base" in leaf.__dict__:
-            return  # a leaf view that requires grad through its base: PyTorch fills no .grad
         # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate
         # hooks alone run per use, while backward is still going (DistributedDataParallel
         # counts the uses and starts its all-reduces from them: the overlap)
@@ -383,11 +383,11 @@ def _as_array_any(r):
 def _node_output_hooks(node, g, tensor_mode, tensor_type):
     """Run hooks registered on the node's output tensor and keep its grad if it asked."""
     t = node._out_tensor
-    for hook in t._hooks or ():
+    for hook in (t._hooks if node._out_hooks is None else node._out_hooks) or ():
         out = hook(g if tensor_mode else _for_hook(g, tensor_type))
         if out is not None:
             g = out if tensor_mode else out._data
-    if t._retains_grad:
+    if t._retains_grad and t.grad_fn is node:  # (not a node t was changed in place from)
         # PyTorch's retain_grad keeps a copy, then sums out of place (a new tensor each
         # time, which may require grad under create_graph and is never written into)
         if t.grad is None:

@@ -53,6 +53,9 @@ class Function:
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
     # PyTorch, the hooks run even when nothing else holds the tensor any more.
     _out_tensor = None
+    # the hooks of _out_tensor that stay with this node once the tensor was changed in
+    # place (ops/inplace.py, _set_grad_fn); None while they are the tensor's own
+    _out_hooks = None
 
     @staticmethod
     def forward(ctx, *args):  # pragma: no cover - abstract

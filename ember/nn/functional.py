@@ -540,8 +540,11 @@ def _check_nll_shapes(input, target):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_scalar_type(target.dtype)}")
     if input.ndim == 1:
-        if target.ndim != 0:
+        if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.shape[0]}")
         return
     if target.ndim == 0 or input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
@@ -559,14 +562,21 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
+    if input.ndim == 1 and target.ndim == 1:
+        # one sample and a target of shape (1,): PyTorch's forward reads it as the sample's
+        # target, and its backward refuses the shapes
+        loss = nll_loss(input, target.reshape(()), weight, ignore_index=ignore_index,
+                        reduction=reduction)
+        return _nn.RefusedBackward.apply(loss, f"size mismatch (got input: "
+                                         f"{list(input.shape)}, target: {list(target.shape)})")
     index, ignored, wt, class_dim = _target_weights(input, target, weight, ignore_index)
     per = _nn.NllLoss.apply(input, index, ignored, wt, class_dim)
     if per.grad_fn is not None:
         per.grad_fn.keep_version(target)  # PyTorch's saves the target
-    if reduction == "none":
-        return per
+    if reduction == "none" and input.ndim > 1:
+        return per  # (one sample's loss is summed, as in PyTorch: 0 + loss, a zero's sign)
     total = per.sum()
-    if reduction == "sum":
+    if reduction != "mean":
         return total
     denom = wt.sum(dtype=np.float64).astype(wt.dtype)
     if denom == 0:
@@ -609,6 +619,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0:
         return nll
+    if input.ndim == 1 and target.ndim == 1:  # (PyTorch masks its 0-d smoothing term in place)
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape [1]")
     if weight is not None:
         smooth = -(logp * _class_view(weight, input.ndim, class_dim)).sum(class_dim)
     else:

@@ -200,12 +200,12 @@ def _to_nchw(prod, OW, bias=None):
 
 def _single_products(x, w, b, stride, pads, dilation, groups):
     """A convolution whose every output is one product (one input channel per group, a
-    1 x 1 kernel), with PyTorch's sign of zero: its product matrix per sample is
-    (O/G, K) @ (K, OH*OW), and gemm, which it calls for two rows and columns or more,
-    stores the product as it is; gemv (and, for a float32 batch, oneDNN: measured) adds
-    it to +0.0, so -0.0 is +0.0 there, as does its dilated convolution (any dilation other
-    than 1, though a 1 x 1 kernel spans no gaps: measured), which accumulates into a
-    zeroed output. The bias is added to the product in all of them."""
+    1 x 1 kernel), with PyTorch's sign of zero. Its native kernel's product matrix per
+    sample is (O/G, K) @ (K, OH*OW), and gemm, which it calls for two rows and columns or
+    more, stores the product as it is; gemv adds it to +0.0, so -0.0 is +0.0 there, as do
+    its dilated convolution (any dilation other than 1, though a 1 x 1 kernel spans no
+    gaps) and oneDNN, which PyTorch takes instead for float32 under the conditions of
+    _onednn (all measured). The bias is added to the product in all of them."""
     N, _, H, W = x.shape
     O = w.shape[0]
     pt, pb, pl, pr = pads
@@ -213,11 +213,21 @@ def _single_products(x, w, b, stride, pads, dilation, groups):
     xp[:, :, pt:pt + H, pl:pl + W] = x
     xs = xp[:, :, ::stride[0], ::stride[1]]
     out = np.repeat(xs, O // groups, axis=1) * w.reshape(1, O, 1, 1)
-    gemm = O // groups > 1 and xs.shape[2] * xs.shape[3] > 1 and (
-        N == 1 or x.dtype != np.float32) and dilation == (1, 1)
+    gemm = O // groups > 1 and xs.shape[2] * xs.shape[3] > 1 and dilation == (1, 1) \
+        and not _onednn(x, stride, dilation, groups)
     if b is not None:
         return out + b.reshape(1, O, 1, 1)
     return out if gemm else out + 0.0
+
+
+def _onednn(x, stride, dilation, groups):
+    """Whether PyTorch convolves a float32 ``x`` with a 1 x 1 kernel through oneDNN (its
+    use_mkldnn): with several threads, a stride, a dilation or a batch of 16 or more, and
+    then for groups, a batch of more than one or an input of more than 20480 elements."""
+    from .._threads import torch_threads
+    return x.dtype == np.float32 and (
+        torch_threads() > 1 or stride != (1, 1) or dilation != (1, 1) or x.shape[0] >= 16) \
+        and (groups > 1 or x.shape[0] > 1 or x.size > 20480)
 
 
 class Conv2d(Function):

@@ -432,14 +432,15 @@ class PowTensor(Function):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         # PyTorch's rule at the singular points: d/da is 0 where b == 0 (0 ** -1 is inf),
-        # d/db = a ** b log a is 0 where a == 0 and b >= 0
+        # even for a gradient of nan; d/db = a ** b log a is 0 where a == 0 and b >= 0,
+        # times the gradient (nan stays nan)
         if need_a and ctx.bool_exponent:  # PyTorch's formula takes exponent - 1
             check_bool_subtraction(np.True_, 1)
         with quiet():
             ga = _where(b == 0, 0.0, g * b * _pow_arrays(a, b - 1)) if need_a else None
             gb = None
             if need_b:
-                gb = _where((a == 0) & (b >= 0), 0.0, g * out * np.log(a))
+                gb = g * _where((a == 0) & (b >= 0), 0.0, out * np.log(a))
         return ga, gb
 
 

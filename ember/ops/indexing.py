@@ -75,15 +75,36 @@ def convert_index(key):
     return conv, advanced
 
 
+def _check_index_count(shape, items, masks):
+    """PyTorch counts the dims an index uses before it applies any of it (a mask uses as
+    many as it has)."""
+    used = sum(_mask_ndim(k) if is_mask else
+               0 if k is None or k is Ellipsis or isinstance(k, bool) else 1
+               for k, is_mask in zip(items, masks))
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+
+
+def _mask_flags(items):
+    return [_mask_ndim(k) is not None for k in items]
+
+
+def _mask_ndim(k):
+    """The dims of a boolean mask index ``k``; None for any other index (unchecked)."""
+    arr = k._data if isinstance(k, Tensor) else k if isinstance(k, np.ndarray) else \
+        np.asarray(_convert_one(k)) if isinstance(k, list) else None
+    return arr.ndim if arr is not None and arr.dtype == np.bool_ else None
+
+
 def _check_masks(shape, key):
     """A boolean mask must have the shape of the dims it indexes, as PyTorch requires (NumPy
     lets an empty mask, or one over a dim of size 1, through). The basic indices before it
     apply first, as in PyTorch, which names the shape they leave."""
     items = key if isinstance(key, tuple) else (key,)
-    masks = [isinstance(k, (Tensor, np.ndarray, list)) and np.asarray(_convert_one(k)).dtype == np.bool_
-             for k in items]
+    masks = _mask_flags(items)
     if not any(masks):
         return
+    _check_index_count(shape, items, masks)
     shape, pos = list(shape), 0
     for i, (k, is_mask) in enumerate(zip(items, masks)):
         if is_mask:
@@ -462,7 +483,10 @@ def setitem(t, key, value):
     if "_made_at" in t.__dict__ and _grad_enabled[0] and t._data.dtype.kind == "f" and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before
-        # it looks at the advanced index (only the basic one applies first)
+        # it looks at the advanced index (only the basic one applies first, once the
+        # dims it uses are counted)
+        items = key if isinstance(key, tuple) else (key,)
+        _check_index_count(t._data.shape, items, _mask_flags(items))
         raise view_change_error(t, through=_view_written(t._data.shape, key))
     # (t[:] = v, the optimizers' state update, skips even convert_index's frame)
     if type(key) is slice:
@@ -515,12 +539,44 @@ def setitem(t, key, value):
     if not advanced and overlaps(t._data):
         # an expand()ed tensor: PyTorch copies into the part t[key], refused if it shares
         # memory too, and recorded as a write to that part (ops/_alias.py)
-        from .inplace import copy_
-        copy_(getitem(t, key), value)
+        from .inplace import copy_, fill_
+        part = getitem(t, key)
+        # PyTorch fills the part with a 0-d value (which marks an integer t), else copies
+        fill = isinstance(value, Tensor) and value._data.ndim == 0 and part._data.ndim
+        (fill_ if fill else copy_)(part, value)
         return
+    if advanced and overlaps(t._data):
+        # an index put into an expand()ed tensor: PyTorch's goes into the view its basic
+        # indices select, and its backward refuses only when that one shares memory
+        basic, rest = _split_index(key)
+        part = getitem(t, basic)
+        if not overlaps(part._data):
+            setitem(part, rest, value)
+            return
     t._check_inplace(shared_ok=advanced)  # an index put may go into an expand()ed tensor
     from .inplace import rebase
     rebase(t, lambda old: SetItem.apply(old, value, idx), marks=_marks(t, idx, advanced, value))
+
+
+def _split_index(key):
+    """``key`` as PyTorch applies it: its basic indices first (a view), then its advanced
+    ones on that view. Returns (the basic key, the advanced key that follows it)."""
+    items = key if isinstance(key, tuple) else (key,)
+    basic, rest = [], []
+    for k, is_mask in zip(items, _mask_flags(items)):
+        if isinstance(k, (Tensor, np.ndarray, list)) and (not is_mask or _mask_ndim(k)):
+            basic.extend([slice(None)] * (_mask_ndim(k) if is_mask else 1))
+            rest.append(k)
+        elif isinstance(k, (Tensor, np.ndarray)):  # a 0-d mask: applied after, as a dim of 1
+            rest.append(k)
+        elif k is Ellipsis:
+            basic.append(k)
+            rest.append(k)
+        else:  # an int (its dim gone), a slice, None or a bool (a dim left)
+            basic.append(k)
+            if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+                rest.append(slice(None))
+    return tuple(basic), tuple(rest)
 
 
 def _marks(t, idx, advanced, value):

@@ -86,8 +86,16 @@ def marked(result, src):
 def _set_grad_fn(t, result):
     # (Ops recorded before this change hold ``t``'s previous node, not ``t``: their
     # gradients still reach it.)
+    old = t.grad_fn
+    if old is not None and old._out_tensor is t:
+        # as in PyTorch, the hooks registered so far stay with the node they were
+        # registered on (they see the gradient of the value before this change) ...
+        old._out_hooks = t._hooks or ()
+        t._hooks = None
     t.grad_fn = result.grad_fn
     t._requires_grad = result._requires_grad
+    if t._retains_grad and t.grad_fn is not None:
+        t.grad_fn._out_tensor = t  # ... while retain_grad follows the tensor's new value
 
 
 def _rebase_view(view, base, result):

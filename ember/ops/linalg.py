@@ -72,7 +72,12 @@ class Matmul(Function):
             _threads.sync_blas(work)
             ctx.blas_work = work
         try:
-            out = _product(a, b)
+            if a.ndim == 2 and b.ndim > 2 and _kernel(a, b, *ctx.needs_input_grad[:2]) == "mm_t":
+                # PyTorch multiplies b.mT, folded, by a.t() and returns that product's
+                # transpose made contiguous: its sums, and its strides of size-1 dims
+                out = np.ascontiguousarray(_product(b.mT, a.T).mT)
+            else:
+                out = _product(a, b)
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape, _kernel(
                 a, b, *ctx.needs_input_grad[:2]))) from None

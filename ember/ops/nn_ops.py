@@ -395,6 +395,22 @@ class NllLoss(Function):
         return Reads.apply(gx, x), None, None, None, None
 
 
+class RefusedBackward(Function):
+    """The value as it is, with a backward that raises ``message`` (a loss PyTorch computes
+    and cannot differentiate: nn.functional.nll_loss)."""
+
+    backward_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, message):
+        ctx.message = message
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(ctx.message)
+
+
 # ----- layer normalisation -----------------------------------------------------------------
 class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""

@@ -891,6 +891,62 @@ CASES = {
         [("a0", np.zeros((2, 0), F32), True), ("a1", np.zeros(0, F32), True)],
         ["v0 = F.layer_norm(a0, (0,))", "v0.sum().backward(retain_graph=True)",
          "v1 = F.layer_norm(a0, (0,), a1, a1)", "v1.sum().backward()"]),
+    # session 7's runs (issue 13)
+    "retain_grad follows a tensor changed in place; earlier hooks stay with the old value": (
+        [("a0", np.zeros(3), True), ("a3", np.ones((3, 1), bool), False)],
+        ["v1 = a3.fmax(a0)", "v1.retain_grad()", "v1[-1] = T.tensor(-2)",
+         "v1.sum().backward()", "v10 = v1.grad",
+         "v2 = a0 * 2", "v2.retain_grad()", "v3 = []",
+         "h = v2.register_hook(lambda g: v3.append(g.sum().item()))", "v2.mul_(3)",
+         "v2.register_hook(lambda g: v3.append(g.sum().item()))", "(v2 * 5).sum().backward()",
+         "v11 = v2.grad", "v12 = list(v3)"]),
+    "a view made before its base requires grad: no requires_grad once the base is detach_()ed": (
+        [("a2", np.zeros((3, 3), F32), False)],
+        ["v4 = a2.narrow(-2, 1, 0)", "v5 = a2[1]", "a2.requires_grad_()", "v6 = v5.requires_grad",
+         "a2.detach_()"]),
+    "a view made before its base requires grad has no edge for autograd.grad": (
+        [("a1", np.zeros((1, 3), F32), False)],
+        ["v0 = a1.flatten(-2)", "a1.requires_grad_()", "v1 = T.clamp(v0, min=0.5, max=1)",
+         "v2 = list(T.autograd.grad(v1.sum(), [v0, a1], retain_graph=True, allow_unused=True))"]),
+    "a 0-d value filled into part of an expanded bool tensor marks it as requiring grad": (
+        [("a0", np.zeros((3, 3), bool), False), ("a8", np.array(0.0, F32), True)],
+        ["v3 = a0.expand(2, -1, 3)", "v3[0, -2] = a8"]),
+    "stride of a matrix (requiring grad) times a batch: PyTorch's transposed product": (
+        [("a0", np.zeros((1, 2), F32), True), ("a1", np.ones((3, 2), F32), True),
+         ("a5", np.arange(8, dtype=F32).reshape(2, 2, 2), False),
+         ("a6", np.arange(8, dtype=F32).reshape(4, 2, 1), False)],
+        ["v4 = a0 @ a5", "v9 = v4.stride()", "v5 = a1 @ a6", "v10 = v5.stride()",
+         "v6 = a1 @ a5.expand(2, 2, 2)", "v11 = v6.stride()", "v6.sum().backward()"]),
+    "single-product conv1d of a float32 batch: -0.0 kept by the gemm, not by oneDNN": (
+        [("a1", np.array([[[-2.0, 1.0, -0.5, 1.0, -0.25, 1.5]], [[3.0, -2.0, -0.5, 0.25, 0.0, 1.5]]],
+                         F32), False),
+         ("a2", np.array([[[0.5]], [[0.0]]], F32), False)],
+        ["v0 = F.conv1d(a1, a2, None, stride=1, groups=1)", "v1 = v0 ** -1",
+         "v2 = F.conv1d(a1, a2, None, stride=2)", "v3 = v2 ** -1",
+         "v4 = F.conv1d(a1, a2.reshape(1, 2, 1), None, groups=2)", "v5 = v4 ** -1"]),
+    "pow of a bool base: the exponent's gradient is nan where the incoming one is": (
+        [("a1", np.array([[3.0, 3.0, -0.5], [1.5, 1.5, -0.75], [2.0, 3.0, -0.75]], F32), True)],
+        ["v0 = a1.to(T.int64)", "v1 = T.lt(v0, False)", "v4 = T.pow(v1, a1)",
+         "v8 = F.layer_norm(v4, (3,))", "v8.sum().backward(retain_graph=True)"]),
+    "a mask with more dims than a split output has: too many indices, before the view's error": (
+        [("a1", np.zeros(3), True), ("a6", np.zeros((4, 3), bool), False),
+         ("a7", np.array(0.0, F32), False)],
+        ["v6, *v7 = a1.split(1, -1)", "v6[a6] = a7"]),
+    "an index put into an expanded tensor: refused in backward only if its basic part overlaps": (
+        [("a2", np.array([0.0, 1.0]), True)],
+        ["v1 = a2 ** 1", "v2 = T.broadcast_to(v1, (3, 2))", "v2[T.tensor(True), -1:1] = 0.5",
+         "v2.sum().backward(retain_graph=True)", "v3 = (a2 * 1).expand(3, 2)",
+         "v3[0, T.tensor([0, 1])] = 0.5", "v3.sum().backward(retain_graph=True)",
+         "v4 = (a2 * 1).expand(3, 2)", "v4[T.tensor([0, 1]), 0] = 0.5", "v4.sum().backward()"]),
+    "nll_loss and cross_entropy of one sample with a target of shape (1,)": (
+        [("a0", np.zeros(3, F32), True), ("a6", np.array([0]), False),
+         ("a7", np.array([0, 1]), False), ("a8", np.array(2), False)],
+        ["v0 = F.cross_entropy(a0, a6, reduction='sum', ignore_index=0)",
+         "v1 = F.nll_loss(a0, a6, reduction='none')", "v2 = F.cross_entropy(a0, a6)",
+         "v3 = F.nll_loss(a0, a8, reduction='none')", "v4 = 1 / v3",
+         "v5 = F.cross_entropy(a0, a6, label_smoothing=0.1)", "v6 = F.nll_loss(a0, a7)",
+         "v2.backward()"]),
+
 }
 
 

@@ -64,6 +64,7 @@ def main():
 
     import ember
     torch.set_num_threads(1)
+    ember.set_num_threads(1)  # (some of PyTorch's results depend on it: ops/conv.py)
     if "--generate" in sys.argv:
         send(proto_out, generate(receive(proto_in), torch))
         return

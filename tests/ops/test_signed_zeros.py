@@ -116,3 +116,24 @@ def test_a_bool_exponent_has_no_gradient(torch):
         y = L.pow(x, L.tensor(True))
         with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
             y.sum().backward()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_single_product_conv_signs_follow_the_thread_count(torch, threads):
+    """PyTorch convolves a float32 batch with a 1 x 1 kernel through oneDNN (-0.0 becomes
+    +0.0) with several threads, through its gemm (the sign kept) with one; ember reads its
+    own set_num_threads as PyTorch does."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads)
+        ember.set_num_threads(threads)
+        for N, groups, stride in [(2, 1, 1), (1, 2, 1), (2, 1, 2), (16, 1, 1), (1, 1, 1)]:
+            def program(L):
+                x = L.tensor(np.full((N, 2, 1, 6), -1.0, "float32"))
+                w = L.tensor(np.zeros((4, 2 // groups, 1, 1), "float32"))
+                return L.nn.functional.conv2d(x, w, stride=stride, groups=groups).numpy()
+            np.testing.assert_array_equal(_signs(program(ember)), _signs(program(torch)),
+                                          err_msg=f"N={N} groups={groups} stride={stride}")
+    finally:
+        torch.set_num_threads(before)
+        ember.set_num_threads(None)
