@@ -288,10 +288,13 @@ def _deliver_finished(roots, pending, failed, tensor_mode, tensor_type):
     if failed.raises_when_ready and last is not None:
         # PyTorch's NotImplemented node has AccumulateGrad's sequence number, the largest:
         # it runs, and raises, as soon as its last user has run, after the leaves that
-        # user readied before it (those listed before it in the user's inputs)
+        # user readied before it (those listed before it in the user's inputs; all of
+        # them where PyTorch's user reaches it through a view node of its own, which
+        # waits while they take their gradients: Function.through_views)
         cut, inputs = last[0], list(last[1].inputs)
         k = next(j for j, i in enumerate(inputs) if i is failed)
-        ahead = {id(i) for i in inputs[:k]} - {id(i) for i in inputs[k:]}
+        ahead = {id(i) for i in inputs} if k in last[1].through_views else \
+            {id(i) for i in inputs[:k]} - {id(i) for i in inputs[k:]}
     for key, (leaf, g) in pending.items():
         use = first_use.get(key, cut + 1)
         if use > cut or (use == cut and key in ahead):

@@ -49,6 +49,9 @@ class Function:
     # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
     # it is ready: engine._deliver_finished)
     raises_when_ready = False
+    # the inputs PyTorch's node reaches through a view node of its own (a batched matmul's
+    # reshaped operands): for the order of a failed backward (engine._deliver_finished)
+    through_views = ()
     # The output tensor, set only once that tensor has hooks or retains its grad (see
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
     # PyTorch, the hooks run even when nothing else holds the tensor any more.

@@ -99,6 +99,11 @@ class Matmul(Function):
                 ctx.backward_name = "MvBackward0"
             elif na > 2 or nb > 2:
                 ctx.backward_name = "BmmBackward0" if na == nb == 3 else "UnsafeViewBackward0"
+        if na > 2 or nb > 2:
+            # PyTorch reshapes a batched operand (a view node), and transposes or expands
+            # the other one too for a transposed fold or a bmm
+            both = _kernel(a, b, need_a, need_b) in ("bmm", "mm_t")
+            ctx.through_views = tuple(i for i, n in enumerate((na, nb)) if n > 2 or both)
         return out
 
     @staticmethod

@@ -947,6 +947,12 @@ CASES = {
          "v5 = F.cross_entropy(a0, a6, label_smoothing=0.1)", "v6 = F.nll_loss(a0, a7)",
          "v2.backward()"]),
 
+    "a failed backward through a batched matmul: its leaves filled before the reshape's node": (
+        [("a2", np.zeros((2, 1, 0), F32), True), ("a5", np.zeros(0, F32), True),
+         ("a6", np.ones((2, 2, 3), F32), True), ("a7", np.ones(3, F32), True)],
+        ["v0 = a2 // T.tensor(0)", "v6 = T.matmul(v0, a5)", "v6.sum().backward()",
+         "v1 = a6 // 2", "v7 = T.matmul(v1, a7)", "v7.sum().backward()"]),
+
 }
 
 
