@@ -82,3 +82,19 @@ def test_writes_that_read_their_own_memory_or_land_on_shared_elements_are_accept
         "deliberate", "a write into an expanded tensor (values)")
     assert verdict(["v0 = a0 * 1", "v0[v0 > 0] = 5"]) is None
     assert verdict(["v0 = a0[0]", "v0.add_(1)"]) is None
+
+
+def test_lane_and_kernel_dependent_non_finite_results_are_accepted_only_where_they_arise(torch):
+    """The nan gradient of hardtanh, relu6 and elu (PyTorch's vector loop and scalar tail
+    disagree), and inf or nan meeting a padded convolution (its kernel choice decides)."""
+    def verdict(lines, kind, step, detail="a0.grad: ember [nan], torch [0.]"):
+        program = Program([("a0", np.ones((1, 1, 3), np.float32), True)], lines)
+        return classify(Finding(0, Failure(kind, step, detail), program))
+    nan_grad = ["v0 = F.relu6(a0)", "v0.sum().backward()"]
+    assert verdict(nan_grad, "grad", 1)[1].startswith("hardtanh's, relu6's and elu's")
+    assert verdict(nan_grad, "value", 0, "v0: ember [nan], torch [0.]") is None
+    assert verdict(["v0 = F.relu(a0)", "v0.sum().backward()"], "grad", 1) is None
+    conv = ["v0 = F.conv1d(a0, a0, None, padding=1)", "v1 = v0 % v0", "v1.sum().backward()"]
+    assert verdict(conv, "grad", 2)[1].startswith("inf or nan meeting a convolution's padding")
+    assert verdict(conv, "grad", 2, "a0.grad: ember [1.], torch [2.]") is None
+    assert verdict(["v0 = F.conv1d(a0, a0, None, padding=0)"] + conv[1:], "grad", 2) is None
