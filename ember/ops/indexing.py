@@ -691,7 +691,8 @@ def gather(input, dim, index):
     if 0 in (input._data.ndim, index._data.ndim) and input._data.ndim <= 1 \
             and index._data.ndim <= 1:  # a 0-d tensor acts as one of size 1
         return not_a_view(gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape))
-    return _keep_versions(Gather.apply(input, d, index._data), index)
+    # (PyTorch's node saves the input too, for its sizes: changing it in place is refused)
+    return _keep_versions(Gather.apply(input, d, index._data), index, input)
 
 
 def take_along_dim(input, indices, dim=None):

@@ -6,6 +6,7 @@ place from a snapshot of the old value and the tensor is *rebased*: its storage 
 result and its ``grad_fn`` becomes the new node, as PyTorch does.
 """
 import math
+import weakref
 
 import numpy as np
 
@@ -44,6 +45,7 @@ def rebase(t, compute, _skip=None, marks=None):
         _rebase_view(t, base, result)
         return
     _store(t, result._data)
+    _adopt_output(t, result)
     _set_grad_fn(t, result)
     for ref in t._vc[1:]:  # the views of t read the new value anew
         view = ref()
@@ -123,7 +125,21 @@ def _rebase_view(view, base, result):
         # the edge to the view's previous node, which stands for the base's), for the order
         # of a failed backward's leaves (engine._deliver_finished)
         op._copy_slices = (base.grad_fn._seq, view.grad_fn)
+    _adopt_output(view, result)
     _set_grad_fn(view, _read_view(base, view, keep is not None))
+
+
+def _adopt_output(t, result):
+    """``t`` now holds ``result``, the output of the op's node: where that node saved its
+    output (relu_, exp_ ...), it saved ``t`` as ``t`` is now, as in PyTorch, so that
+    changing ``t`` in place again is refused in backward."""
+    node = result.grad_fn
+    versions = node.__dict__.get("_saved_versions") if node is not None else None
+    if versions and any(counter is result._vc for _, counter, _ in versions):
+        node._saved_versions = tuple((key, t._vc, t._vc[0]) if counter is result._vc else
+                                     (key, counter, v) for key, counter, v in versions)
+        if "_out_ref" in node.__dict__:
+            node._out_ref = weakref.ref(t)
 
 
 def _positions(base, view):

@@ -953,6 +953,18 @@ CASES = {
         ["v0 = a2 // T.tensor(0)", "v6 = T.matmul(v0, a5)", "v6.sum().backward()",
          "v1 = a6 // 2", "v7 = T.matmul(v1, a7)", "v7.sum().backward()"]),
 
+    "an in-place op that saves its output (relu_, exp_ ...) saves the tensor as it is after": (
+        [("a3", np.zeros((0, 2), F32), True), ("a4", np.zeros(0, np.int64), False),
+         ("a5", np.ones(2, F32), True)],
+        ["v0 = F.cross_entropy(a3, a4, reduction='none', ignore_index=0)", "v0.relu_()",
+         "v0.pow_(a4)", "v0.backward(T.ones_like(v0))",
+         "v1 = a5 * 1", "v1.exp_()", "v1.add_(1)", "v1.sum().backward()",
+         "v2 = a5 * 1", "v3 = v2[:1]", "v3.sigmoid_()", "v2.mul_(2)", "v2.sum().backward()"]),
+    "gather saves its input: changing it in place afterwards is refused in backward": (
+        [("a0", np.zeros((1, 3)), True), ("a4", np.array([[0]]), False)],
+        ["v0 = F.normalize(a0, dim=0)", "v2 = T.gather(v0, 1, a4.clamp(0, 2))", "v0.pow_(v2)",
+         "v2.sum().backward()"]),
+
 }
 
 
