@@ -255,20 +255,23 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if flag and self.grad_fn is not None:  # (requires_grad_(True) lets it pass)
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
         requires_grad = bool(requires_grad)
-        if self.grad_fn is not None:
-            if not requires_grad:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want "
-                    "to use a computed variable in a subgraph that doesn't require "
-                    "differentiation use var_no_grad = var.detach().")
-            return self
-        if requires_grad and self._data.dtype.kind != "f":
+        if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+                "you can only change requires_grad flags of leaf variables. If you want "
+                "to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind != "f":
+            # (checked before the leaf: an integer tensor a write marked is refused too)
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients")
+        if self.grad_fn is not None:
+            return self
         self._requires_grad = requires_grad
         self._tell_views(requires_grad)
         return self

@@ -93,9 +93,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
 
     # autograd.grad runs only the nodes on a path to one of its inputs, as PyTorch does: the
     # others' saved values may have been changed in place, and their hooks must not fire.
-    needed = None
+    needed, ends = None, ()
     if inputs is not None:
-        needed = _needed(roots, node_targets, leaf_targets, tensor_type)
+        needed, ends = _needed(roots, node_targets, leaf_targets, tensor_type)
     grads = {}  # node -> the gradient of its output gathered so far
     # id(leaf) -> (leaf, its gradient summed over its uses so far): leaves take their
     # gradient once the walk is done (each hook runs once, on the total), and after a
@@ -144,6 +144,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             else:
                 if captured is not None and node in node_targets:
                     captured[id(node_targets[node])] = g
+                    if node in ends:  # nothing wanted lies behind it: not run, as in PyTorch
+                        continue
                 if tensor_mode:
                     in_grads = _call_backward_tensor_mode(node, g, tensor_type)
                 else:
@@ -225,7 +227,8 @@ def _add_gradient(grads, fn, g, summed, tensor_mode):
 
 
 def _needed(roots, node_targets, leaf_targets, tensor_type):
-    """The nodes from which a gradient reaches one of autograd.grad's inputs."""
+    """The nodes from which a gradient reaches one of autograd.grad's inputs, and those of
+    them that only take it (an input's node with no other input behind it)."""
     seen = set()
     stack = [t.grad_fn for t in roots if t.grad_fn is not None]
     while stack:
@@ -234,13 +237,15 @@ def _needed(roots, node_targets, leaf_targets, tensor_type):
             seen.add(node)
             stack.extend(i for i in node.inputs
                          if i is not None and not isinstance(i, tensor_type))
-    needed = set()
+    needed, ends = set(), set()
     for node in sorted(seen, key=lambda n: n._seq):  # inputs' nodes first
-        if node in node_targets or any(
-                (id(i) in leaf_targets) if isinstance(i, tensor_type) else i in needed
-                for i in node.inputs if i is not None):
+        leads = any((id(i) in leaf_targets) if isinstance(i, tensor_type) else i in needed
+                    for i in node.inputs if i is not None)
+        if leads or node in node_targets:
             needed.add(node)
-    return needed
+            if not leads:
+                ends.add(node)
+    return needed, ends
 
 
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
@@ -343,7 +348,10 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         # what the result depends on: the gradient and the inputs the backward reads
         edges = ((g.grad_fn or g) if g._requires_grad else None,) + tuple(
             inputs[i] for i in (range(len(inputs)) if reads is None else reads))
-        marked = any(e is not None for e in edges)
+        # (a leaf counts while it still requires grad: PyTorch saves the leaf itself, and
+        # one detach_()ed since gives a constant)
+        marked = any(e is not None and (e._requires_grad if isinstance(e, tensor_type) else True)
+                     for e in edges)
         return tuple(None if r is None else
                      _once_differentiated(np.asarray(r), node, edges) if marked else
                      tensor_type._wrap(np.asarray(r)) for r in result)

@@ -70,15 +70,18 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "trunc":
         ew._check_integer_divisor(ew._unwrap(input), ew._unwrap(other))
         ew._refuse_bool(ew._unwrap(input), ew._unwrap(other), "div_trunc_cpu")
-        with grad_mode.no_grad():
-            q = ew.Trunc.apply(ew.Div.apply(input, other))
-            is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
-                (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
-                not isinstance(other, float)
-            if is_int:
-                q = q.to(_dtype.from_numpy(_dtype.result_type(
-                    input._data, other._data if isinstance(other, Tensor) else other)))
-        return _out(ew.DivTrunc.apply(input, other, q._data), out)
+        is_int = (isinstance(input, Tensor) and input._data.dtype.kind in "iub") and \
+            (not isinstance(other, Tensor) or other._data.dtype.kind in "iub") and \
+            not isinstance(other, float)
+        if is_int:  # exact, in the integer dtype (a float quotient rounds above 2**24)
+            a, b = ew._unwrap(input), ew._unwrap(other)
+            q = np.floor_divide(a, b)
+            q = (q + ((q * b != a) & ((a < 0) != (b < 0)))).astype(
+                _dtype.result_type(a, b), copy=False)
+        else:
+            with grad_mode.no_grad():
+                q = ew.Trunc.apply(ew.Div.apply(input, other))._data
+        return _out(ew.DivTrunc.apply(input, other, q), out)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 

@@ -965,6 +965,29 @@ CASES = {
         ["v0 = F.normalize(a0, dim=0)", "v2 = T.gather(v0, 1, a4.clamp(0, 2))", "v0.pow_(v2)",
          "v2.sum().backward()"]),
 
+    "integer division with rounding_mode='trunc' is exact beyond float32's integers": (
+        [("a2", np.array([[-3, 4], [1, -1], [-3, 4], [-2, 2]]), False),
+         ("a3", np.array([[-1, 4], [-2, -3], [1, 3], [-3, 1]]), False)],
+        ["a2.mul_(a3)", "v4 = T.pow(a3, a2)", "v5 = T.div(v4, 3, rounding_mode='trunc')",
+         "v6 = T.div(a2, a3, rounding_mode='trunc')", "v7 = T.div(a2, -2, rounding_mode='trunc')"]),
+    "create_graph through an array-only backward: a leaf detach_()ed since is a constant": (
+        [("a2", np.zeros((4, 3)), True), ("a5", np.zeros((1, 1), F32), True),
+         ("a6", np.zeros(1, F32), False), ("a7", np.zeros(1, F32), False),
+         ("a8", np.zeros(1, F32), True)],
+        ["v5 = F.batch_norm(a5, a6, a7, None, a8, training=False, momentum=0.1, eps=1e-05)",
+         "a5.detach_()",
+         "v6 = list(T.autograd.grad(v5.sum(), [a2, a8], create_graph=True, allow_unused=True))"]),
+    "requires_grad_() of an integer tensor a write marked: the dtype is refused first": (
+        [("a0", np.zeros((3, 1), np.int64), False), ("a1", np.array(0.0), True)],
+        ["a0[3:0:2] = a1", "a0.requires_grad_()"]),
+    "requires_grad = True on a non-leaf is refused (requires_grad_() lets it pass)": (
+        [("a0", np.ones(2, F32), True)],
+        ["v0 = a0 * 2", "v0.requires_grad_()", "v0.requires_grad = True"]),
+    "autograd.grad for a tensor whose node has nothing wanted behind it does not run the node": (
+        [("a0", np.zeros((3, 2), F32), True)],
+        ["v0 = T.fmod(a0, a0)", "v0.sum().backward()",
+         "v8 = list(T.autograd.grad(v0.sum(), [v0], retain_graph=True, allow_unused=True))"]),
+
 }
 
 
