@@ -352,6 +352,9 @@ def _rtruediv(self, other):
     """``number / tensor`` as PyTorch computes it, ``tensor.reciprocal() * number``: the
     same rounding, and its node keeps the reciprocal, so changing the tensor in place
     afterwards is no error."""
+    if type(other) is bool:
+        with quiet():  # (PyTorch does not warn of 0 * inf)
+            return mul(reciprocal(self), other)
     if type(other) is float or type(other) is int:
         if ew._harmless_divisor(other):  # (nonzero and finite: no 0 * inf to warn about)
             return ew.Mul.operate(reciprocal(self), other)
@@ -475,7 +478,7 @@ _METHODS = {
     "random_": inplace.random_,
     "sqrt_": inplace._unary_inplace(np.sqrt, sqrt), "exp_": inplace._unary_inplace(np.exp, exp),
     "log_": inplace._unary_inplace(np.log, log), "abs_": inplace._unary_inplace(np.abs, abs),
-    "neg_": inplace._unary_inplace(np.negative, neg),
+    "neg_": inplace._unary_inplace(inplace.negative_in_place, neg),
     "tanh_": inplace._unary_inplace(np.tanh, tanh),
     "sigmoid_": inplace._unary_inplace(ew._sigmoid_array, sigmoid),
     "relu_": lambda self: inplace.apply_inplace(self, relu),

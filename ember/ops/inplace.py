@@ -489,6 +489,16 @@ def _c10_name(np_dtype):
             "bool": "bool", "float16": "c10::Half"}.get(np_dtype.name, np_dtype.name)
 
 
+def negative_in_place(a, out):
+    """``np.negative(a, out=a)``, which NumPy 2.4 gets wrong for some strided arrays (a
+    float32 view of every 4th element, a float64 one of every 8th, negated into itself,
+    reads the wrong elements: measured, 2.4.6); such a view takes a copy's negation."""
+    if a.flags.c_contiguous:
+        np.negative(a, out=out)
+    else:
+        np.copyto(out, np.negative(a))
+
+
 def _unary_inplace(ufunc, op):
     def method(t):
         t._check_inplace()

@@ -73,11 +73,17 @@ DELIBERATE = [
                 "AVX-512 the first 16 float32 of 17 go one way, all of 9 the other); ember "
                 "passes the gradient, the formula's value"),
     dict(id="maximum and minimum of +0.0 and -0.0 (values)", kinds={"value", "grad"},
-         program=r"\b(maximum|minimum)\(", detail=r"inf|-0\.",
+         program=r"\b(maximum|minimum|amax|amin)\(", detail=r"inf|-0\.",
          reason="at a tie of +0.0 and -0.0 PyTorch's vector loop returns the second operand "
                 "and its scalar tail the first, so the sign depends on the element's position, "
                 "the broadcast and the CPU's vector width (the first 16 float32 of 17 take "
-                "the second on AVX-512, all of 6 the first); ember returns the second"),
+                "the second on AVX-512, all of 6 the first; amax of 17 zeros keeps the first "
+                "one's sign, of 40 not); ember returns the second"),
+    dict(id="a product that overflows past a zero (values)", kinds={"value", "grad"},
+         program=r"\bprod\(", detail=r"nan",
+         reason="whether a product of many factors meets its inf (then inf * 0 is nan) or "
+                "its 0 first depends on the order of the multiplications, which PyTorch's "
+                "vector lanes decide; ember multiplies in NumPy's order"),
     dict(id="inf or nan meeting a convolution's padding (values)", kinds={"value", "grad"},
          program=r"F\.conv[12]d\(.*padding=[(1-9']", detail=r"nan|inf",
          reason="whether PyTorch's sums multiply the padded zeros (0 * inf is nan) depends "

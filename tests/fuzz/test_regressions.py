@@ -988,6 +988,17 @@ CASES = {
         ["v0 = T.fmod(a0, a0)", "v0.sum().backward()",
          "v8 = list(T.autograd.grad(v0.sum(), [v0], retain_graph=True, allow_unused=True))"]),
 
+    "neg_ of a strided view (NumPy 2.4 negates some strided arrays into themselves wrongly)": (
+        [("a1", np.arange(12, dtype=F32).reshape(3, 4), False),
+         ("a2", np.arange(16, dtype=F64).reshape(2, 8), False),
+         ("a3", np.arange(12, dtype=np.int32).reshape(3, 4), False)],
+        ["v2 = a1[:, 0]", "v2.neg_()", "a2[:, 0].neg_()", "a3[:, 1].neg_()"]),
+    "a Python bool divided by a tensor is its reciprocal times the bool, as in PyTorch": (
+        [("a2", np.zeros((2, 3, 4, 2)), True)],
+        ["v3 = F.max_pool2d(a2, 1, stride=1)", "v6 = F.hardtanh(v3)", "v7 = False / v6",
+         "v9 = T.mul(v7, -2)", "v6.fill_(T.tensor(-1))", "v9.sum().backward(retain_graph=True)",
+         "v10 = True / T.tensor([2, 0])"]),
+
 }
 
 
