@@ -519,7 +519,7 @@ class Tensor:
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
-        if self.grad_fn is not None and _grad_enabled[0] and "_view_of_leaf" in self.__dict__:
+        if self.grad_fn is not None and _grad_enabled[0] and views_a_leaf(self):
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation.")
@@ -589,6 +589,13 @@ def _read_base(base, view):
     from .ops.inplace import _read_view, _set_grad_fn
     view.__dict__.pop("_grad_of_base", None)
     _set_grad_fn(view, _read_view(base, view, overlaps(view._data)))
+
+
+def views_a_leaf(t):
+    """Whether ``t`` is a view of a leaf that requires grad now (PyTorch asks at each
+    in-place change: the leaf may have been detach_()ed or changed in place since)."""
+    leaf = t.__dict__.get("_view_of_leaf")
+    return leaf is not None and leaf._requires_grad and leaf.grad_fn is None
 
 
 def torch_strides(a):

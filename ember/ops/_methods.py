@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..tensor import Tensor, view_change_error
+from ..tensor import Tensor, view_change_error, views_a_leaf
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 from ._quiet import quiet
 from .unique import unique
@@ -503,7 +503,7 @@ def _replace_view(self, view):
         self._data = view(self)._data
         self._vc[0] += 1  # an in-place op to PyTorch: a saved self no longer matches
         return self
-    if "_view_of_leaf" in self.__dict__ and grad_mode.is_grad_enabled():
+    if views_a_leaf(self) and grad_mode.is_grad_enabled():
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
     # The view is recorded on a stand-in with self's old shape and node, as inplace.rebase

@@ -555,7 +555,12 @@ def setitem(t, key, value):
             return
     t._check_inplace(shared_ok=advanced)  # an index put may go into an expand()ed tensor
     from .inplace import rebase
-    rebase(t, lambda old: SetItem.apply(old, value, idx), marks=_marks(t, idx, advanced, value))
+    # (PyTorch's index_put_ saves its index tensors, masks too: changing one in place
+    # afterwards is refused in backward)
+    items = key if isinstance(key, tuple) else (key,)
+    kept = [k for k in items if isinstance(k, Tensor) and k._data.ndim] if advanced else ()
+    rebase(t, (lambda old: _keep_versions(SetItem.apply(old, value, idx), *kept)) if kept else
+           (lambda old: SetItem.apply(old, value, idx)), marks=_marks(t, idx, advanced, value))
 
 
 def _split_index(key):

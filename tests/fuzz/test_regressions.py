@@ -999,6 +999,16 @@ CASES = {
          "v9 = T.mul(v7, -2)", "v6.fill_(T.tensor(-1))", "v9.sum().backward(retain_graph=True)",
          "v10 = True / T.tensor([2, 0])"]),
 
+    "a view of a leaf detach_()ed and changed in place since may be written in place": (
+        [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
+        ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
+         "v1.sum().backward()"]),
+    "an index put saves its index tensors (a mask too): changing one afterwards is refused": (
+        [("a1", np.zeros(1, F32), True), ("a5", np.array([0.25]), False)],
+        ["v0 = a1[T.tensor(True)].add_(1.0)", "v1 = T.arange(1, dtype=T.int64)", "v0[v1] = -2",
+         "v1[:] = a5", "v0.sum().backward(retain_graph=True)",
+         "v2 = a1 * 1", "v3 = T.tensor([True])", "v2[v3] = 3", "v3[:] = False", "v2.sum().backward()"]),
+
 }
 
 
