@@ -71,8 +71,10 @@ class Matmul(Function):
                 a.shape[-2] * a.shape[-1] * b.shape[-1]
             _threads.sync_blas(work)
             ctx.blas_work = work
+        # the product PyTorch folds batched operands to (None: no batch, nothing folded)
+        kernel = _kernel(a, b, *ctx.needs_input_grad[:2]) if a.ndim > 2 or b.ndim > 2 else None
         try:
-            if a.ndim == 2 and b.ndim > 2 and _kernel(a, b, *ctx.needs_input_grad[:2]) == "mm_t":
+            if a.ndim == 2 and kernel == "mm_t":
                 # PyTorch multiplies b.mT, folded, by a.t() and returns that product's
                 # transpose made contiguous: its sums, and its strides of size-1 dims
                 out = np.ascontiguousarray(_product(b.mT, a.T).mT)
@@ -99,10 +101,10 @@ class Matmul(Function):
                 ctx.backward_name = "MvBackward0"
             elif na > 2 or nb > 2:
                 ctx.backward_name = "BmmBackward0" if na == nb == 3 else "UnsafeViewBackward0"
-        if na > 2 or nb > 2:
+        if kernel is not None:
             # PyTorch reshapes a batched operand (a view node), and transposes or expands
             # the other one too for a transposed fold or a bmm
-            both = _kernel(a, b, need_a, need_b) in ("bmm", "mm_t")
+            both = kernel in ("bmm", "mm_t")
             ctx.through_views = tuple(i for i, n in enumerate((na, nb)) if n > 2 or both)
         return out
 
