@@ -13,6 +13,7 @@ from .. import _buffers, _dtype, _numba
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..tensor import Tensor, _new, _untracked, check_view_use
+from ._layout import follow
 from ._quiet import quiet
 
 result_type = _dtype.result_type
@@ -161,6 +162,7 @@ class _Arithmetic(Function):
     # PyTorch does: a when y needs a gradient (or always, keeps_a), b when x does (keeps_b).
     saves_operands = keeps_a = keeps_b = False
     guarded = False  # the ufunc may warn (Div): run it quietly unless the divisor is harmless
+    follows_operands = number_operands = True  # (PyTorch wraps ``a + 1``'s number)
 
     def save_operands(self, a, b):
         """``forward``'s half of the saving rule above (``operate`` inlines it)."""
@@ -195,6 +197,10 @@ class _Arithmetic(Function):
             return cls.apply(x, y)
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # 0-d operands give a NumPy scalar
+        elif out.ndim > 1 and not (
+                (type(a) is not np.ndarray or a.flags.c_contiguous)
+                and (type(b) is not np.ndarray or b.flags.c_contiguous)):
+            out = follow(out, (a, b), cls.number_operands)  # (else C order, as PyTorch's)
         if (xg or yg) and _grad_enabled[0]:
             if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
                 check_view_use(x)
@@ -358,6 +364,7 @@ class Pow(_Arithmetic):
 
     ufunc = staticmethod(_power)
     saves_operands = keeps_a = keeps_b = True  # (a, exponent): only a has a gradient
+    number_operands = False  # PyTorch's pow(Tensor, Scalar) keeps the exponent aside
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -618,7 +625,8 @@ class _SlopeOfInput(Function):
         if a is None or a.dtype.kind != "f" or (x._requires_grad and _grad_enabled[0]):
             return cls.apply(x)
         with quiet():
-            return _untracked(cls.fn(a))
+            out = cls.fn(a)
+        return _untracked(out if a.flags.c_contiguous else follow(out, (a,)))
 
     @classmethod
     def forward(cls, ctx, a):
@@ -1019,9 +1027,12 @@ _math_erf = np.frompyfunc(__import__("math").erf, 1, 1)
 # ----- non-differentiable elementwise results ----------------------------------------------
 def _no_grad_op(ufunc, floating=False):
     def op(a, b=None):
+        operands = (_unwrap(a),) if b is None else (_unwrap(a), _unwrap(b))
         if b is None:
-            return Tensor._wrap(np.asarray(ufunc(_unwrap(a))))
-        return Tensor._wrap(np.asarray(_binary_forward(ufunc, _unwrap(a), _unwrap(b), floating)))
+            out = np.asarray(ufunc(operands[0]))
+        else:
+            out = np.asarray(_binary_forward(ufunc, *operands, floating))
+        return Tensor._wrap(follow(out, operands, True) if out.ndim > 1 else out)
     return op
 
 
@@ -1065,9 +1076,8 @@ def _int_op(ufunc, name):
                     raise TypeError("~ (operator.invert) is only implemented on integer and "
                                     "Boolean-type tensors")
                 raise NotImplementedError(f'"{name}" not implemented for \'Float\'')
-        if b is None:
-            return Tensor._wrap(np.asarray(ufunc(arrays[0])))
-        return Tensor._wrap(np.asarray(_binary_forward(ufunc, *arrays)))
+        out = np.asarray(ufunc(arrays[0]) if b is None else _binary_forward(ufunc, *arrays))
+        return Tensor._wrap(follow(out, arrays, True) if out.ndim > 1 else out)
     return op
 
 
@@ -1130,3 +1140,13 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g, None  # the engine casts the gradient back to the input's dtype
+
+
+# PyTorch's TensorIterator ops (and its layout-keeping cast): each result takes its operands'
+# layout (ops/_layout.py); besides _Arithmetic's, these take a Python number as an operand
+for _op in (Neg, PowTensor, FloorDivide, Remainder, Fmod, _SlopeOfInput, Square, Abs, Sign,
+            Relu, AlphaTimes, Lerp, Clamp, Maximum, Minimum, Fmax, Fmin, Where, _Rounding,
+            Round, Cast):
+    _op.follows_operands = True
+for _op in (PowTensor, FloorDivide, Remainder, Fmod, Where):
+    _op.number_operands = True

@@ -12,6 +12,7 @@ from ..autograd.function import Function
 from ..autograd import grad_mode
 from ..tensor import Tensor, _new, _wrap_dim, torch_strides, view_change_error
 from ._alias import overlaps, same_data, writable
+from ._layout import relaid, sorted_strides
 from .elementwise import _broadcast_error, _where, zeros_of
 from .elementwise import where_array
 from .reduction import return_types
@@ -190,9 +191,10 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
-        out = _check_bounds(*_split(a, idx))
-        if advanced:  # a gather is a new, contiguous tensor (NumPy may give a strided one)
-            return np.ascontiguousarray(out)
+        target, key = _split(a, idx)
+        out = _check_bounds(target, key)
+        if advanced:  # a gather is a new tensor (NumPy may give a view of a strided one)
+            return _gathered_layout(target, key, out)
         if not isinstance(out, np.ndarray):  # ints on every dim: a 0-d view, not a copy
             out = a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
         elif type(idx) is tuple and None in idx and out.size:
@@ -203,6 +205,58 @@ class Index(Function):
     def backward(ctx, g):
         ctx.saved_tensors  # refuses if an index tensor was changed in place (_keep_versions)
         return index_grad(g, ctx.in_shape, ctx.idx, ctx.advanced), None, None
+
+
+def _gathered_layout(target, key, out):
+    """``out = target[key]`` (an advanced index) laid out as PyTorch's index lays out its
+    result: a TensorIterator over the source restrided to the result's dims (0 on the
+    indexed ones) and the index tensors (ops/_layout.py): the kept dims go in the source's
+    order, the indexed ones in the index tensors' (a mask's indices are its nonzero's)."""
+    if out.size == 0:
+        return out
+    items = list(key) if type(key) is tuple else [key]
+
+    def width(k):  # the target's dims an index item takes
+        if k is None:
+            return 0
+        return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+
+    ellipsis = [j for j, k in enumerate(items) if k is Ellipsis]
+    if ellipsis:
+        i = ellipsis[0]
+        items[i:i + 1] = [slice(None)] * (target.ndim - sum(width(k) for k in items
+                                                          if k is not Ellipsis))
+    items += [slice(None)] * (target.ndim - sum(width(k) for k in items))
+    # the indexed dims whole (a 0-d mask adds one, as None does)
+    view = target[tuple((slice(None) if k.ndim or k.dtype != np.bool_ else None)
+                        if isinstance(k, np.ndarray) else k for k in items)]
+    view_strides, kept, first_adv, dim = torch_strides(view), [], [], 0
+    for pos, k in enumerate(items):  # the view's dims: one per slice or None, the mask's
+        if isinstance(k, np.ndarray):
+            first_adv.append(pos)
+            dim += max(width(k), 1)
+        else:
+            kept.append((pos, view_strides[dim]))
+            dim += 1
+    n_adv = out.ndim - len(kept)
+    # indexed dims apart from each other go first (NumPy's rule and PyTorch's)
+    at = first_adv[0] if first_adv[-1] - first_adv[0] == len(first_adv) - 1 else -1
+    before = [st for pos, st in kept if pos < at]
+    after = [st for pos, st in kept if pos > at]
+    lead = len(before)
+    indexed = out.shape[lead:lead + n_adv]
+    operands = [tuple(before) + (0,) * n_adv + tuple(after)]
+    for pos in first_adv:
+        k = items[pos]
+        if k.dtype == np.bool_:  # its nonzero's columns: 1-d, one dim of the result
+            shape, strides = (indexed[-1],), (1,)
+        else:
+            shape, strides = k.shape, torch_strides(k)
+        pad = n_adv - len(shape)
+        operands.append((0,) * (lead + pad) + tuple(
+            0 if n == 1 and indexed[pad + i] != 1 else st
+            for i, (n, st) in enumerate(zip(shape, strides))) + (0,) * len(after))
+    return relaid(out, sorted_strides(out.shape, operands))
 
 
 def _with_new_dim_strides(a, idx, out):
@@ -229,9 +283,12 @@ def _take_rows(a, idx):
     batch of the book's data_iter): ``a.take(idx, 0)`` is the same selection, raises the
     same IndexError, and costs a third of NumPy's general advanced indexing."""
     try:
-        return a.take(idx, 0)
+        out = a.take(idx, 0)
     except IndexError:
         return _check_bounds(a, idx)  # PyTorch's words
+    if a.flags.c_contiguous and idx.flags.c_contiguous:  # (take's C order is PyTorch's)
+        return out
+    return _gathered_layout(a, idx, out)
 
 
 class IndexRows(Index):

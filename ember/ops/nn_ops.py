@@ -577,6 +577,11 @@ class Softplus(Function):
         return np.where(bx > ctx.threshold, g, g * sig), None, None
 
 
+# PyTorch's TensorIterator activations: each result takes its input's layout (ops/_layout.py)
+for _op in (LeakyReLU, Hardtanh, ELU, GELU, SiLU, Softplus):
+    _op.follows_operands = True
+
+
 class PReLU(Function):
     """x if x > 0 else w * x, with ``w`` one number or one per channel (dim 1)."""
 

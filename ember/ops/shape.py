@@ -820,13 +820,28 @@ def triu(input, diagonal=0):
 
 
 class Clone(Function):
+    """A copy in the layout of the original, as PyTorch's clone (its preserve_format)."""
+
+    follows_operands = True
+
     @staticmethod
     def forward(ctx, a):
-        return a.copy()
+        return a.copy(order="K")
 
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+class ContiguousClone(Clone):
+    """A C-contiguous copy: ``contiguous()`` (PyTorch's clone in contiguous_format)."""
+
+    backward_name = "CloneBackward0"
+    follows_operands = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
 
 
 def clone(input, *, memory_format=None):
@@ -836,4 +851,4 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    return Clone.apply(input)
+    return ContiguousClone.apply(input)

@@ -999,6 +999,28 @@ CASES = {
          "v9 = T.mul(v7, -2)", "v6.fill_(T.tensor(-1))", "v9.sum().backward(retain_graph=True)",
          "v10 = True / T.tensor([2, 0])"]),
 
+    "an elementwise result takes PyTorch's layout: the first operand decides, ties as there": (
+        [("a0", np.arange(9, dtype=I64).reshape(3, 3), False),
+         ("a1", np.arange(24, dtype=F32).reshape(2, 3, 4), True)],
+        ["v0 = T.sub(a0.t(), a0, alpha=3)", "v1 = v0.stride()", "v2 = a0[-1] % v0",
+         "v3 = v2.contiguous()", "v4 = T.ne(a1.permute(1, 2, 0), 0).stride()",
+         "v5 = (a1.permute(2, 0, 1) * a1.permute(2, 1, 0).transpose(1, 2)).stride()",
+         "v6 = (a1.permute(2, 0, 1) + a1.permute(2, 0, 1)[0]).stride()",
+         "v7 = T.broadcast_to(a0.ceil(), (2, 3, 3)) // T.tensor(1.0)", "v8 = v7.view(2, 9)",
+         "v11 = a1.transpose(0, 2).clone().stride()", "v12 = a1.transpose(0, 2).contiguous().stride()",
+         "v13 = T.where(a0.t() > 2, a0.t(), 0).stride()", "v14 = F.relu(a1.transpose(1, 2)).stride()",
+         "v15 = a1.transpose(0, 1).double().stride()", "v16 = T.clamp(a0.t(), 0, 3).stride()",
+         "v17 = (a1.transpose(1, 2) * 2).exp()", "v17.sum().backward()"]),
+    "an advanced index's result takes PyTorch's layout: the source's kept dims, the index's own": (
+        [("a0", np.arange(96.0).reshape(2, 2, 4, 6) > 40, False),
+         ("a1", np.arange(24, dtype=F32).reshape(2, 3, 4), True), ("a2", np.zeros((6, 2), I64), False)],
+        ["v0 = a0[None, T.tensor([-2, 1]), -2, 0]", "v1 = v0.stride()", "v2 = T.matmul(v0, a2)",
+         "v3 = a1.permute(2, 1, 0)[[0, 1]].stride()", "v4 = a1.permute(2, 1, 0)[:, [0, 1]].stride()",
+         "v5 = a1.permute(1, 2, 0)[[0, 1], :, [1, 0]].stride()",
+         "v6 = a1.permute(2, 0, 1)[:, a1[:, :, 0] > 3].stride()",
+         "v7 = a1.transpose(0, 2)[:, T.tensor([[0, 1], [1, 0]]).t()].stride()",
+         "v8 = a1.transpose(1, 2)[T.tensor([1, 0])]", "v9 = v8.stride()", "v10 = v8.contiguous()",
+         "v8.sum().backward()"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
