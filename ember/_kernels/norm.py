@@ -78,14 +78,44 @@ def grad_sums(g, x, mean):
     return sum_g, sum_gx
 
 
-@numba.njit(**_jit)
-def grad_input(g, x, mean, a, b, d, gx):
-    """``gx = a * g - b * (x - mean) - d``, per channel, for (N, C, L) arrays."""
+@numba.njit(cache=True, nogil=True)
+def row_grad_sums(g, x, mean, threads):
+    """PyTorch's per-channel sums for the backward of an (N, C) batch (its channels-last
+    loop, which it runs where each plane has one value): the rows split into ``threads``
+    chunks as its parallel_for splits them, each chunk summing ``g`` and ``g * (x - mean)``
+    in the arrays' dtype, row by row, the products fused into the sums (FMA, as its
+    compiled loop does); the chunks' sums added in float64. Returns (sum_g, dotp), float64."""
+    N, C = x.shape
+    threads = max(1, min(threads, N))
+    chunk = (N + threads - 1) // threads
+    sum_g = np.zeros(C, dtype=np.float64)
+    dotp = np.zeros(C, dtype=np.float64)
+    s = np.empty(C, dtype=x.dtype)
+    t = np.empty(C, dtype=x.dtype)
+    for start in range(0, N, chunk):
+        s[:] = 0
+        t[:] = 0
+        for n in range(start, min(start + chunk, N)):
+            for c in range(C):
+                s[c] += g[n, c]
+                # one rounding of the exact product plus the sum: an FMA (float64 holds a
+                # float32 product exactly)
+                t[c] = np.float64(x[n, c] - mean[c]) * np.float64(g[n, c]) + np.float64(t[c])
+        for c in range(C):
+            sum_g[c] += s[c]
+            dotp[c] += t[c]
+    return sum_g, dotp
+
+
+@numba.njit(cache=True, nogil=True)  # no fastmath: each rounding as in PyTorch's loop
+def grad_input(g, x, mean, grad_mean, k, invstd, w, gx):
+    """PyTorch's training-mode input gradient, per channel, for (N, C, L) arrays:
+    ``gx = (g - grad_mean - (x - mean) * k) * invstd * w``, rounded step by step in the
+    arrays' dtype (k = sum(g * (x - mean)) * invstd**2 / (N * L), grad_mean = mean(g))."""
     N, C, L = x.shape
     for p in range(N * C):
         c = p % C
         gp, xp, op = g[p // C, c], x[p // C, c], gx[p // C, c]
-        m, ac, bc, dc = mean[c], a[c], b[c], d[c]
+        m, gm, kc, sc, wc = mean[c], grad_mean[c], k[c], invstd[c], w[c]
         for i in range(L):
-            op[i] = ac * gp[i] - bc * (xp[i] - m) - dc
-
+            op[i] = (gp[i] - gm - (xp[i] - m) * kc) * sc * wc

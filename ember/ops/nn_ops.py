@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype, _numba
+from .. import _dtype, _numba, _threads
 from ..autograd import Function
 from ..tensor import Tensor
 from ._quiet import quiet
@@ -131,7 +131,9 @@ class BatchNormTrain(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd):
         ctx.kernels = k = _norm_kernels(x)
-        ctx.invstd = invstd
+        ctx.mean, ctx.invstd = mean, invstd
+        # x: refused once changed in place, as PyTorch's; the backward recomputes x - mean
+        ctx.save_for_backward(weight, x)
         fused = _contiguous_affine(x, mean, invstd, weight, bias)
         if k is not None:
             if fused is None:
@@ -143,63 +145,63 @@ class BatchNormTrain(Function):
             x3 = _c3(x)
             y = np.empty_like(x3)
             k.normalize(x3, center, *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
-            ctx.mean = mean
-            ctx.save_for_backward(weight, x)
             return y.reshape(x.shape)
         x3 = _channel_view(x)
-        xhat = x3 - mean[:, None]
-        xhat *= invstd[:, None]
         if fused is not None:
-            y = _fused_affine(x3, *fused)
-        elif weight is not None:
-            y = xhat * weight[:, None]
-        else:
-            y = xhat.copy()
-        if bias is not None and fused is None:
+            return _fused_affine(x3, *fused).reshape(x.shape)
+        y = x3 - mean[:, None]
+        y *= invstd[:, None]
+        if weight is not None:
+            y *= weight[:, None]
+        if bias is not None:
             y += bias[:, None]
-        # x: refused once changed in place, as PyTorch's; xhat saved with it, so that it is
-        # freed once backward has run (an attribute of ctx would live as long as the graph)
-        ctx.save_for_backward(weight, x, xhat)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.kernels is not None:
-            return BatchNormTrain._compiled_backward(ctx, g)
-        weight, _, xhat = ctx.saved_tensors
-        invstd = ctx.invstd
-        g3 = _channel_view(g)
-        M = max(g3.shape[0] * g3.shape[2], 1)  # empty: gx is empty, any divisor does
-        sum_g = _channel_sum(g3)
-        sum_gx = np.einsum("ncl,ncl->c", g3, xhat)
-        gx = None
-        if ctx.needs_input_grad[0]:
-            a = invstd if weight is None else invstd * weight
-            gx = g3 * a[:, None]
-            gx -= xhat * (a * sum_gx / M)[:, None]
-            gx -= (a * sum_g / M)[:, None]
-            gx = gx.reshape(g.shape)
-        return gx, (sum_gx if weight is not None else None), sum_g, None, None
-
-    @staticmethod
-    def _compiled_backward(ctx, g):
-        """The backward above, with xhat recomputed from the kept input inside the kernels:
-        gx = a * g - (a * invstd * sum(g * xhat) / M) * (x - mean) - a * sum(g) / M."""
+        """PyTorch's backward, rounding for rounding: per channel the sums of g and of
+        dotp = g * (x - mean), then k = dotp * invstd * invstd / M and grad_mean = sum(g) / M
+        in the input's dtype, and gx = (g - grad_mean - (x - mean) * k) * invstd * w. Its
+        order shows where the batch cancels (two samples near a pole of what follows).
+        PyTorch sums planes of several values in float64 (its contiguous loop), and an
+        (N, C) batch row by row in the input's dtype (its channels-last loop, which it
+        runs where each plane has one value: ``_kernels/norm.row_grad_sums``)."""
         weight, x = ctx.saved_tensors
-        k, mean, dtype = ctx.kernels, ctx.mean, x.dtype
-        x3, g3 = _c3(x), _c3(g)
-        M = x3.shape[0] * x3.shape[2]
-        invstd = ctx.invstd.astype(np.float64)
-        sum_g, sum_gxc = k.grad_sums(g3, x3, mean)
-        sum_gx = invstd * sum_gxc  # sum(g * xhat), per channel
+        mean, invstd, dtype = ctx.mean, ctx.invstd, x.dtype
+        rows = None
+        if ctx.kernels is not None:
+            x3, g3 = _c3(x), _c3(g)
+            sum_g, dotp = ctx.kernels.grad_sums(g3, x3, mean)
+        else:
+            x3, g3 = _channel_view(x), _channel_view(g)
+            if x3.shape[2] == 1 and x.flags.c_contiguous and g.flags.c_contiguous and x.size:
+                rows = _numba.kernels("norm")
+            if rows is not None:
+                sum_g, dotp = rows.row_grad_sums(g3[:, :, 0], x3[:, :, 0], mean,
+                                                 _threads.torch_threads())
+                sum_g, dotp = sum_g.astype(dtype), dotp.astype(dtype)  # (its float buffers)
+            else:  # PyTorch's loop for other layouts: float64 sums of the products
+                xc = x3 - mean[:, None]
+                sum_g = g3.sum(axis=(0, 2), dtype=np.float64)
+                dotp = (xc * g3).sum(axis=(0, 2), dtype=np.float64)
+        M = max(x3.shape[0] * x3.shape[2], 1)  # empty: gx is empty, any divisor does
         gx = None
         if ctx.needs_input_grad[0]:
-            a = invstd if weight is None else invstd * weight
-            gx = np.empty_like(x3)
-            k.grad_input(g3, x3, mean, a.astype(dtype), (a * invstd * sum_gx / M).astype(dtype),
-                         (a * sum_g / M).astype(dtype), gx)
+            k = dotp.astype(dtype) * invstd * invstd / dtype.type(M)
+            grad_mean = (sum_g / dtype.type(M) if rows is not None else sum_g / M).astype(dtype)
+            w = np.ones_like(invstd) if weight is None else weight
+            if ctx.kernels is not None:
+                gx = np.empty_like(x3)
+                ctx.kernels.grad_input(g3, x3, mean, grad_mean, k, invstd, w, gx)
+            else:
+                xc = x3 - mean[:, None]
+                xc *= k[:, None]
+                gx = g3 - grad_mean[:, None]
+                gx -= xc
+                gx *= invstd[:, None]
+                gx *= w[:, None]
             gx = gx.reshape(g.shape)
-        gw = sum_gx.astype(dtype) if weight is not None else None
+        gw = (dotp * invstd).astype(dtype) if weight is not None else None
         return gx, gw, sum_g.astype(dtype), None, None
 
 

@@ -1021,6 +1021,13 @@ CASES = {
          "v7 = a1.transpose(0, 2)[:, T.tensor([[0, 1], [1, 0]]).t()].stride()",
          "v8 = a1.transpose(1, 2)[T.tensor([1, 0])]", "v9 = v8.stride()", "v10 = v8.contiguous()",
          "v8.sum().backward()"]),
+    "batch norm's input gradient of an (N, C) batch rounds as PyTorch's row loop (a cancelling batch)": (
+        [("a0", np.array([[-0.75, 1.5], [0.0, nan]], F32), True), ("a1", np.array([[1], [-1]], np.int32), False),
+         ("a2", np.array([0.0, 1.5], F32), False), ("a3", np.array([3.5, 2.0], F32), False),
+         ("a4", np.array([1.0, -1.5], F32), False), ("a5", np.array([-1.0, 1.5], F32), True)],
+        ["v0 = F.batch_norm(a0, a2, a3, a4, a5, training=True, momentum=0.5, eps=1e-05)",
+         "v2 = T.div(a1, v0, rounding_mode=None)",
+         "v7 = list(T.autograd.grad(v2.sum(), [a0, a5], allow_unused=True))"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
