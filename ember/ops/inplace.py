@@ -207,6 +207,9 @@ class ReadView(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.where.size == 0:  # an empty view: PyTorch's as_strided_backward gives zeros,
+            zeros = np.zeros(ctx.shape, _array_dtype(g))  # a constant under create_graph
+            return (Tensor._wrap(zeros) if isinstance(g, Tensor) else zeros), None, None
         if ctx.overlapping:  # summed where positions repeat (differentiably under create_graph)
             from .indexing import scatter_add_into_zeros
             flat = scatter_add_into_zeros(g.reshape(-1), ctx.where.reshape(-1), 0,

@@ -1028,6 +1028,11 @@ CASES = {
         ["v0 = F.batch_norm(a0, a2, a3, a4, a5, training=True, momentum=0.5, eps=1e-05)",
          "v2 = T.div(a1, v0, rounding_mode=None)",
          "v7 = list(T.autograd.grad(v2.sum(), [a0, a5], allow_unused=True))"]),
+    "an empty view of a tensor changed in place passes a constant zero gradient (create_graph)": (
+        [("a2", np.zeros((2, 3, 3, 3)), False), ("a4", np.array(0.0, F32), True)],
+        ["v1 = F.adaptive_avg_pool2d(a2, 2)", "v2 = v1[-1:2, 3:-3:2, 1:0]", "v1[v1 > 0] = a4",
+         "v4 = v2 ** 0.5",
+         "v8 = list(T.autograd.grad(v4.sum(), [a4], retain_graph=True, create_graph=True, allow_unused=True))"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
