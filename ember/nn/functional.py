@@ -194,7 +194,12 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"input of size: {list(input.shape)}")
     first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
     pad = padding if isinstance(padding, str) else (0, first(padding))
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, first(stride)), pad,
+    # PyTorch's one node reads bias, weight and input; here views of them lead to conv2d's
+    # node, made in that order, so that a backward failing behind one of them has filled the
+    # same leaves as PyTorch's (autograd/engine.py, _deliver_finished)
+    bias = None if bias is None else bias.view(bias.shape)
+    weight = weight.unsqueeze(-2)
+    out = conv2d(input.unsqueeze(-2), weight, bias, (1, first(stride)), pad,
                  (1, first(dilation)), groups)
     return _shape.not_a_view(out.squeeze(-2))
 

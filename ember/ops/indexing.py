@@ -552,6 +552,8 @@ def setitem(t, key, value):
         idx, advanced = key, False
     else:
         idx, advanced = convert_index(key)
+        if type(idx) is _IntsFirst:  # PyTorch selects with the ints before anything else
+            _check_bounds(t._data, idx.first)
         if advanced:
             _check_masks(t._data.shape, key)
         if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:

@@ -45,6 +45,9 @@ def rebase(t, compute, _skip=None, marks=None):
         _rebase_view(t, base, result)
         return
     _store(t, result._data)
+    node = result.grad_fn
+    if node is not None and node._dtype is not t._data.dtype:
+        node._dtype = t._data.dtype  # its output is t (a float32 t /= a float64 tensor)
     _adopt_output(t, result)
     _set_grad_fn(t, result)
     for ref in t._vc[1:]:  # the views of t read the new value anew

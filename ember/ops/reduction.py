@@ -222,6 +222,8 @@ class Prod(Function):
                 return np.zeros_like(g), None, None  # PyTorch's, also beside a nan
             return g * _prod_of_others(a, ctx.axis), None, None
         if not isinstance(a, np.ndarray) and not a._data.all():
+            if (a._data.size if ctx.axis is None else a.shape[ctx.axis]) == 1:
+                return g, None, None  # PyTorch's prod_safe_zeros_backward: the gradient itself
             return g * _prod_of_others_graph(a, ctx.axis), None, None
         return g * out / a, None, None
 
@@ -544,11 +546,13 @@ class Cumsum(Function):
         ctx.dim = dim
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.int64
+        if a.ndim == 0:  # PyTorch copies a 0-d input (-0.0 stays -0.0)
+            return a.astype(np_dtype or a.dtype)
         return _cumsum_array(a, dim, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
-        if g.shape[ctx.dim] == 1:  # nothing to sum: PyTorch passes the gradient through
+        if g.ndim == 0 or g.shape[ctx.dim] == 1:  # nothing to sum: PyTorch passes it through
             return g, None, None
         rev = (slice(None),) * ctx.dim + (slice(None, None, -1),)
         if not isinstance(g, Tensor):
@@ -560,8 +564,6 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     d = axis if dim is None else dim
     if d is None:
         raise TypeError("cumsum() missing 1 required positional argument: 'dim'")
-    if input._data.ndim == 0:
-        return not_a_view(cumsum(input.reshape(1), 0, dtype=dtype).reshape(()))
     return Cumsum.apply(input, _wrap_dim(d, input._data.ndim), _dtype.to_numpy(dtype))
 
 

@@ -1033,6 +1033,29 @@ CASES = {
         ["v1 = F.adaptive_avg_pool2d(a2, 2)", "v2 = v1[-1:2, 3:-3:2, 1:0]", "v1[v1 > 0] = a4",
          "v4 = v2 ** 0.5",
          "v8 = list(T.autograd.grad(v4.sum(), [a4], retain_graph=True, create_graph=True, allow_unused=True))"]),
+    "conv1d's failed backward fills the leaves PyTorch's one node fills (input, weight, bias order)": (
+        [("a1", np.zeros((4, 1, 3), F32), True), ("a2", np.zeros((2, 1, 2), F32), True),
+         ("a3", np.ones(2, F32), True)],
+        ["v0 = -1.5 % a1", "v2 = F.conv1d(v0, a2, a3, dilation=2)", "v2.sum().backward()",
+         "v3 = F.conv1d(a1.detach().requires_grad_(), -1.5 % a2, a3)", "v3.sum().backward()"]),
+    "an int index selects before an index put checks its value (out of range on an empty dim)": (
+        [("a0", np.zeros((3, 0, 3), I64), False), ("a1", np.zeros(3, B), False),
+         ("a2", np.array(inf, F32), False)],
+        ["a0[a1, 0, :] = a2"]),
+    "cumsum of a 0-d tensor copies it (-0.0 stays -0.0)": (
+        [("a2", np.array(False), False), ("a3", np.array(2.0, F32), True)],
+        ["v1 = T.div(a2, -1.5)", "v8 = v1.cumsum(0)", "v13 = v8 ** -1",
+         "v14 = a3.cumsum(-1)", "v14.backward()", "v15 = T.tensor(True).cumsum(0)"]),
+    "an in-place op's node has its tensor's dtype (float32 /= float64): retain_grad gets float32": (
+        [("a3", np.zeros(2, B), False), ("a4", np.array([0.0]), True)],
+        ["v1 = a3 / a3", "v1 /= a4", "v1.retain_grad()",
+         "v5 = list(T.autograd.grad(v1.sum(), [a4], retain_graph=True))", "v1.sum().backward()",
+         "v6 = v1.grad"]),
+    "prod over a size-1 dim with a zero passes the gradient itself (create_graph)": (
+        [("a2", np.array([0.0], F32), True), ("a3", np.array([[0.0], [2.0]], F32), True)],
+        ["v6 = a2.prod(0)", "v7 = list(T.autograd.grad(v6.sum(), [a2], create_graph=True))",
+         "v8 = list(T.autograd.grad(a2.prod(), [a2], create_graph=True))",
+         "v9 = list(T.autograd.grad(a3.prod(1).sum(), [a3], create_graph=True))"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
