@@ -59,9 +59,12 @@ class Function:
     # the hooks of _out_tensor that stay with this node once the tensor was changed in
     # place (ops/inplace.py, _set_grad_fn); None while they are the tensor's own
     _out_hooks = None
-    # an elementwise op, whose result PyTorch lays out as its operands (``ops/_layout.py``);
-    # number_operands: a Python number argument is one of them (PyTorch's ``a + 1``)
-    follows_operands = number_operands = False
+    # How PyTorch lays out the op's result where NumPy may not: "operands", an elementwise
+    # op's result takes its operands' layout (``ops/_layout.py``; number_operands: a Python
+    # number argument is one of them, as in PyTorch's ``a + 1``); "contiguous", a fresh
+    # C-contiguous result (reductions, which NumPy lays out as their input)
+    layout = None
+    number_operands = False
 
     @staticmethod
     def forward(ctx, *args):  # pragma: no cover - abstract
@@ -100,8 +103,8 @@ class Function:
             raw = out = cls.forward(ctx, *arrays)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            if cls.follows_operands and out.ndim > 1:
-                out = raw = _follow_operands(ctx, raw, out, arrays)
+            if cls.layout is not None and out.ndim > 1:
+                out = raw = _lay_out(ctx, raw, out, arrays)
             if out.dtype.kind != "f":  # only floats carry gradients (x.bool(), x.long())
                 return new(tensor_type, out, False, None)
             result = new(tensor_type, out, True, ctx)
@@ -112,8 +115,8 @@ class Function:
         out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if cls.follows_operands and out.ndim > 1:
-            out = _follow_operands(ctx, out, out, arrays)
+        if cls.layout is not None and out.ndim > 1:
+            out = _lay_out(ctx, out, out, arrays)
         return new(tensor_type, out, False, None)
 
     @classmethod
@@ -130,6 +133,8 @@ class Function:
         raw = out = cls.forward(ctx, x._data, *params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        if cls.layout is not None and out.ndim > 1:
+            out = raw = _lay_out(ctx, raw, out, (x._data,))
         if out.dtype.kind != "f":  # as in apply
             return _Tensor[1](_Tensor[0], out, False, None)
         result = _Tensor[1](_Tensor[0], out, True, ctx)
@@ -298,10 +303,13 @@ _FIRST_ONLY = [(True,) + (False,) * n for n in range(8)]
 
 # Filled by ember.tensor once Tensor exists (the two modules refer to each other):
 # the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.
-def _follow_operands(ctx, raw, out, arrays):
-    """An elementwise op's result laid out as PyTorch lays it out (``ops/_layout.py``); an
-    output the op saved for its backward is the relaid one."""
-    laid = _follow[0](out, arrays, ctx.number_operands)
+def _lay_out(ctx, raw, out, arrays):
+    """The op's result laid out as PyTorch lays it out (``layout``); an output the op saved
+    for its backward is the relaid one."""
+    if ctx.layout == "operands":
+        laid = _follow[0](out, arrays, ctx.number_operands)
+    else:
+        laid = out if out.flags.c_contiguous else np.ascontiguousarray(out)
     if laid is not out and ctx._saved:
         ctx._saved = tuple(laid if s is raw or s is out else s for s in ctx._saved)
     return laid

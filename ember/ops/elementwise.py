@@ -162,7 +162,8 @@ class _Arithmetic(Function):
     # PyTorch does: a when y needs a gradient (or always, keeps_a), b when x does (keeps_b).
     saves_operands = keeps_a = keeps_b = False
     guarded = False  # the ufunc may warn (Div): run it quietly unless the divisor is harmless
-    follows_operands = number_operands = True  # (PyTorch wraps ``a + 1``'s number)
+    layout = "operands"
+    number_operands = True  # (PyTorch wraps ``a + 1``'s number)
 
     def save_operands(self, a, b):
         """``forward``'s half of the saving rule above (``operate`` inlines it)."""
@@ -177,14 +178,17 @@ class _Arithmetic(Function):
             a, b, xg, yg = x, y._data, False, y._requires_grad
             fast = b.dtype.kind == "f"
             large = b.nbytes >= _LARGE
+            array = b  # the one array operand (None: both are)
         elif type(y) is float or type(y) is int:
             a, b, xg, yg = x._data, y, x._requires_grad, False
             fast = a.dtype.kind == "f"
             large = a.nbytes >= _LARGE
+            array = a
         else:
             a, b, xg, yg = x._data, y._data, x._requires_grad, y._requires_grad
             fast = a.dtype is b.dtype and a.dtype.kind == "f"
             large = a.nbytes >= _LARGE
+            array = None
         if not fast:
             return cls.apply(x, y)
         try:
@@ -197,9 +201,8 @@ class _Arithmetic(Function):
             return cls.apply(x, y)
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # 0-d operands give a NumPy scalar
-        elif out.ndim > 1 and not (
-                (type(a) is not np.ndarray or a.flags.c_contiguous)
-                and (type(b) is not np.ndarray or b.flags.c_contiguous)):
+        elif out.ndim > 1 and not (array.flags.c_contiguous if array is not None else
+                                   a.flags.c_contiguous and b.flags.c_contiguous):
             out = follow(out, (a, b), cls.number_operands)  # (else C order, as PyTorch's)
         if (xg or yg) and _grad_enabled[0]:
             if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
@@ -1069,6 +1072,10 @@ isfinite = _no_grad_op(np.isfinite)
 
 def _int_op(ufunc, name):
     def op(a, b=None):
+        if b is not None and _grad_enabled[0]:  # PyTorch's binary ones look at a view first
+            for t in (a, b):
+                if isinstance(t, Tensor) and t._requires_grad and "_made_at" in t.__dict__:
+                    check_view_use(t)
         arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
         for x in arrays:
             if (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(x, float):
@@ -1147,6 +1154,6 @@ class Cast(Function):
 for _op in (Neg, PowTensor, FloorDivide, Remainder, Fmod, _SlopeOfInput, Square, Abs, Sign,
             Relu, AlphaTimes, Lerp, Clamp, Maximum, Minimum, Fmax, Fmin, Where, _Rounding,
             Round, Cast):
-    _op.follows_operands = True
+    _op.layout = "operands"
 for _op in (PowTensor, FloorDivide, Remainder, Fmod, Where):
     _op.number_operands = True

@@ -581,7 +581,7 @@ class Softplus(Function):
 
 # PyTorch's TensorIterator activations: each result takes its input's layout (ops/_layout.py)
 for _op in (LeakyReLU, Hardtanh, ELU, GELU, SiLU, Softplus):
-    _op.follows_operands = True
+    _op.layout = "operands"
 
 
 class PReLU(Function):

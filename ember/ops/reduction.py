@@ -111,6 +111,15 @@ def broadcast_view(g, shape):
     return np.ndarray(shape, g.dtype, g.tobytes(), 0, tuple(strides))
 
 
+def _contiguous(out):
+    """A reduction's result C-contiguous, as PyTorch's always is (NumPy's follows the input's
+    layout: a permuted tensor's sum). Sum and Mean call it themselves: their arrays serve
+    untracked calls too; the other reductions have ``layout = "contiguous"`` (see the end)."""
+    if out.ndim < 2 or out.flags.c_contiguous:
+        return out
+    return np.ascontiguousarray(out)
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
@@ -123,7 +132,7 @@ class Sum(Function):
             np_dtype = np.int64
         # np.add.reduce is what np.sum calls, without its Python wrapper (half the cost
         # of summing a small tensor).
-        return np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim)
+        return _contiguous(np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -173,7 +182,8 @@ class Mean(Function):
         if n == 0:  # nan, silently, as PyTorch gives it
             with quiet():
                 return np.add.reduce(a, axis=axes, keepdims=keepdim) / n
-        return np.add.reduce(a, axis=axes, keepdims=keepdim) / n  # np.mean without its wrapper
+        # np.mean without its wrapper
+        return _contiguous(np.add.reduce(a, axis=axes, keepdims=keepdim)) / n
 
     @staticmethod
     def backward(ctx, g):
@@ -691,14 +701,20 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def all(input, dim=None, keepdim=False):
     axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
-    return Tensor._wrap(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
+    return Tensor._wrap(_contiguous(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim))))
 
 
 def any(input, dim=None, keepdim=False):
     axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
-    return Tensor._wrap(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
+    return Tensor._wrap(_contiguous(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim))))
 
 
 def count_nonzero(input, dim=None):
     axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
     return Tensor._wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
+
+
+# PyTorch's reductions (and cumulative ops) give a fresh contiguous result, where NumPy's
+# follow their input's layout (a permuted tensor's sum)
+for _op in (Prod, Var, Amax, LogSumExp, Cumsum, Cumprod, Norm2):
+    _op.layout = "contiguous"

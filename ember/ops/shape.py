@@ -822,7 +822,7 @@ def triu(input, diagonal=0):
 class Clone(Function):
     """A copy in the layout of the original, as PyTorch's clone (its preserve_format)."""
 
-    follows_operands = True
+    layout = "operands"
 
     @staticmethod
     def forward(ctx, a):
@@ -837,7 +837,7 @@ class ContiguousClone(Clone):
     """A C-contiguous copy: ``contiguous()`` (PyTorch's clone in contiguous_format)."""
 
     backward_name = "CloneBackward0"
-    follows_operands = False
+    layout = None
 
     @staticmethod
     def forward(ctx, a):

@@ -1056,6 +1056,16 @@ CASES = {
         ["v6 = a2.prod(0)", "v7 = list(T.autograd.grad(v6.sum(), [a2], create_graph=True))",
          "v8 = list(T.autograd.grad(a2.prod(), [a2], create_graph=True))",
          "v9 = list(T.autograd.grad(a3.prod(1).sum(), [a3], create_graph=True))"]),
+    "reductions and cumulative ops give a contiguous result, whatever the input's layout": (
+        [("a0", np.zeros((2, 3, 2), I64), False), ("a1", np.arange(24.0).reshape(2, 3, 4), True)],
+        ["v1 = a0.transpose(1, 0)", "v2 = v1.any(2)", "v3 = v2.contiguous()",
+         "v4 = a1.permute(2, 0, 1)", "v5 = [v4.sum(2).stride(), v4.mean(1).stride(), v4.amax(2).stride(),"
+         " v4.var(2).stride(), v4.prod(2).stride(), v4.logsumexp(2).stride(), v4.norm(dim=2).stride(),"
+         " v4.cumsum(2).stride(), v4.cumprod(1).stride(), v4.sum(2, keepdim=True).stride(),"
+         " v4.bool().all(0).stride()]", "v6 = v4.sum(2)", "v7 = v6.view(8)", "v6.sum().backward()"]),
+    "a binary bitwise op looks at a view modified in place before its dtype": (
+        [("a1", np.zeros((3, 3), F32), False), ("a4", np.array(0.0, F32), True)],
+        ["v1, *v2 = a1.split(1, -2)", "a1[1, -1] = a4", "v6 = v1 ^ T.tensor(0.0)"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
