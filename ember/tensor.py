@@ -592,10 +592,11 @@ def _read_base(base, view):
 
 
 def views_a_leaf(t):
-    """Whether ``t`` is a view of a leaf that requires grad now (PyTorch asks at each
-    in-place change: the leaf may have been detach_()ed or changed in place since)."""
+    """Whether ``t`` (which requires grad) is a view of a tensor that is still a leaf:
+    PyTorch asks at each in-place change (the leaf may have been changed in place since,
+    and is no leaf then; one detach_()ed since still is)."""
     leaf = t.__dict__.get("_view_of_leaf")
-    return leaf is not None and leaf._requires_grad and leaf.grad_fn is None
+    return leaf is not None and leaf.grad_fn is None
 
 
 def torch_strides(a):

@@ -184,10 +184,14 @@ class WriteView(Function):
         else:
             out.reshape(-1)[where[keep]] = np.broadcast_to(value, where.shape)[keep]
         ctx.where, ctx.overlapping = where, keep is not None
+        # PyTorch's CopySlices lets go of its op once it has run: a second backward through
+        # it is refused, as through a node whose saved tensors were freed
+        ctx.save_for_backward(None)
         return out
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors  # (raises once freed)
         where = ctx.where
         if ctx.overlapping and ctx.needs_input_grad[0]:  # PyTorch's CopySlices refuses it
             raise RuntimeError(OVERLAP_WRITE)

@@ -98,6 +98,9 @@ def test_lane_and_kernel_dependent_non_finite_results_are_accepted_only_where_th
     assert verdict(conv, "grad", 2)[1].startswith("inf or nan meeting a convolution's padding")
     assert verdict(conv, "grad", 2, "a0.grad: ember [1.], torch [2.]") is None
     assert verdict(["v0 = F.conv1d(a0, a0, None, padding=0)"] + conv[1:], "grad", 2) is None
+    norm = ["v0 = F.layer_norm(a0.exp() * 1e20, (3,))"]
+    assert verdict(norm, "value", 0, "v0: ember [0.], torch [nan]")[1].startswith("layer_norm")
+    assert verdict(norm, "value", 0, "v0: ember [0.], torch [1.]") is None
     tie = ["v0 = a0.maximum(a0 * 0)", "v1 = 1 / v0"]
     assert verdict(tie, "value", 1, "v1: ember [inf], torch [-inf]")[1].startswith("maximum")
     assert verdict(tie, "value", 1, "v1: ember [1.], torch [2.]") is None

@@ -1066,6 +1066,17 @@ CASES = {
     "a binary bitwise op looks at a view modified in place before its dtype": (
         [("a1", np.zeros((3, 3), F32), False), ("a4", np.array(0.0, F32), True)],
         ["v1, *v2 = a1.split(1, -2)", "a1[1, -1] = a4", "v6 = v1 ^ T.tensor(0.0)"]),
+    "a view made before its leaf's detach_() is still refused a write (its base is a leaf)": (
+        [("a1", np.zeros((1, 1, 3, 6), F32), True), ("a2", np.zeros((2, 3), F32), True)],
+        ["v1 = a1[..., -1:0]", "v5 = a1[..., 0:2]", "a1.detach_()", "v4 = v1[None, 0, None].fill_(2)",
+         "v6 = v5.fill_(2)", "v7 = a2[0]", "a2.detach_()", "a2.add_(1)", "v8 = v7.mul_(2)"]),
+    "a second backward through an in-place write into a view is refused (CopySlices let go)": (
+        [("a1", np.zeros((0, 4)), False), ("a2", np.zeros(0, I64), False), ("a5", np.zeros(0), True),
+         ("a6", np.zeros(3), True), ("a7", np.ones(2), True)],
+        ["v0 = F.nll_loss(a1, a2, reduction='none')", "v2 = v0.expand(0,)", "v2[:] = a5",
+         "v2.sum().backward()", "v0.backward(T.ones_like(v0))",
+         "v3 = a6 + 1", "v4 = v3[0:2].copy_(a7)", "v3.sum().backward(retain_graph=True)",
+         "v3.sum().backward()", "v3.sum().backward()"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
