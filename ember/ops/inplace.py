@@ -30,19 +30,25 @@ def rebase(t, compute, _skip=None, marks=None):
     value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
     if "_made_at" in t.__dict__:  # a view autograd cannot track (tensor.view_change_error)
         raise view_change_error(t)
-    old = Tensor._wrap(t._data.copy())
-    old._requires_grad = t._requires_grad
-    old.grad_fn = t.grad_fn
+    base = t.__dict__.get("_base")
+    if base is not None and t.grad_fn is not None and base.grad_fn is not None:
+        # PyTorch's CopySlices runs the op on the view's part of the base's gradient and
+        # hands it to the base's previous node: the view's own nodes (and their hooks) are
+        # not on the way, so the op reads the view's elements from the base here
+        old = _read_view(base, t, overlaps(t._data))
+    else:
+        old = Tensor._wrap(t._data.copy())
+        old._requires_grad = t._requires_grad
+        old.grad_fn = t.grad_fn
     result = compute(old)
     if not result._requires_grad:  # an integer t (see marked): once marked, it stays so
         if marks is not None and marks._requires_grad:
             result = marked(result, marks)
         elif old._requires_grad:
             result = marked(result, old)
-    base = t.__dict__.get("_base")
     if base is not None:
         _check_store(t, result._data)
-        _rebase_view(t, base, result)
+        _rebase_view(t, base, result, old.grad_fn)
         return
     _store(t, result._data)
     node = result.grad_fn
@@ -103,7 +109,7 @@ def _set_grad_fn(t, result):
         t.grad_fn._out_tensor = t  # ... while retain_grad follows the tensor's new value
 
 
-def _rebase_view(view, base, result):
+def _rebase_view(view, base, result, edge):
     """A recorded in-place change of a view changes its base, as in PyTorch: the base is
     rebased onto a node that writes ``result`` where the view lies (PyTorch's
     CopySlices), and the view onto one that reads it back from the new base. So
@@ -125,9 +131,10 @@ def _rebase_view(view, base, result):
         # PyTorch's CopySlices is one node that runs the op on the view's part of the
         # gradient and hands the rest of it to the base's previous node; here the op's node
         # is a node of its own: it is marked as a part of the CopySlices (its number, and
-        # the edge to the view's previous node, which stands for the base's), for the order
-        # of a failed backward's leaves (engine._deliver_finished)
-        op._copy_slices = (base.grad_fn._seq, view.grad_fn)
+        # ``edge``, its input standing for the view before the op, which leads to the
+        # base's previous node), for the order of a failed backward's leaves
+        # (engine._deliver_finished)
+        op._copy_slices = (base.grad_fn._seq, edge)
     _adopt_output(view, result)
     _set_grad_fn(view, _read_view(base, view, keep is not None))
 

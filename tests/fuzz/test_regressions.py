@@ -1077,6 +1077,13 @@ CASES = {
          "v2.sum().backward()", "v0.backward(T.ones_like(v0))",
          "v3 = a6 + 1", "v4 = v3[0:2].copy_(a7)", "v3.sum().backward(retain_graph=True)",
          "v3.sum().backward()", "v3.sum().backward()"]),
+    "an in-place op through a view of a view reads the base (CopySlices): the view's hooks stay out": (
+        [("a1", np.zeros((2, 2, 2, 2), I64), False), ("a2", np.zeros((2, 2), F32), True),
+         ("a6", np.array([[0.0]]), True)],
+        ["v1 = T.maximum(a1, a2)", "v2 = F.adaptive_max_pool2d(v1, (2, 1))", "v4 = v2.transpose(-3, 0)",
+         "_ = v4.register_hook(lambda g: g + 1)", "v14 = v4[-1, -1].mul_(3)",
+         "v15 = list(T.autograd.grad(v14.sum(), [a2, a6], retain_graph=True, allow_unused=True))",
+         "v16 = list(T.autograd.grad(v4.sum(), [a2], retain_graph=True))"]),
     "a view of a leaf detach_()ed and changed in place since may be written in place": (
         [("a0", np.zeros((2, 3), F32), True), ("a4", np.zeros((2, 3), F32), True)],
         ["v1 = a0.view(2, 3)", "a0.detach_()", "a0.add_(a4)", "v1.fill_(T.tensor(True))",
