@@ -301,21 +301,18 @@ class _AccumulateGrad:
 _NONES = [(None,) * n for n in range(8)]
 _FIRST_ONLY = [(True,) + (False,) * n for n in range(8)]
 
-# Filled by ember.tensor once Tensor exists (the two modules refer to each other):
-# the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.
 def _lay_out(ctx, raw, out, arrays):
     """The op's result laid out as PyTorch lays it out (``layout``); an output the op saved
     for its backward is the relaid one."""
-    if ctx.layout == "operands":
-        laid = _follow[0](out, arrays, ctx.number_operands)
-    else:
-        laid = out if out.flags.c_contiguous else np.ascontiguousarray(out)
+    laid = _lay_out_as[0](ctx.layout, out, arrays, ctx.number_operands)
     if laid is not out and ctx._saved:
         ctx._saved = tuple(laid if s is raw or s is out else s for s in ctx._saved)
     return laid
 
 
-_follow = [None]  # ops/_layout.follow (ops import this module)
+_lay_out_as = [None]  # ops/_layout.lay_out (ops import this module)
+# Filled by ember.tensor once Tensor exists (the two modules refer to each other):
+# the Tensor class and its constructor ``_new(cls, data, requires_grad, grad_fn)``.
 _Tensor = [None, None]
 
 

@@ -31,6 +31,21 @@ from ..autograd import function as _function
 from ..tensor import torch_strides
 
 
+def lay_out(layout, out, operands, numbers):
+    """``Function.apply``'s: the result laid out as the op's ``layout`` says ("operands":
+    ``follow``; "contiguous": ``contiguous``)."""
+    return follow(out, operands, numbers) if layout == "operands" else contiguous(out)
+
+
+def contiguous(out):
+    """``out`` C-contiguous, as PyTorch's reductions give it (NumPy's follow their input's
+    layout: a permuted tensor's sum). (Not np.ascontiguousarray on a 0-d array: it makes
+    it 1-d.)"""
+    if out.ndim < 2 or out.flags.c_contiguous:
+        return out
+    return np.ascontiguousarray(out)
+
+
 def follow(out, operands, numbers=False):
     """``out`` (an op's fresh result), or a copy laid out as PyTorch lays out the result of
     an elementwise op over ``operands`` (arrays, or Python numbers: scalar operands where
@@ -160,4 +175,4 @@ def _dense(shape, strides):
     return True
 
 
-_function._follow[0] = follow  # (autograd's Function.apply lays elementwise results out so)
+_function._lay_out_as[0] = lay_out  # (autograd's Function.apply lays results out so)

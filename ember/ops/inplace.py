@@ -31,11 +31,12 @@ def rebase(t, compute, _skip=None, marks=None):
     if "_made_at" in t.__dict__:  # a view autograd cannot track (tensor.view_change_error)
         raise view_change_error(t)
     base = t.__dict__.get("_base")
+    where = None if base is None else _positions(base._data, t._data)
     if base is not None and t.grad_fn is not None and base.grad_fn is not None:
         # PyTorch's CopySlices runs the op on the view's part of the base's gradient and
         # hands it to the base's previous node: the view's own nodes (and their hooks) are
         # not on the way, so the op reads the view's elements from the base here
-        old = _read_view(base, t, overlaps(t._data))
+        old = _read_view(base, t, overlaps(t._data), where)
     else:
         old = Tensor._wrap(t._data.copy())
         old._requires_grad = t._requires_grad
@@ -48,7 +49,7 @@ def rebase(t, compute, _skip=None, marks=None):
             result = marked(result, old)
     if base is not None:
         _check_store(t, result._data)
-        _rebase_view(t, base, result, old.grad_fn)
+        _rebase_view(t, base, result, old.grad_fn, where)
         return
     _store(t, result._data)
     node = result.grad_fn
@@ -65,8 +66,11 @@ def rebase(t, compute, _skip=None, marks=None):
                 _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))
 
 
-def _read_view(base, view, overlapping):
-    result = ReadView.apply(base, _positions(base._data, view._data), overlapping)
+def _read_view(base, view, overlapping, where=None):
+    """``view`` read anew from ``base`` (``where``: its flat positions there, if known)."""
+    if where is None:
+        where = _positions(base._data, view._data)
+    result = ReadView.apply(base, where, overlapping)
     if base._requires_grad and not result._requires_grad:  # an integer base, marked
         result = marked(result, base)
     return result
@@ -109,7 +113,7 @@ def _set_grad_fn(t, result):
         t.grad_fn._out_tensor = t  # ... while retain_grad follows the tensor's new value
 
 
-def _rebase_view(view, base, result, edge):
+def _rebase_view(view, base, result, edge, where):
     """A recorded in-place change of a view changes its base, as in PyTorch: the base is
     rebased onto a node that writes ``result`` where the view lies (PyTorch's
     CopySlices), and the view onto one that reads it back from the new base. So
@@ -118,7 +122,6 @@ def _rebase_view(view, base, result, edge):
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
-    where = _positions(base._data, view._data)
     keep = None
     if overlaps(view._data):  # an expand()ed view: only what the op wrote is written (the
         # other elements sharing a location must not put its old value back)
@@ -136,7 +139,7 @@ def _rebase_view(view, base, result, edge):
         # (engine._deliver_finished)
         op._copy_slices = (base.grad_fn._seq, edge)
     _adopt_output(view, result)
-    _set_grad_fn(view, _read_view(base, view, keep is not None))
+    _set_grad_fn(view, _read_view(base, view, keep is not None, where))
 
 
 def _adopt_output(t, result):

@@ -168,7 +168,7 @@ class BatchNormTrain(Function):
         runs where each plane has one value: ``_kernels/norm.row_grad_sums``)."""
         weight, x = ctx.saved_tensors
         mean, invstd, dtype = ctx.mean, ctx.invstd, x.dtype
-        rows = None
+        rows = xc = None
         if ctx.kernels is not None:
             x3, g3 = _c3(x), _c3(g)
             sum_g, dotp = ctx.kernels.grad_sums(g3, x3, mean)
@@ -194,7 +194,7 @@ class BatchNormTrain(Function):
                 gx = np.empty_like(x3)
                 ctx.kernels.grad_input(g3, x3, mean, grad_mean, k, invstd, w, gx)
             else:
-                xc = x3 - mean[:, None]
+                xc = x3 - mean[:, None] if xc is None else xc  # (done: its products summed)
                 xc *= k[:, None]
                 gx = g3 - grad_mean[:, None]
                 gx -= xc

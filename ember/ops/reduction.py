@@ -11,6 +11,7 @@ from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import _ONES, _TYPE_NAMES, Tensor, _untracked, _wrap_dim
+from ._layout import contiguous
 from ._quiet import quiet
 from .shape import not_a_view
 
@@ -111,15 +112,6 @@ def broadcast_view(g, shape):
     return np.ndarray(shape, g.dtype, g.tobytes(), 0, tuple(strides))
 
 
-def _contiguous(out):
-    """A reduction's result C-contiguous, as PyTorch's always is (NumPy's follows the input's
-    layout: a permuted tensor's sum). Sum and Mean call it themselves: their arrays serve
-    untracked calls too; the other reductions have ``layout = "contiguous"`` (see the end)."""
-    if out.ndim < 2 or out.flags.c_contiguous:
-        return out
-    return np.ascontiguousarray(out)
-
-
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim, np_dtype):
@@ -131,8 +123,9 @@ class Sum(Function):
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.int64
         # np.add.reduce is what np.sum calls, without its Python wrapper (half the cost
-        # of summing a small tensor).
-        return _contiguous(np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim))
+        # of summing a small tensor). Sum and Mean lay out their results themselves (their
+        # arrays serve untracked calls too); the other reductions by ``layout`` (the end).
+        return contiguous(np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -183,7 +176,7 @@ class Mean(Function):
             with quiet():
                 return np.add.reduce(a, axis=axes, keepdims=keepdim) / n
         # np.mean without its wrapper
-        return _contiguous(np.add.reduce(a, axis=axes, keepdims=keepdim)) / n
+        return contiguous(np.add.reduce(a, axis=axes, keepdims=keepdim)) / n
 
     @staticmethod
     def backward(ctx, g):
@@ -701,12 +694,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def all(input, dim=None, keepdim=False):
     axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
-    return Tensor._wrap(_contiguous(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim))))
+    return Tensor._wrap(contiguous(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim))))
 
 
 def any(input, dim=None, keepdim=False):
     axes = None if dim is None else dims_arg(dim, None, input._data.ndim)
-    return Tensor._wrap(_contiguous(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim))))
+    return Tensor._wrap(contiguous(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim))))
 
 
 def count_nonzero(input, dim=None):

@@ -355,6 +355,8 @@ BN_CASES = {
     "2d odd": ("BatchNorm2d", (3, 5, 7, 9)),
     "2d one sample": ("BatchNorm2d", (1, 4, 3, 5)),
     "1d sequence": ("BatchNorm1d", (6, 3, 11)),
+    # one value per plane: PyTorch's channels-last loop (_kernels/norm.row_grad_sums)
+    "1d rows": ("BatchNorm1d", (37, 5)),
 }
 
 
