@@ -511,7 +511,8 @@ def _replace_view(self, view):
     old = Tensor._wrap(self._data)
     old._requires_grad, old.grad_fn = True, self.grad_fn
     result = view(old)
-    self._data, self.grad_fn = result._data, result.grad_fn
+    self._data = result._data
+    inplace._set_grad_fn(self, result)  # (hooks registered so far stay with the old node)
     self._vc[0] += 1
     return self
 

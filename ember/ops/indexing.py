@@ -537,11 +537,13 @@ def _assign(arr, idx, v):
 
 
 def setitem(t, key, value):
-    if "_made_at" in t.__dict__ and _grad_enabled[0] and t._data.dtype.kind == "f" and (
-            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+    if "_made_at" in t.__dict__ and _grad_enabled[0] and (
+            t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)) and (
+            t._data.dtype.kind == "f" or _index_put(key)):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before
         # it looks at the advanced index (only the basic one applies first, once the
-        # dims it uses are counted)
+        # dims it uses are counted); into an integer view, an index put is refused so
+        # whatever its dtypes, a copy of a basic index's part is let through
         items = key if isinstance(key, tuple) else (key,)
         _check_index_count(t._data.shape, items, _mask_flags(items))
         raise view_change_error(t, through=_view_written(t._data.shape, key))
@@ -620,6 +622,16 @@ def setitem(t, key, value):
     kept = [k for k in items if isinstance(k, Tensor) and k._data.ndim] if advanced else ()
     rebase(t, (lambda old: _keep_versions(SetItem.apply(old, value, idx), *kept)) if kept else
            (lambda old: SetItem.apply(old, value, idx)), marks=_marks(t, idx, advanced, value))
+
+
+def _index_put(key):
+    """Whether PyTorch writes ``t[key] = v`` with index_put_: the key holds a list, an
+    array or a tensor that is not a 0-d integer one (that one selects, as an int does)."""
+    for k in (key if isinstance(key, tuple) else (key,)):
+        if isinstance(k, list) or isinstance(k, (Tensor, np.ndarray)) and (
+                np.ndim(k) or (k._data if isinstance(k, Tensor) else k).dtype.kind not in "iu"):
+            return True
+    return False
 
 
 def _split_index(key):

@@ -267,6 +267,12 @@ _BOOL_KERNELS = {"dot": "dot", "mv": "addmv_impl_cpu", "mv_t": "addmv_impl_cpu",
 
 def matmul(input, other):
     a, b = input._data, other._data
+    if a.ndim == 2 and b.ndim > 2 and a.dtype == b.dtype != np.bool_ and input._requires_grad \
+            and _shapes_multiply(a.shape, b.shape) and (a.shape[0] <= 1 or b.shape[-1] <= 1):
+        # PyTorch folds b.mT and multiplies it by a.t() (see _kernel), whether or not grad
+        # mode is on; the product's transpose, made contiguous, is then no copy but a view
+        # of it (detach_() and in-place changes see a view): the same ops here
+        return matmul(other.mT, input.t()).mT
     if (a.ndim > 2 or b.ndim > 2) and (input._requires_grad or other._requires_grad) \
             and _grad_enabled[0] and _shapes_multiply(a.shape, b.shape):
         # PyTorch's product of a batched operand may run on a copy of it (a reshape that

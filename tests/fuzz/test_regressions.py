@@ -1094,6 +1094,24 @@ CASES = {
          "v1[:] = a5", "v0.sum().backward(retain_graph=True)",
          "v2 = a1 * 1", "v3 = T.tensor([True])", "v2[v3] = 3", "v3[:] = False", "v2.sum().backward()"]),
 
+    "t_() of a non-view leaves the hooks registered before it on its old node": (
+        [("a0", np.ones((2, 3, 3)), True)],
+        ["v1 = T.masked_select(a0, a0 > 0)", "_ = v1.register_hook(lambda g: g + 1)", "v1.t_()",
+         "v1.retain_grad()", "v4 = T.exp2(v1)", "v4.sum().backward()"]),
+
+    "a row @ a batch is a view of PyTorch's folded product (detach_() refused)": (
+        [("a0", np.zeros((1, 4)), True), ("a1", np.arange(16.0).reshape(2, 4, 2), False),
+         ("a2", np.ones(1), True), ("a3", np.ones((3, 4)), True)],
+        ["v0 = a0 @ a1", "v0.detach_()", "v1 = (a3 @ a1[..., :1])", "v1.mul_(2)",
+         "v1.sum().backward()", "v3 = a3 @ a1", "v3.detach_()",
+         "with T.no_grad():\n    v2 = a0 @ a1", "v2.mul_(a2)"]),
+
+    "an index put into an integer split() output is refused before its index is checked": (
+        [("a2", np.zeros((1, 2), I64), False), ("a11", np.array([1.5, 0.5, -0.75]), False),
+         ("a3", np.array([1, 0]), False), ("a12", np.array(0.0), True)],
+        ["v1, *v2 = a2.split(3, -2)", "v1[-1, a11] = a12", "v1[-1, a3] = a12", "v1[-1, [0.5]] = a12",
+         "v1[-1, T.tensor(0)] = a12", "v1[-1, 0] = a12", "v1[a3 > 5] = a12", "v1[-1, a3] = 1"]),
+
 }
 
 
