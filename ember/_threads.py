@@ -14,6 +14,7 @@ so does an ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` 
 Controlling BLAS needs the optional ``threadpoolctl`` package; without it BLAS keeps the
 thread count it started with and ``blas_threads()`` changes nothing.
 """
+import concurrent.futures
 import contextlib
 import math
 import os
@@ -142,3 +143,37 @@ def blas_threads(n=None):
         for lib, c, b in zip(libs, changed, before):
             if c:
                 lib.set_num_threads(b)
+
+
+# [executor, its worker count, the pid that made it]: a forked child has no such threads.
+_pool = [None, 0, None]
+
+
+def run_shared(work, parts, threads):
+    """``[work(part) for part in parts]``, the parts shared among ``threads`` threads.
+
+    Each thread takes the next part not yet taken until none is left, so a thread slowed
+    down (its core busy elsewhere for a while) takes fewer. ``work`` runs compiled or NumPy
+    code that releases the GIL. The results come back in the parts' order whoever computed
+    them, so a sum over them is the same, bit for bit, for any thread count."""
+    if threads <= 1 or len(parts) <= 1:
+        return [work(part) for part in parts]
+    threads = min(threads, len(parts))
+    results = [None] * len(parts)
+    todo = iter(range(len(parts)))  # shared: next() on it is atomic (GIL)
+
+    def drain():
+        for i in todo:
+            results[i] = work(parts[i])
+
+    if _pool[2] != os.getpid() or _pool[1] < threads - 1:
+        _pool[:] = [concurrent.futures.ThreadPoolExecutor(threads - 1, "ember-worker"),
+                    threads - 1, os.getpid()]
+    futures = [_pool[0].submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        concurrent.futures.wait(futures)
+    for f in futures:
+        f.result()  # re-raises a worker's exception
+    return results

@@ -38,8 +38,6 @@ gradient from the transformed tiles); and stride-1 layers with few terms per out
 output channels (LeNet's first: 25 x 6) run as direct loops. The results agree with the
 NumPy path up to float rounding (the tests compare them).
 """
-import concurrent.futures
-import os
 import threading
 
 import numpy as np
@@ -456,42 +454,16 @@ class _Plan:
                 + [np.empty(r * per_row, dtype=dtype) for r in rows])
 
 
-# [executor, its worker count, the pid that made it]: a forked child has no such threads.
-_pool = [None, 0, None]
-
-
 def _run_blocks(plan, work):
-    """``[work(chunk) for chunk in plan.chunks]``, the chunks shared among threads.
-
-    With two or more threads, each takes the next chunk not yet taken until none is left,
-    so a thread slowed down (a core busy elsewhere for a while) takes fewer; each runs its
-    products on one BLAS thread: the blocks' products are small, and OpenBLAS splitting each
-    one over two threads synchronizes them per product (and stalls badly when a core is
-    busy). The results come back in the chunks' order whoever computed them, so a sum over
-    them (the weight gradient) is the same, bit for bit, for any thread count."""
-    T = plan.threads
-    if T == 1:
+    """``[work(chunk) for chunk in plan.chunks]``, the chunks shared among threads
+    (``_threads.run_shared``), each running its products on one BLAS thread: the blocks'
+    products are small, and OpenBLAS splitting each one over two threads synchronizes them
+    per product (and stalls badly when a core is busy)."""
+    if plan.threads == 1:
         with _threads.blas_threads():
             return [work(chunk) for chunk in plan.chunks]
-    results = [None] * len(plan.chunks)
-    todo = iter(range(len(plan.chunks)))  # shared: next() on it is atomic (GIL)
-
-    def drain():
-        for i in todo:
-            results[i] = work(plan.chunks[i])
-
-    if _pool[2] != os.getpid() or _pool[1] < T - 1:
-        _pool[:] = [concurrent.futures.ThreadPoolExecutor(T - 1, "ember-conv"), T - 1,
-                    os.getpid()]
     with _threads.blas_threads(1):
-        futures = [_pool[0].submit(drain) for _ in range(T - 1)]
-        try:
-            drain()
-        finally:
-            concurrent.futures.wait(futures)
-    for f in futures:
-        f.result()  # re-raises a worker's exception
-    return results
+        return _threads.run_shared(work, plan.chunks, plan.threads)
 
 
 def _blocked_forward(k, x, w, b, stride, pads, dilation, groups):

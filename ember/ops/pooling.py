@@ -11,7 +11,7 @@ pass over each plane (``ember/_kernels/pool.py``), keeping the same window offse
 """
 import numpy as np
 
-from .. import _numba
+from .. import _numba, _threads
 from ..autograd import Function
 
 
@@ -95,6 +95,26 @@ def _compiled_grad(ctx, g, shape, dtype):
     return _c(g)
 
 
+# A compiled pass over more elements than this (input and output) splits its samples among
+# threads; below it, handing half to a second thread costs about what it saves.
+_SPLIT_ELEMENTS = 1 << 20
+_PARTS_PER_THREAD = 4  # so that a thread slowed down by a busy core takes fewer
+
+
+def _by_samples(run, n, elements):
+    """``run(n0, n1)`` over the samples ``[0, n)``: in one call, or for a large pass in
+    parts shared among ``_threads.get_num_threads()`` threads (the kernels release the GIL;
+    each sample's planes are computed alike whoever computes them, so the results do not
+    depend on the thread count)."""
+    threads = _threads.get_num_threads() if elements >= _SPLIT_ELEMENTS else 1
+    parts = min(n, threads * _PARTS_PER_THREAD) if threads > 1 else 1
+    if parts <= 1:
+        run(0, n)
+        return
+    _threads.run_shared(lambda b: run(*b), [(n * i // parts, n * (i + 1) // parts)
+                                            for i in range(parts)], threads)
+
+
 def _c(a):
     """``a`` C-contiguous, as the kernels are compiled for (a second, strided version of
     each would double their compile time for inputs that are rarely views)."""
@@ -142,8 +162,10 @@ class MaxPool2d(Function):
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             ctx.arg = np.empty(out.shape, dtype=arg_type)
-            k.max_pool_forward(_c(x), kh, kw, *stride, *padding, *dilation,
-                               _has_nan(x), out, ctx.arg)
+            x, nan_rule, arg = _c(x), _has_nan(x), ctx.arg
+            _by_samples(lambda a, b: k.max_pool_forward(
+                x[a:b], kh, kw, *stride, *padding, *dilation, nan_rule, out[a:b], arg[a:b]),
+                len(x), x.size + out.size)
             return out
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _padded(x, pads_h, pads_w, fill)
@@ -191,8 +213,9 @@ class MaxPool2d(Function):
         gc = _compiled_grad(ctx, g, arg.shape, ctx.dtype)
         if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            ctx.kernels.max_pool_backward(gc, arg, kh, kw, *stride, pads_h[0], pads_w[0],
-                                          *dilation, dx)
+            _by_samples(lambda a, b: ctx.kernels.max_pool_backward(
+                gc[a:b], arg[a:b], kh, kw, *stride, pads_h[0], pads_w[0], *dilation, dx[a:b]),
+                len(dx), dx.size + gc.size)
             return dx, None, None, None, None, None
         OH, OW = g.shape[2:]
         dxp = np.zeros(pshape, dtype=g.dtype)
@@ -263,7 +286,9 @@ class AvgPool2d(Function):
         ctx.dtype = x.dtype
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
-            k.avg_pool_forward(_c(x), kh, kw, *stride, *padding, div, out)
+            x = _c(x)
+            _by_samples(lambda a, b: k.avg_pool_forward(
+                x[a:b], kh, kw, *stride, *padding, div, out[a:b]), len(x), x.size + out.size)
             return out
         xp = _padded(x, pads_h, pads_w, 0)
         out = _window(xp, 0, 0, OH, OW, stride, one).copy()
@@ -283,7 +308,9 @@ class AvgPool2d(Function):
         gc = _compiled_grad(ctx, g, xshape[:2] + ctx.div.shape, ctx.dtype)
         if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            ctx.kernels.avg_pool_backward(gc, kh, kw, *stride, pads_h[0], pads_w[0], ctx.div, dx)
+            _by_samples(lambda a, b: ctx.kernels.avg_pool_backward(
+                gc[a:b], kh, kw, *stride, pads_h[0], pads_w[0], ctx.div, dx[a:b]),
+                len(dx), dx.size + gc.size)
             return dx, None, None, None, None, None, None
         OH, OW = g.shape[2:]
         gd = g / ctx.div

@@ -138,6 +138,27 @@ def test_integer_max_pool_stays_on_numpy_path():
     np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
 
 
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_pools_split_among_threads_give_the_same_bits(monkeypatch, pool):
+    """A large pass splits its samples among threads (ops/pooling._by_samples); each
+    sample's planes are computed alike whoever computes them."""
+    from ember import _threads
+    from ember.ops import pooling
+    x = np.random.default_rng(3).standard_normal((7, 3, 10, 9)).astype(np.float32)
+    fn = (lambda t: F.max_pool2d(t, 3, 2, 1, ceil_mode=True)) if pool == "max" else \
+        (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True))
+    one = _run(ember, fn, x)
+    monkeypatch.setattr(pooling, "_SPLIT_ELEMENTS", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        split = _run(ember, fn, x)
+    finally:
+        _threads.set_num_threads(before)
+    for a, b in zip(one, split):
+        np.testing.assert_array_equal(a, b)
+
+
 # ----- edge geometries (issue 13): the kernels never step outside their arrays ------------
 def _edge_pool_cases(n, seed, dilated):
     """Random pooling geometries at the edges: size-1 and empty batches, tiny planes,
