@@ -16,6 +16,7 @@ thread count it started with and ``blas_threads()`` changes nothing.
 """
 import concurrent.futures
 import contextlib
+import contextvars
 import math
 import os
 import time
@@ -154,7 +155,7 @@ def run_shared(work, parts, threads):
 
     Each thread takes the next part not yet taken until none is left, so a thread slowed
     down (its core busy elsewhere for a while) takes fewer. ``work`` runs compiled or NumPy
-    code that releases the GIL. The results come back in the parts' order whoever computed
+    code that releases the GIL, in the caller's context. The results come back in the parts' order whoever computed
     them, so a sum over them is the same, bit for bit, for any thread count."""
     if threads <= 1 or len(parts) <= 1:
         return [work(part) for part in parts]
@@ -169,7 +170,10 @@ def run_shared(work, parts, threads):
     if _pool[2] != os.getpid() or _pool[1] < threads - 1:
         _pool[:] = [concurrent.futures.ThreadPoolExecutor(threads - 1, "ember-worker"),
                     threads - 1, os.getpid()]
-    futures = [_pool[0].submit(drain) for _ in range(threads - 1)]
+    # (each worker runs in a copy of the caller's context: NumPy's error settings are
+    # context variables, so ``quiet()`` holds in the workers too)
+    futures = [_pool[0].submit(contextvars.copy_context().run, drain)
+               for _ in range(threads - 1)]
     try:
         drain()
     finally:

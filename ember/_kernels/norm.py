@@ -78,6 +78,41 @@ def grad_sums(g, x, mean):
     return sum_g, sum_gx
 
 
+@numba.njit(cache=True, nogil=True)  # no fastmath: each rounding as in PyTorch's loop
+def row_stats(x, threads):
+    """PyTorch's statistics of an (N, C) batch (its channels-last loop, which it runs where
+    each plane has one value): the rows split into ``threads`` chunks as its parallel_for
+    splits them, each chunk summing the rows in the array's dtype; the chunks' sums added
+    in float64, the mean rounded to the dtype; then the same for the squared deviations
+    from that mean, each square fused into its sum (FMA, as its compiled loop does).
+    Returns (mean, var_sum), in the array's dtype."""
+    N, C = x.shape
+    threads = max(1, min(threads, N))
+    chunk = (N + threads - 1) // threads
+    total = np.zeros(C, dtype=np.float64)
+    s = np.empty(C, dtype=x.dtype)
+    for start in range(0, N, chunk):
+        s[:] = 0
+        for n in range(start, min(start + chunk, N)):
+            for c in range(C):
+                s[c] += x[n, c]
+        for c in range(C):
+            total[c] += s[c]
+    mean = np.empty(C, dtype=x.dtype)
+    for c in range(C):
+        mean[c] = total[c] / N
+    total[:] = 0
+    for start in range(0, N, chunk):
+        s[:] = 0
+        for n in range(start, min(start + chunk, N)):
+            for c in range(C):
+                d = np.float64(x[n, c] - mean[c])  # (a float32 square is exact in float64)
+                s[c] = d * d + np.float64(s[c])
+        for c in range(C):
+            total[c] += s[c]
+    return mean, total.astype(x.dtype)
+
+
 @numba.njit(cache=True, nogil=True)
 def row_grad_sums(g, x, mean, threads):
     """PyTorch's per-channel sums for the backward of an (N, C) batch (its channels-last

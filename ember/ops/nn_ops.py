@@ -257,6 +257,26 @@ class BatchNormEval(Function):
         return gx, gw, gb, None, None, None
 
 
+def _batch_stats(x, x3, M):
+    """The batch's per-channel mean and sum of squared deviations, in ``x``'s dtype, as
+    PyTorch computes them: an (N, C) batch by its channels-last loop (its row chunks
+    summed in the dtype: ``_kernels/norm.row_stats``); planes of several values by sums
+    in float64 (here the kernels' merge of per-plane moments, or NumPy's sums), then
+    rounded."""
+    dt = x.dtype
+    k = _norm_kernels(x)
+    if k is not None:
+        mean, var = k.channel_stats(_c3(x))
+        return mean.astype(dt), (var * M).astype(dt)
+    rows = _numba.kernels("norm") if x3.shape[2] == 1 and x.flags.c_contiguous and \
+        dt in (np.float32, np.float64) else None
+    if rows is not None:
+        return rows.row_stats(x3[:, :, 0], _threads.torch_threads())
+    mean = (x3.sum(axis=(0, 2), dtype=np.float64) / M).astype(dt)
+    xc = x3 - mean[:, None]
+    return mean, np.einsum("ncl,ncl->c", xc, xc, dtype=np.float64).astype(dt)
+
+
 def batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
     """Batch normalisation over dim 1; in training, updates the running statistics in
     place as PyTorch does (``momentum=None``: cumulative average, given as the factor)."""
@@ -278,30 +298,28 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
         return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
-    k = _norm_kernels(x)
+    dt, f64 = x.dtype, np.float64
     if M == 0:
         # No values: PyTorch leaves the running statistics as they are.
-        mean = var = np.zeros(x.shape[1], dtype=np.float64)
+        mean = var_sum = np.zeros(x.shape[1], dtype=dt)
         running_mean = running_var = None
-    elif k is not None:
-        mean, var = k.channel_stats(_c3(x))
-    else:  # as PyTorch's: sums in float64, the mean and the deviations in x's dtype
-        mean = (x3.sum(axis=(0, 2), dtype=np.float64) / M).astype(x.dtype)
-        xc = x3 - mean[:, None]
-        var = np.einsum("ncl,ncl->c", xc, xc, dtype=np.float64) / M
-        del xc
-    # (PyTorch's kernel updates them without a new version: a graph that saved them at an
-    # earlier step still runs backward)
-    if running_mean is not None:
-        running_mean._data *= 1 - momentum
-        running_mean._data += momentum * mean
-    if running_var is not None:
-        unbiased = var * (M / (M - 1)) if M > 1 else np.full_like(var, np.nan)
-        running_var._data *= 1 - momentum
-        running_var._data += momentum * unbiased
-    invstd = 1.0 / np.sqrt(var + eps)
-    out = BatchNormTrain.apply(input, weight, bias, mean.astype(x.dtype, copy=False),
-                               invstd.astype(x.dtype, copy=False))
+    else:
+        mean, var_sum = _batch_stats(x, x3, M)
+    # Then PyTorch's update, rounding for rounding (measured against it): the running
+    # statistics in the input's dtype, the running variance's first product fused into its
+    # sum (FMA; float64 holds a float32 product exactly); the variance var_sum / M in the
+    # dtype, its inverse square root in float64. (Its kernel updates the running statistics
+    # without a new version: a graph that saved them at an earlier step still runs backward.)
+    m, keep = dt.type(momentum), dt.type(1 - momentum)
+    with quiet():  # (a batch of one value: the unbiased variance is 0 / 0)
+        if running_mean is not None:
+            running_mean._data[...] = m * mean + keep * running_mean._data
+        if running_var is not None:
+            unbiased = var_sum / dt.type(M - 1)
+            running_var._data[...] = (f64(m) * unbiased.astype(f64) +
+                                      (keep * running_var._data).astype(f64)).astype(dt)
+    invstd = 1.0 / np.sqrt((var_sum / dt.type(max(M, 1))).astype(f64) + eps)
+    out = BatchNormTrain.apply(input, weight, bias, mean, invstd.astype(dt))
     for stats in (running_mean, running_var):
         if stats is not None and out.grad_fn is not None:
             out.grad_fn.keep_version(stats)  # PyTorch's saves them in training too

@@ -96,7 +96,9 @@ def _compiled_grad(ctx, g, shape, dtype):
 
 
 # A compiled pass over more elements than this (input and output) splits its samples among
-# threads; below it, handing half to a second thread costs about what it saves.
+# threads. Measured on 2 idle cores, forward + backward: MaxPool2d(2) of 256x6x24x24 2.5 ms
+# on one thread, 2.0 split; of 64x64x28x28 8.3-9.3 / 5.7; AvgPool2d(2) of 64x128x28x28
+# 24-25 / 13. Below it, handing half to a second thread costs about what it saves.
 _SPLIT_ELEMENTS = 1 << 20
 _PARTS_PER_THREAD = 4  # so that a thread slowed down by a busy core takes fewer
 

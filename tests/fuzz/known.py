@@ -54,6 +54,13 @@ DELIBERATE = [
                 "the old values; PyTorch cannot always tell that the operand or index overlaps "
                 "the destination (a strided view), writes while it reads, and its result "
                 "depends on its loop order, which its documentation leaves undefined"),
+    dict(id="an index that is a view of its destination, changed by the write",
+         kinds={"raise-vs-succeed", "exception-class"},
+         detail=r"(^torch raised|\| torch) IndexError: index -?\d+ is out of bounds",
+         test=lambda program, line: _reads_own_memory(program, line),
+         reason="the same difference where PyTorch then fails: it reads an index tensor that "
+                "shares memory with the destination while it writes, so a value it wrote "
+                "becomes an index, out of range (t[t, -1] = v); ember reads the index first"),
     dict(id="a write into an expanded tensor (values)", kinds={"value"},
          test=lambda program, line: _writes_expanded(program, line),
          reason="a value difference, accepted: several elements of an expanded tensor share "

@@ -1112,6 +1112,14 @@ CASES = {
         ["v1, *v2 = a2.split(3, -2)", "v1[-1, a11] = a12", "v1[-1, a3] = a12", "v1[-1, [0.5]] = a12",
          "v1[-1, T.tensor(0)] = a12", "v1[-1, 0] = a12", "v1[a3 > 5] = a12", "v1[-1, a3] = 1"]),
 
+    "batch norm of (N, C) rows: statistics and running ones rounded as PyTorch's row loop": (
+        [("a4", np.ones(3, F32), False), ("a5", np.zeros(3, F32), False),
+         ("a10", np.full(3, 0.3, F32), False), ("a11", np.full(3, 0.7, F32), False)],
+        ["v0 = T.full((3, 3), -1.5)",
+         "v3 = F.batch_norm(v0, a4, a5, None, None, training=False, momentum=0.1, eps=1e-05)",
+         "v13 = F.batch_norm(v3, a10, a11, a4, a5, training=True, momentum=0.1, eps=1e-05)",
+         "v14 = F.batch_norm(v3.expand(16, 3), a10, a11, a4, a5, training=True, momentum=0.1)"]),
+
 }
 
 

@@ -418,3 +418,38 @@ def test_grad_fn_names_match_torch(torch, name, expected):
     e = name(ember.ones(2, requires_grad=True))
     t = name(torch.ones(2, requires_grad=True))
     assert e.grad_fn.name() == expected == t.grad_fn.name()
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+@pytest.mark.parametrize("other", ["same", "rows", "channels", "number"])
+def test_large_arithmetic_split_among_threads_gives_the_same_bits(monkeypatch, op, other):
+    """A large result's rows are shared among threads (ops/elementwise._split_rows); each
+    element is correctly rounded whoever computes it, so the bits are those of one call,
+    and NumPy's warnings stay off in the workers where the op turns them off."""
+    import warnings
+    from ember import _threads
+    from ember.ops import elementwise
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((7, 3, 5, 4)).astype(np.float32)
+    a[0, 0, 0] = 0
+    b = {"same": rng.standard_normal(a.shape).astype(np.float32),
+         "rows": rng.standard_normal((1, 3, 5, 4)).astype(np.float32),
+         "channels": rng.standard_normal((3, 1, 1)).astype(np.float32),
+         "number": 0.0}[other]
+    if isinstance(b, np.ndarray):
+        b[..., 0] = 0  # 0 / 0 and x / 0: no warning, as in PyTorch
+    monkeypatch.setattr(elementwise, "_LARGE", 1)
+    x = ember.tensor(a, requires_grad=True)
+    y = ember.tensor(b) if isinstance(b, np.ndarray) else b
+    f = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y}[op]
+    one = f().detach().numpy().copy()
+    monkeypatch.setattr(elementwise, "_SPLIT_ELEMENTS", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            split = f()
+    finally:
+        _threads.set_num_threads(before)
+    np.testing.assert_array_equal(split.detach().numpy(), one)

@@ -391,6 +391,31 @@ def test_batch_norm(torch, case, train, dt):
     _bn_compare(torch, x, cls, train=train)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batch_norm_of_rows_rounds_as_torch_for_its_thread_count(torch, threads):
+    """An (N, C) batch's statistics as PyTorch's channels-last loop rounds them (row chunks
+    per thread summed in float32: _kernels/norm.row_stats): on a constant batch the mean
+    misses the value by an ulp for some N and thread counts, and 1 / sqrt(eps) amplifies
+    it; the running statistics' update in PyTorch's order too."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads)
+        ember.set_num_threads(threads)
+        for n, value in [(3, -790.56946), (16, -790.56946), (17, 3.1), (40, 0.7)]:
+            out = []
+            for lib in (ember, torch):
+                x = lib.full((n, 3), value)
+                rm, rv = lib.full((3,), 0.3), lib.full((3,), 0.7)
+                y = lib.nn.functional.batch_norm(x, rm, rv, lib.ones(3), lib.zeros(3),
+                                                 training=True, momentum=0.1, eps=1e-5)
+                out.append([t.numpy() for t in (y, rm, rv)])
+            for a, b in zip(*out):
+                np.testing.assert_array_equal(a, b, err_msg=f"N={n}")
+    finally:
+        torch.set_num_threads(before)
+        ember.set_num_threads(None)
+
+
 @pytest.mark.parametrize("kw", [dict(affine=False), dict(momentum=None),
                                 dict(track_running_stats=False)], ids=str)
 @pytest.mark.parametrize("dt", DTYPES)
