@@ -170,8 +170,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                     if captured is not None or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
                     elif "_grad_of_base" not in inp.__dict__:  # _deliver's sum, inline
-                        prev = pending.get(id(inp))
-                        pending[id(inp)] = (inp, ig if prev is None else prev[1] + ig)
+                        key = id(inp)
+                        prev = pending.get(key)
+                        pending[key] = (inp, ig) if prev is None else (inp, prev[1] + ig)
                     continue
                 if needed is not None and inp not in needed:
                     continue

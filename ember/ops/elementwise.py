@@ -5,6 +5,7 @@ arrays (ordinary backward) and on Tensors (``create_graph=True``, where ufuncs d
 these very ops), so higher derivatives need no extra code.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -169,6 +170,12 @@ def _split_rows(ufunc, a, b, out, threads):
     _threads.run_shared(run, [(n * i // parts, n * (i + 1) // parts) for i in range(parts)],
                         threads)
     return out
+
+
+def _times(g, v):
+    """``g * v`` in a backward, ``g`` a large array (the tiny steps' products skip even
+    ``_large``'s checks)."""
+    return _large(np.multiply, g, v)
 
 
 def _large(ufunc, x, y):
@@ -339,11 +346,11 @@ class Mul(_Arithmetic):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        times = _times if type(g) is np.ndarray and g.nbytes >= _LARGE else operator.mul
         if a is b and need_a and need_b:  # x * x: both gradients are g * x, computed once
-            ga = _large(np.multiply, g, a)
+            ga = times(g, a)
             return ga, ga
-        return (_large(np.multiply, g, b) if need_a else None), \
-            (_large(np.multiply, g, a) if need_b else None)
+        return (times(g, b) if need_a else None), (times(g, a) if need_b else None)
 
 
 class Div(_Arithmetic):

@@ -125,6 +125,8 @@ class Sum(Function):
         # np.add.reduce is what np.sum calls, without its Python wrapper (half the cost
         # of summing a small tensor). Sum and Mean lay out their results themselves (their
         # arrays serve untracked calls too); the other reductions by ``layout`` (the end).
+        if axes is None:  # a whole-tensor sum (every loss): a scalar, nothing to lay out
+            return np.add.reduce(a, axis=None, dtype=np_dtype, keepdims=keepdim)
         return contiguous(np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim))
 
     @staticmethod
