@@ -181,3 +181,23 @@ def run_shared(work, parts, threads):
     for f in futures:
         f.result()  # re-raises a worker's exception
     return results
+
+
+def run_split(run, n, threads):
+    """``run(i0, i1)`` over ``[0, n)``: in one call, or with ``threads`` > 1 in twice as many
+    parts (a thread slowed down by a busy core takes fewer), shared by ``run_shared``.
+    For passes whose every element (or channel) is computed alike whoever computes it, so
+    that the results do not depend on the thread count."""
+    parts = min(n, 2 * threads) if threads > 1 else 1
+    if parts <= 1:
+        run(0, n)
+        return
+    run_shared(lambda bounds: run(*bounds),
+               [(n * i // parts, n * (i + 1) // parts) for i in range(parts)], threads)
+
+
+def threads_for(elements, minimum):
+    """The thread count for a memory-bound pass over ``elements``: ``get_num_threads()``
+    from ``minimum`` elements on (below it, handing a part to a thread costs about what it
+    saves: tens of microseconds), else 1."""
+    return get_num_threads() if elements >= minimum else 1

@@ -14,14 +14,15 @@ _jit = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
 
 @numba.njit(**_jit)
-def channel_stats(x):
-    """Per-channel mean and biased variance (float64) of ``x`` (N, C, L). Each plane's own
-    mean and sum of squared deviations (two passes over a plane still in cache), merged
-    over the planes with Chan et al.'s pairwise update: no cancellation when |mean| >> std."""
+def channel_stats(x, mean, var, c0, c1):
+    """Per-channel mean and biased variance (float64) of ``x`` (N, C, L), written into
+    ``mean`` and ``var`` for the channels [c0, c1). Each plane's own mean and sum of
+    squared deviations (two passes over a plane still in cache), merged over the planes
+    with Chan et al.'s pairwise update: no cancellation when |mean| >> std."""
     N, C, L = x.shape
-    mean = np.empty(C, dtype=np.float64)
-    var = np.empty(C, dtype=np.float64)
-    for c in range(C):
+    if mean.size != C or var.size != C or not 0 <= c0 <= c1 <= C:
+        raise ValueError("channel_stats: sizes do not agree")
+    for c in range(c0, c1):
         m = 0.0
         m2 = 0.0
         total = 0.0
@@ -43,13 +44,14 @@ def channel_stats(x):
         # an inf makes the merge's delta inf - inf (nan); the plain mean is then PyTorch's
         mean[c] = m if np.isfinite(total) else total / (N * L)
         var[c] = m2 / (N * L)
-    return mean, var
 
 
 @numba.njit(**_jit)
 def normalize(x, mean, scale, shift, y):
     """``y = (x - mean) * scale + shift``, per channel, for ``x`` and ``y`` (N, C, L)."""
     N, C, L = x.shape
+    if y.shape != x.shape or mean.size != C or scale.size != C or shift.size != C:
+        raise ValueError("normalize: sizes do not agree")
     for p in range(N * C):
         c = p % C
         xp, yp = x[p // C, c], y[p // C, c]
@@ -59,12 +61,14 @@ def normalize(x, mean, scale, shift, y):
 
 
 @numba.njit(**_jit)
-def grad_sums(g, x, mean):
-    """Per channel (float64): the sum of ``g`` and of ``g * (x - mean)``."""
+def grad_sums(g, x, mean, sum_g, sum_gx, c0, c1):
+    """Per channel (float64): the sum of ``g`` and of ``g * (x - mean)``, written into
+    ``sum_g`` and ``sum_gx`` for the channels [c0, c1)."""
     N, C, L = x.shape
-    sum_g = np.empty(C, dtype=np.float64)
-    sum_gx = np.empty(C, dtype=np.float64)
-    for c in range(C):
+    if g.shape != x.shape or mean.size != C or sum_g.size != C or sum_gx.size != C \
+            or not 0 <= c0 <= c1 <= C:
+        raise ValueError("grad_sums: sizes do not agree")
+    for c in range(c0, c1):
         m = mean[c]
         s = 0.0
         t = 0.0
@@ -75,7 +79,6 @@ def grad_sums(g, x, mean):
                 t += gp[i] * (xp[i] - m)
         sum_g[c] = s
         sum_gx[c] = t
-    return sum_g, sum_gx
 
 
 @numba.njit(cache=True, nogil=True)  # no fastmath: each rounding as in PyTorch's loop
@@ -148,6 +151,9 @@ def grad_input(g, x, mean, grad_mean, k, invstd, w, gx):
     ``gx = (g - grad_mean - (x - mean) * k) * invstd * w``, rounded step by step in the
     arrays' dtype (k = sum(g * (x - mean)) * invstd**2 / (N * L), grad_mean = mean(g))."""
     N, C, L = x.shape
+    if g.shape != x.shape or gx.shape != x.shape or mean.size != C or grad_mean.size != C \
+            or k.size != C or invstd.size != C or w.size != C:
+        raise ValueError("grad_input: sizes do not agree")
     for p in range(N * C):
         c = p % C
         gp, xp, op = g[p // C, c], x[p // C, c], gx[p // C, c]

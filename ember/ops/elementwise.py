@@ -139,9 +139,7 @@ def _result(ufunc, a, b):
         shape = big.shape
     out = _buffers.empty(shape, big.dtype)
     if out.size >= _SPLIT_ELEMENTS and ufunc in _EXACT and shape[0] > 1:
-        threads = _threads.get_num_threads()
-        if threads > 1:
-            return _split_rows(ufunc, a, b, out, threads)
+        return _split_rows(ufunc, a, b, out)
     return ufunc(a, b, out=out)
 
 
@@ -154,21 +152,18 @@ _SPLIT_ELEMENTS = 1 << 21
 _EXACT = (np.add, np.subtract, np.multiply, np.true_divide)
 
 
-def _split_rows(ufunc, a, b, out, threads):
-    """``ufunc(a, b, out=out)``, ``out``'s rows (first axis) shared among ``threads``
-    threads, in twice as many parts (a thread slowed down by a busy core takes fewer)."""
-    n, ndim = out.shape[0], out.ndim
-    parts = min(n, 2 * threads)
+def _split_rows(ufunc, a, b, out):
+    """``ufunc(a, b, out=out)``, ``out``'s rows (first axis) shared among threads."""
+    ndim = out.ndim
 
     def rows(x, s):  # x's rows in s, or all of x where it broadcasts along the rows
         return x[s] if type(x) is np.ndarray and x.ndim == ndim and x.shape[0] != 1 else x
 
-    def run(bounds):
-        s = slice(*bounds)
+    def run(i0, i1):
+        s = slice(i0, i1)
         ufunc(rows(a, s), rows(b, s), out=out[s])
 
-    _threads.run_shared(run, [(n * i // parts, n * (i + 1) // parts) for i in range(parts)],
-                        threads)
+    _threads.run_split(run, out.shape[0], _threads.get_num_threads())
     return out
 
 
@@ -795,6 +790,11 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array,
                  lambda out: _large(np.multiply, out, _large(np.subtract, 1, out)))
 
 
+# ReLU over this many elements or more splits them among threads (a memory-bound pass: see
+# _SPLIT_ELEMENTS; measured here for ReLU forward + backward: ...).
+_ACTIVATION_SPLIT = 1 << 20
+
+
 def _relu_kernels(out, g):
     """The compiled ReLU backward for the arrays it serves (the same float dtype and shape,
     both C-contiguous, big enough for the call to pay), else None: the NumPy path."""
@@ -817,7 +817,14 @@ class Relu(Function):
     def forward(ctx, a):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
-        out = np.maximum(0, a)  # -0.0 stays -0.0, as in PyTorch: NumPy returns the second of equals
+        # -0.0 stays -0.0, as in PyTorch: NumPy returns the second of equals
+        if a.size >= _ACTIVATION_SPLIT and a.flags.c_contiguous:
+            out = np.empty_like(a)
+            flat_a, flat_out = a.reshape(-1), out.reshape(-1)
+            _threads.run_split(lambda i, j: np.maximum(0, flat_a[i:j], out=flat_out[i:j]),
+                               a.size, _threads.get_num_threads())
+        else:
+            out = np.maximum(0, a)
         ctx.save_for_backward(out)
         return out
 
@@ -828,7 +835,10 @@ class Relu(Function):
             k = _relu_kernels(out, g)
             if k is not None:
                 gx = np.empty_like(g)
-                k.relu_backward(out.ravel(), g.ravel(), gx.ravel())
+                flat_out, flat_g, flat_gx = out.ravel(), g.ravel(), gx.ravel()
+                _threads.run_split(
+                    lambda i, j: k.relu_backward(flat_out[i:j], flat_g[i:j], flat_gx[i:j]),
+                    g.size, _threads.threads_for(g.size, _ACTIVATION_SPLIT))
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
         # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 also for an

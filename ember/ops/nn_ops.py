@@ -98,6 +98,43 @@ def _c3(a):
     return np.ascontiguousarray(_channel_view(a))
 
 
+# The compiled batch-norm passes over this many elements or more split their work among
+# threads: the statistics and sums by channels, normalisation and input gradient by
+# samples (each channel or plane computed alike whoever computes it). Measured ...
+_SPLIT_ELEMENTS = 1 << 20
+
+
+def _threads_for(x3):
+    return _threads.threads_for(x3.size, _SPLIT_ELEMENTS)
+
+
+def _channel_stats(k, x3):
+    """``k.channel_stats`` of C-contiguous ``x3``: (mean, var), float64."""
+    C = x3.shape[1]
+    mean, var = np.empty(C), np.empty(C)
+    _threads.run_split(lambda c0, c1: k.channel_stats(x3, mean, var, c0, c1), C,
+                       _threads_for(x3))
+    return mean, var
+
+
+def _grad_sums(k, g3, x3, mean):
+    """``k.grad_sums`` of C-contiguous ``g3`` and ``x3``: (sum of g, of g * (x - mean))."""
+    C = x3.shape[1]
+    sum_g, sum_gx = np.empty(C), np.empty(C)
+    _threads.run_split(lambda c0, c1: k.grad_sums(g3, x3, mean, sum_g, sum_gx, c0, c1), C,
+                       _threads_for(x3))
+    return sum_g, sum_gx
+
+
+def _by_samples(kernel, x3, *args):
+    """``kernel(*arrays, *rest)`` over (N, C, L) ``x3`` and the arrays in ``args`` of its
+    shape (each cut to the samples a thread takes), the rest passed whole."""
+    n = x3.shape[0]
+    whole = [a.shape != x3.shape for a in args]
+    _threads.run_split(lambda n0, n1: kernel(
+        *(a if w else a[n0:n1] for a, w in zip(args, whole))), n, _threads_for(x3))
+
+
 def _contiguous_affine(x, mean, invstd, weight, bias):
     """PyTorch's per-channel (alpha, beta) for an input it sees as contiguous (C order or
     channels-last), which it normalises as ``x * alpha + beta`` with alpha = invstd *
@@ -144,7 +181,8 @@ class BatchNormTrain(Function):
                 (scale, shift), center = fused, np.zeros_like(mean)
             x3 = _c3(x)
             y = np.empty_like(x3)
-            k.normalize(x3, center, *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
+            _by_samples(k.normalize, x3, x3, center,
+                        *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
             return y.reshape(x.shape)
         x3 = _channel_view(x)
         if fused is not None:
@@ -171,7 +209,7 @@ class BatchNormTrain(Function):
         rows = xc = None
         if ctx.kernels is not None:
             x3, g3 = _c3(x), _c3(g)
-            sum_g, dotp = ctx.kernels.grad_sums(g3, x3, mean)
+            sum_g, dotp = _grad_sums(ctx.kernels, g3, x3, mean)
         else:
             x3, g3 = _channel_view(x), _channel_view(g)
             if x3.shape[2] == 1 and x.flags.c_contiguous and g.flags.c_contiguous and x.size:
@@ -192,7 +230,8 @@ class BatchNormTrain(Function):
             w = np.ones_like(invstd) if weight is None else weight
             if ctx.kernels is not None:
                 gx = np.empty_like(x3)
-                ctx.kernels.grad_input(g3, x3, mean, grad_mean, k, invstd, w, gx)
+                _by_samples(ctx.kernels.grad_input, x3, g3, x3, mean, grad_mean, k, invstd,
+                            w, gx)
             else:
                 xc = x3 - mean[:, None] if xc is None else xc  # (done: its products summed)
                 xc *= k[:, None]
@@ -227,7 +266,7 @@ class BatchNormEval(Function):
                 args = (mean, scale, shift)
             else:  # (x - 0) * alpha + beta: the kernel's multiply-add is fused too
                 args = (np.zeros_like(mean),) + fused
-            k.normalize(x3, *(v.astype(x.dtype, copy=False) for v in args), y)
+            _by_samples(k.normalize, x3, x3, *(v.astype(x.dtype, copy=False) for v in args), y)
             return y.reshape(x.shape)
         x3 = _channel_view(x)
         if fused is not None:
@@ -245,7 +284,7 @@ class BatchNormEval(Function):
         if ctx.needs_input_grad[0]:
             gx = (g3 * ctx.scale[:, None]).reshape(g.shape)
         if ctx.kernels is not None and (ctx.needs_input_grad[1] or ctx.needs_input_grad[2]):
-            sum_g, sum_gxc = ctx.kernels.grad_sums(_c3(g), _c3(x), mean.astype(x.dtype))
+            sum_g, sum_gxc = _grad_sums(ctx.kernels, _c3(g), _c3(x), mean.astype(x.dtype))
             gw = (ctx.invstd * sum_gxc).astype(g.dtype) if ctx.needs_input_grad[1] else None
             gb = sum_g.astype(g.dtype) if ctx.needs_input_grad[2] else None
             return gx, gw, gb, None, None, None
@@ -266,7 +305,7 @@ def _batch_stats(x, x3, M):
     dt = x.dtype
     k = _norm_kernels(x)
     if k is not None:
-        mean, var = k.channel_stats(_c3(x))
+        mean, var = _channel_stats(k, _c3(x))
         return mean.astype(dt), (var * M).astype(dt)
     rows = _numba.kernels("norm") if x3.shape[2] == 1 and x.flags.c_contiguous and \
         dt in (np.float32, np.float64) else None

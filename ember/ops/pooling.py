@@ -98,23 +98,15 @@ def _compiled_grad(ctx, g, shape, dtype):
 # A compiled pass over more elements than this (input and output) splits its samples among
 # threads. Measured on 2 idle cores, forward + backward: MaxPool2d(2) of 256x6x24x24 2.5 ms
 # on one thread, 2.0 split; of 64x64x28x28 8.3-9.3 / 5.7; AvgPool2d(2) of 64x128x28x28
-# 24-25 / 13. Below it, handing half to a second thread costs about what it saves.
+# 24-25 / 13.
 _SPLIT_ELEMENTS = 1 << 20
-_PARTS_PER_THREAD = 4  # so that a thread slowed down by a busy core takes fewer
 
 
 def _by_samples(run, n, elements):
-    """``run(n0, n1)`` over the samples ``[0, n)``: in one call, or for a large pass in
-    parts shared among ``_threads.get_num_threads()`` threads (the kernels release the GIL;
-    each sample's planes are computed alike whoever computes them, so the results do not
-    depend on the thread count)."""
-    threads = _threads.get_num_threads() if elements >= _SPLIT_ELEMENTS else 1
-    parts = min(n, threads * _PARTS_PER_THREAD) if threads > 1 else 1
-    if parts <= 1:
-        run(0, n)
-        return
-    _threads.run_shared(lambda b: run(*b), [(n * i // parts, n * (i + 1) // parts)
-                                            for i in range(parts)], threads)
+    """``run(n0, n1)`` over the samples ``[0, n)``, split among threads for a large pass
+    (the kernels release the GIL; each sample's planes are computed alike whoever computes
+    them)."""
+    _threads.run_split(run, n, _threads.threads_for(elements, _SPLIT_ELEMENTS))
 
 
 def _c(a):

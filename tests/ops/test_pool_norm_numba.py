@@ -562,3 +562,55 @@ def test_relu_backward_matches_numpy_path_bit_for_bit(dt):
             want = run(view)
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("layer", ["batch_norm_train", "batch_norm_eval", "relu"])
+def test_large_passes_split_among_threads_give_the_same_bits(monkeypatch, layer):
+    """Batch norm's compiled passes split by channels (statistics, sums) and by samples
+    (normalisation, input gradient), ReLU by elements, once large; every channel, plane
+    and element is computed alike whoever computes it."""
+    from ember import _threads
+    from ember.ops import elementwise, nn_ops
+    x = np.random.default_rng(4).standard_normal((5, 7, 16, 8)).astype(np.float32)
+    if layer == "relu":
+        fn = ember.relu
+    else:
+        bn = nn.BatchNorm2d(7)
+        bn.train(layer == "batch_norm_train")
+        fn = bn
+
+    def run():
+        t = ember.tensor(x, requires_grad=True)
+        y = fn(t)
+        y.backward(ember.tensor(np.cos(np.arange(y.numel())).reshape(x.shape).astype(x.dtype)))
+        return [y.detach().numpy(), t.grad.numpy()] + [p.grad.numpy() for p in (
+            () if layer == "relu" else bn.parameters())]
+
+    one = run()
+    monkeypatch.setattr(nn_ops, "_SPLIT_ELEMENTS", 1)
+    monkeypatch.setattr(elementwise, "_ACTIVATION_SPLIT", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        if layer != "relu":
+            for p in bn.parameters():
+                p.grad = None
+        split = run()
+    finally:
+        _threads.set_num_threads(before)
+    for a, b in zip(one, split):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_norm_kernels_refuse_arrays_that_do_not_agree():
+    k = _numba.kernels("norm")
+    x = np.zeros((2, 3, 4), np.float32)
+    v3, v2 = np.zeros(3), np.zeros(2)
+    for call in (lambda: k.channel_stats(x, v2, v3, 0, 2), lambda: k.channel_stats(x, v3, v3, 0, 4),
+                 lambda: k.grad_sums(x, x, v3, v3, v3, 2, 1),
+                 lambda: k.grad_sums(x[:1], x, v3, v3, v3, 0, 3),
+                 lambda: k.normalize(x, v3, v3, v3, x[:, :2]),
+                 lambda: k.normalize(x, v2, v3, v3, x),
+                 lambda: k.grad_input(x, x, v3, v3, v3, v3, v2, x)):
+        with pytest.raises(ValueError, match="sizes do not agree"):
+            call()
