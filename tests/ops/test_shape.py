@@ -203,3 +203,25 @@ def test_size_and_shape_accessors():
     assert ember.zeros(3).t().shape == (3,)
     with pytest.raises(RuntimeError, match="t\\(\\) expects a tensor with <= 2 dimensions"):
         x.t()
+
+
+def test_large_cat_split_among_threads_gives_the_same_array(monkeypatch):
+    """A large cat along a later dim copies the samples' parts in threads
+    (ops/shape.Cat): the same bytes, layout and gradient as one copy."""
+    from ember import _threads
+    from ember.ops import shape
+    rng = np.random.default_rng(2)
+    a = ember.tensor(rng.standard_normal((5, 3, 4)).astype(np.float32), requires_grad=True)
+    b = ember.tensor(rng.standard_normal((5, 2, 4)).astype(np.float32), requires_grad=True)
+    one = ember.cat([a, b], dim=1).detach().numpy()
+    monkeypatch.setattr(shape, "_SPLIT_ELEMENTS", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        split = ember.cat([a, b], dim=1)
+    finally:
+        _threads.set_num_threads(before)
+    np.testing.assert_array_equal(split.detach().numpy(), one)
+    assert split.is_contiguous()
+    split.sum().backward()
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape
