@@ -13,7 +13,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from .. import _buffers, _dtype
+from .. import _buffers, _dtype, _threads
 from . import function as _function
 from . import grad_mode
 
@@ -218,9 +218,10 @@ def _add_gradient(grads, fn, g, summed, tensor_mode):
     if tensor_mode:
         grads[fn] = total + g
     elif summed is not None and fn in summed:
-        np.add(total, g, out=total)
+        _threads.exact_ufunc(np.add, total, g, total)
     else:
-        grads[fn] = np.add(total, g, out=_buffers.empty(total.shape, total.dtype))
+        grads[fn] = _threads.exact_ufunc(np.add, total, g,
+                                         _buffers.empty(total.shape, total.dtype))
         if summed is None:
             summed = set()
         summed.add(fn)

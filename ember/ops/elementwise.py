@@ -137,34 +137,7 @@ def _result(ufunc, a, b):
         shape = np.broadcast_shapes(a.shape, b.shape)
     else:
         shape = big.shape
-    out = _buffers.empty(shape, big.dtype)
-    if out.size >= _SPLIT_ELEMENTS and ufunc in _EXACT and shape[0] > 1:
-        return _split_rows(ufunc, a, b, out)
-    return ufunc(a, b, out=out)
-
-
-# Results of this many elements or more split their rows among threads (NumPy's ufuncs
-# release the GIL), for the ufuncs whose every element is correctly rounded whoever
-# computes it (so the result does not depend on the thread count). Measured on 2 idle
-# cores, float32 multiply into kept storage: 1M elements 414 us on one thread, 404 split
-# (handing a part to a thread costs tens of microseconds); 3.2M 1404 / 953; 6.4M 3333 / 1680.
-_SPLIT_ELEMENTS = 1 << 21
-_EXACT = (np.add, np.subtract, np.multiply, np.true_divide)
-
-
-def _split_rows(ufunc, a, b, out):
-    """``ufunc(a, b, out=out)``, ``out``'s rows (first axis) shared among threads."""
-    ndim = out.ndim
-
-    def rows(x, s):  # x's rows in s, or all of x where it broadcasts along the rows
-        return x[s] if type(x) is np.ndarray and x.ndim == ndim and x.shape[0] != 1 else x
-
-    def run(i0, i1):
-        s = slice(i0, i1)
-        ufunc(rows(a, s), rows(b, s), out=out[s])
-
-    _threads.run_split(run, out.shape[0], _threads.get_num_threads())
-    return out
+    return _threads.exact_ufunc(ufunc, a, b, _buffers.empty(shape, big.dtype))
 
 
 def _times(g, v):
@@ -791,7 +764,7 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array,
 
 
 # ReLU over this many elements or more splits them among threads (a memory-bound pass: see
-# _SPLIT_ELEMENTS; measured here for ReLU forward + backward: ...).
+# _threads.UFUNC_SPLIT; measured here for ReLU forward + backward: ...).
 _ACTIVATION_SPLIT = 1 << 20
 
 

@@ -632,3 +632,28 @@ def test_backward_frees_the_saved_non_leaf_tensors():
     (z.sum() + w.sum()).backward()
     gc.collect()
     assert alive() is None
+
+
+def test_large_gradient_sums_split_among_threads_give_the_same_bits(monkeypatch):
+    """A node used several times sums its gradients with _threads.exact_ufunc, whose rows
+    are shared among threads once large: the same bits as one add."""
+    import numpy as np
+    from ember import _threads
+    x = ember.tensor(np.random.default_rng(1).standard_normal((6, 5)).astype(np.float32),
+                     requires_grad=True)
+
+    def grad():
+        x.grad = None
+        h = x * 1.5
+        (h * h.sin() + h.exp() * h).sum().backward()
+        return x.grad.numpy().copy()
+
+    one = grad()
+    monkeypatch.setattr(_threads, "UFUNC_SPLIT", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        split = grad()
+    finally:
+        _threads.set_num_threads(before)
+    np.testing.assert_array_equal(one, split)

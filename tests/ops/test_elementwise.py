@@ -423,7 +423,7 @@ def test_grad_fn_names_match_torch(torch, name, expected):
 @pytest.mark.parametrize("op", ["+", "-", "*", "/"])
 @pytest.mark.parametrize("other", ["same", "rows", "channels", "number"])
 def test_large_arithmetic_split_among_threads_gives_the_same_bits(monkeypatch, op, other):
-    """A large result's rows are shared among threads (ops/elementwise._split_rows); each
+    """A large result's rows are shared among threads (_threads.exact_ufunc); each
     element is correctly rounded whoever computes it, so the bits are those of one call,
     and NumPy's warnings stay off in the workers where the op turns them off."""
     import warnings
@@ -443,7 +443,7 @@ def test_large_arithmetic_split_among_threads_gives_the_same_bits(monkeypatch, o
     y = ember.tensor(b) if isinstance(b, np.ndarray) else b
     f = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y}[op]
     one = f().detach().numpy().copy()
-    monkeypatch.setattr(elementwise, "_SPLIT_ELEMENTS", 1)
+    monkeypatch.setattr(_threads, "UFUNC_SPLIT", 1)
     before = _threads._user
     _threads.set_num_threads(2)
     try:
