@@ -14,10 +14,11 @@ windows lying wholly in the padding included.
 import numba
 import numpy as np
 
-# One thread (no parallel=True): on a busy 2-core machine a second numba thread made these
-# layers up to 20x slower (it waits for a descheduled core), parallel compilation took 3x
-# as long (22 s against 7 s per dtype), and on one thread each layer already runs in about
-# half of PyTorch's single-threaded time (max pool, batch norm).
+# One thread per call (no parallel=True): on a busy 2-core machine a second numba thread
+# made these layers up to 20x slower (it waits for a descheduled core), and parallel
+# compilation took 3x as long (22 s against 7 s per dtype). A large pass is instead called
+# on parts of the batch from several Python threads (the kernels release the GIL), which
+# share the parts so that a thread on a busy core takes fewer (ops/pooling._by_samples).
 _jit = dict(cache=True, nogil=True)
 
 
