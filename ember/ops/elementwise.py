@@ -763,8 +763,10 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array,
                  lambda out: _large(np.multiply, out, _large(np.subtract, 1, out)))
 
 
-# ReLU over this many elements or more splits them among threads (a memory-bound pass: see
-# _threads.UFUNC_SPLIT; measured here for ReLU forward + backward: ...).
+# ReLU over this many elements or more splits them among threads (a memory-bound pass).
+# Measured on 2 idle cores, forward + backward: 64x64x28x28 3.4 ms on one thread, 2.6
+# split; 64x128x14x14 1.7 / 1.5; 256x6x24x24 (0.9M) 0.95 either way; 256x16x8x8 0.28 /
+# 0.55 when split from 2**18.
 _ACTIVATION_SPLIT = 1 << 20
 
 

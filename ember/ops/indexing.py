@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import grad_mode
-from ..tensor import Tensor, _new, _wrap_dim, torch_strides, view_change_error
+from ..tensor import Tensor, _new, _wrap_dim, check_view_use, torch_strides, view_change_error
 from ._alias import overlaps, same_data, writable
 from ._layout import relaid, sorted_strides
 from .elementwise import _broadcast_error, _where, zeros_of
@@ -352,6 +352,8 @@ def _keep_versions(out, *keys):
 
 
 def getitem(t, key):
+    if "_made_at" in t.__dict__ and _grad_enabled[0]:
+        _check_stale_view_first(t, key)
     if type(key) is Tensor and key._data.ndim and key._data.dtype.kind in "iu" and t._data.ndim:
         # A batch of row indices (``features[batch_indices]``, every step of the book's
         # data_iter): what convert_index would conclude, without its checks; and when
@@ -622,6 +624,33 @@ def setitem(t, key, value):
     kept = [k for k in items if isinstance(k, Tensor) and k._data.ndim] if advanced else ()
     rebase(t, (lambda old: _keep_versions(SetItem.apply(old, value, idx), *kept)) if kept else
            (lambda old: SetItem.apply(old, value, idx)), marks=_marks(t, idx, advanced, value))
+
+
+def _check_stale_view_first(t, key):
+    """A read through a view autograd refuses once its base changed in place
+    (tensor.check_view_use) fails as PyTorch's: it counts the dims the index uses, then
+    applies its items one by one, each an op that autograd records, the first one refusing
+    the view; only an int checks its bounds before its op (select)."""
+    if t._vc[0] == t._made_at:  # (check_view_use's cheap half: not changed since)
+        return
+    items = key if isinstance(key, tuple) else (key,)
+    masks = _mask_flags(items)
+    _check_index_count(t._data.shape, items, masks)
+    shape = t._data.shape
+    for i, k in enumerate(items):
+        if k is Ellipsis:
+            continue
+        if isinstance(k, int) and not isinstance(k, bool):
+            # its dim: counted from the end when an Ellipsis comes before it
+            after = items[i:]
+            dim = i if Ellipsis not in items[:i] else len(shape) - sum(
+                _mask_ndim(a) if m else 0 if a is None or isinstance(a, bool) else 1
+                for a, m in zip(after, masks[i:]))
+            if not -shape[dim] <= k < shape[dim]:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with "
+                                 f"size {shape[dim]}")
+        break
+    check_view_use(t)
 
 
 def _index_put(key):

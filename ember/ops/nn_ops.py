@@ -100,7 +100,10 @@ def _c3(a):
 
 # The compiled batch-norm passes over this many elements or more split their work among
 # threads: the statistics and sums by channels, normalisation and input gradient by
-# samples (each channel or plane computed alike whoever computes it). Measured ...
+# samples (each channel or plane computed alike whoever computes it). Measured on 2 idle
+# cores, BatchNorm2d forward + backward in training: 64x64x28x28 5.4-5.7 ms on one thread,
+# 4.1-4.3 split; 64x128x14x14 3.3 / 2.7; but 256x6x24x24 (0.9M) 1.7 / 1.9-2.1 and
+# 256x16x8x8 0.7 / 1.2 when split from 2**18.
 _SPLIT_ELEMENTS = 1 << 20
 
 

@@ -530,7 +530,7 @@ def repeat_interleave(input, repeats, dim=None):
     return index_select(input, dim, Tensor._wrap(idx))
 
 
-_SPLIT_ELEMENTS = 1 << 20  # (see ops/elementwise._SPLIT_ELEMENTS: measured for cat ...)
+_SPLIT_ELEMENTS = 1 << 20  # (a memory-bound copy, as ReLU's: ops/elementwise._ACTIVATION_SPLIT)
 
 
 class Cat(Function):

@@ -61,6 +61,13 @@ DELIBERATE = [
          reason="the same difference where PyTorch then fails: it reads an index tensor that "
                 "shares memory with the destination while it writes, so a value it wrote "
                 "becomes an index, out of range (t[t, -1] = v); ember reads the index first"),
+    dict(id="the stride of a size-1 dim sliced from an expanded one", kinds={"result"},
+         line=r"\.stride\(", program=r"\b(expand|expand_as|broadcast_to)\(",
+         reason="NumPy gives a size-1 dim the stride 0 both where a dim is inserted "
+                "(unsqueeze, None) and where one element is sliced from an expanded dim; "
+                "PyTorch reports its contiguous stride for the first and 0 for the second; "
+                "ember cannot tell them apart and reports the first (the stride of a size-1 "
+                "dim changes no element's address)"),
     dict(id="a write into an expanded tensor (values)", kinds={"value"},
          test=lambda program, line: _writes_expanded(program, line),
          reason="a value difference, accepted: several elements of an expanded tensor share "

@@ -1120,6 +1120,14 @@ CASES = {
          "v13 = F.batch_norm(v3, a10, a11, a4, a5, training=True, momentum=0.1, eps=1e-05)",
          "v14 = F.batch_norm(v3.expand(16, 3), a10, a11, a4, a5, training=True, momentum=0.1)"]),
 
+    "a read through a stale split() output: a basic int's bounds first, then the view": (
+        [("a1", np.arange(10.0).reshape(2, 1, 1, 5).astype(F32), False),
+         ("a5", np.zeros(1, F32), True), ("a7", np.zeros((1, 1, 5), I64), False),
+         ("a10", np.zeros((2, 1, 0), I64), False)],
+        ["v1 = F.batch_norm(a1, None, None, None, a5, training=True)", "v2, *v3 = v1.split(2, -1)",
+         "v1[1:0:2] = a7", "v7 = v2[a10 > 0]", "v8 = v2[5]", "v9 = v2[0, 0, 0, 7]",
+         "v10 = v2[..., 9]", "v11 = v2[None, 3]", "v12 = v2[0, 0, 0, 0, 0]", "v13 = v2[:, :1]"]),
+
 }
 
 
