@@ -77,9 +77,13 @@ def test_one_process_without_a_launcher():
 def test_the_launcher_module_runs_a_script_as_an_mpi_job(tmp_path):
     need_mpi()
     script = tmp_path / "hello.py"
-    script.write_text("import ember.distributed as dist\n"
+    # one write per line: print() writes its pieces one by one when stdout is unbuffered
+    # (PYTHONUNBUFFERED), and the two ranks' pieces may then interleave
+    script.write_text("import sys\n"
+                      "import ember.distributed as dist\n"
                       "dist.init_process_group('mpi')\n"
-                      "print('hello from', dist.get_rank(), 'of', dist.get_world_size())\n")
+                      "sys.stdout.write(f'hello from {dist.get_rank()} of "
+                      "{dist.get_world_size()}\\n')\n")
     proc = subprocess.run([sys.executable, "-m", "ember.distributed.launch", "--nproc", "2",
                            str(script)], env=env(), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
