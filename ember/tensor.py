@@ -592,10 +592,13 @@ def _read_base(base, view):
 
 
 def views_a_leaf(t):
-    """Whether ``t`` (which requires grad) is a view of a tensor that is still a leaf:
+    """Whether ``t`` (which requires grad) is a view of a tensor that is a leaf now:
     PyTorch asks at each in-place change (the leaf may have been changed in place since,
-    and is no leaf then; one detach_()ed since still is)."""
+    and is no leaf then; one detach_()ed since still is, and so is a tensor with a node
+    when the view was made and detach_()ed since)."""
     leaf = t.__dict__.get("_view_of_leaf")
+    if leaf is None:
+        leaf = t.__dict__.get("_base")
     return leaf is not None and leaf.grad_fn is None
 
 

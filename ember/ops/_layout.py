@@ -46,6 +46,18 @@ def contiguous(out):
     return np.ascontiguousarray(out)
 
 
+def suggested(out, x):
+    """``out`` in the memory format PyTorch suggests for an input ``x`` (batch norm's
+    output): channels-last where the 4-d ``x`` is channels-last and not contiguous, else
+    C-contiguous."""
+    if x.ndim == 4 and not x.flags.c_contiguous and out.size:
+        strides = torch_strides(x)
+        if _channels_last(x.shape, strides) and not _contiguous(x.shape, strides):
+            n, c, h, w = out.shape
+            return relaid(out, (h * w * c, 1, w * c, c))
+    return contiguous(out)
+
+
 def follow(out, operands, numbers=False):
     """``out`` (an op's fresh result), or a copy laid out as PyTorch lays out the result of
     an elementwise op over ``operands`` (arrays, or Python numbers: scalar operands where

@@ -13,6 +13,7 @@ from .. import _dtype, _numba, _threads
 from ..autograd import Function
 from ..tensor import Tensor
 from ._quiet import quiet
+from ._layout import suggested
 from .elementwise import Reads, _where, erf_array
 from .inplace import _type_word
 
@@ -186,17 +187,17 @@ class BatchNormTrain(Function):
             y = np.empty_like(x3)
             _by_samples(k.normalize, x3, x3, center,
                         *(v.astype(x.dtype, copy=False) for v in (scale, shift)), y)
-            return y.reshape(x.shape)
+            return suggested(y.reshape(x.shape), x)
         x3 = _channel_view(x)
         if fused is not None:
-            return _fused_affine(x3, *fused).reshape(x.shape)
+            return suggested(_fused_affine(x3, *fused).reshape(x.shape), x)
         y = x3 - mean[:, None]
         y *= invstd[:, None]
         if weight is not None:
             y *= weight[:, None]
         if bias is not None:
             y += bias[:, None]
-        return y.reshape(x.shape)
+        return suggested(y.reshape(x.shape), x)
 
     @staticmethod
     def backward(ctx, g):
@@ -270,14 +271,14 @@ class BatchNormEval(Function):
             else:  # (x - 0) * alpha + beta: the kernel's multiply-add is fused too
                 args = (np.zeros_like(mean),) + fused
             _by_samples(k.normalize, x3, x3, *(v.astype(x.dtype, copy=False) for v in args), y)
-            return y.reshape(x.shape)
+            return suggested(y.reshape(x.shape), x)
         x3 = _channel_view(x)
         if fused is not None:
-            return _fused_affine(x3, *fused).reshape(x.shape)
+            return suggested(_fused_affine(x3, *fused).reshape(x.shape), x)
         shift = -mean * scale if bias is None else bias - mean * scale
         y = x3 * scale[:, None]
         y += shift[:, None]
-        return y.reshape(x.shape)
+        return suggested(y.reshape(x.shape), x)
 
     @staticmethod
     def backward(ctx, g):
@@ -478,6 +479,7 @@ class LayerNorm(Function):
     """Normalise over the last ``k`` dims, then scale and shift elementwise."""
 
     array_backward = True
+    layout = "contiguous"  # (PyTorch's output is contiguous whatever the input's layout)
 
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):

@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..tensor import _ONES, _TYPE_NAMES, Tensor, _untracked, _wrap_dim
 from ._layout import contiguous
 from ._quiet import quiet
+from .elementwise import _where
 from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
@@ -312,10 +313,11 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     v = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     if not v._requires_grad:
         return v.sqrt()
-    # Where the variance is 0, PyTorch's gradient is 0, not sqrt's 0 * inf = nan: the root
-    # is taken of 1 there and multiplied by 0 (the same values, bit for bit, elsewhere).
+    # Where the variance is 0, PyTorch's gradient is 0 (a masked fill, even of an infinite
+    # gradient), not sqrt's 0 * inf = nan: the root is taken of 1 there and replaced by 0
+    # (the same values, bit for bit, elsewhere).
     zero = v == 0
-    out = (v + zero).sqrt() * ~zero
+    out = _where(zero, 0.0, (v + zero).sqrt())
     # PyTorch's StdBackward saves its result: refused once that has been changed in place
     out.grad_fn.backward_name = "StdBackward0"
     out.grad_fn.keep_version(out)

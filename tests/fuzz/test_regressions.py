@@ -1128,6 +1128,21 @@ CASES = {
          "v1[1:0:2] = a7", "v7 = v2[a10 > 0]", "v8 = v2[5]", "v9 = v2[0, 0, 0, 7]",
          "v10 = v2[..., 9]", "v11 = v2[None, 3]", "v12 = v2[0, 0, 0, 0, 0]", "v13 = v2[:, :1]"]),
 
+    "std's gradient where the variance is 0 is 0 even for an infinite gradient": (
+        [("a3", np.zeros((1, 3, 3, 5), F32), True)],
+        ["v2 = F.adaptive_max_pool2d(a3, 2)", "v3 = T.std(v2, 3)", "v10 = v3.rsqrt()",
+         "v10.backward(T.ones_like(v10), retain_graph=True)"]),
+    "layer_norm and batch_norm results are contiguous (channels-last for batch norm's)": (
+        [("a1", np.arange(9.0).reshape(3, 3), False), ("a2", np.arange(120.0).reshape(2, 4, 5, 3), False)],
+        ["a1.t_()", "v1 = F.layer_norm(a1, (3,))", "v4 = v1.contiguous()",
+         "v5 = F.batch_norm(a1, None, None, training=True)", "v6 = v5.contiguous()",
+         "v7 = a2.permute(0, 3, 1, 2)", "v8 = F.batch_norm(v7, None, None, training=True)",
+         "v9 = v8.stride()", "v10 = v8.contiguous()"]),
+    "a view made before its base's detach_() is refused a write (its base is a leaf now)": (
+        [("a0", np.array(0.0, F32), True), ("a2", np.array([1]), False)],
+        ["v1 = T.add(a0, a0, alpha=2)", "v4 = T.broadcast_to(v1, ())", "v1.detach_()",
+         "v4[None] = a2"]),
+
 }
 
 
