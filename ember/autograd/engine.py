@@ -192,8 +192,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
             if leaf_grad is None or leaf._hooks or tensor_mode:
                 _deliver_to_leaf(leaf, g, tensor_mode)
             else:  # a parameter's second step on: _accumulate's last case, inline
-                np.add(leaf_grad._data, g, out=leaf_grad._data)
-                leaf_grad._vc[0] += 1
+                _add_into(leaf_grad, g)
     except BaseException:
         if node is not None and pending:
             _deliver_finished(roots, pending, node, tensor_mode, tensor_type)
@@ -424,7 +423,19 @@ def _accumulate(t, g, tensor_mode):
     elif tensor_mode:
         t.grad = t.grad + g
     else:
-        grad = t.grad
         # (g: an array, a Tensor, or a NumPy scalar, 0-d gradients summed over the uses)
-        np.add(grad._data, g if type(g) is np.ndarray else _as_array_any(g), out=grad._data)
-        grad._vc[0] += 1
+        _add_into(t.grad, g if type(g) is np.ndarray else _as_array_any(g))
+
+
+def _add_into(grad, g):
+    """``grad += g`` for a leaf's ``.grad`` (array ``g``), with PyTorch's errors where the
+    user changed the shape of ``.grad`` in place since (``squeeze_()``)."""
+    try:
+        np.add(grad._data, g, out=grad._data)
+    except ValueError:
+        from ..ops.elementwise import _broadcast_error
+        shape = grad._data.shape
+        raise _broadcast_error(grad._data, g) or RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(shape, np.shape(g)))}") from None
+    grad._vc[0] += 1

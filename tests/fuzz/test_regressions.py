@@ -1143,6 +1143,11 @@ CASES = {
         ["v1 = T.add(a0, a0, alpha=2)", "v4 = T.broadcast_to(v1, ())", "v1.detach_()",
          "v4[None] = a2"]),
 
+    "a .grad squeezed in place, then accumulated into: PyTorch's broadcast errors": (
+        [("a0", np.zeros((2, 3, 1, 3)), True), ("a1", np.zeros((2, 1, 3)), True)],
+        ["a0.sum().backward()", "v6 = a0.grad", "v6.squeeze_()", "a0.sum().backward(retain_graph=True)",
+         "a1.sum().backward()", "a1.grad.squeeze_()", "a1.sum().backward()"]),
+
 }
 
 
