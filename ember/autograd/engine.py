@@ -433,9 +433,6 @@ def _add_into(grad, g):
     try:
         np.add(grad._data, g, out=grad._data)
     except ValueError:
-        from ..ops.elementwise import _broadcast_error
-        shape = grad._data.shape
-        raise _broadcast_error(grad._data, g) or RuntimeError(
-            f"output with shape {list(shape)} doesn't match the broadcast shape "
-            f"{list(np.broadcast_shapes(shape, np.shape(g)))}") from None
+        from ..ops.elementwise import write_error
+        raise write_error(grad._data, g) from None
     grad._vc[0] += 1

@@ -87,6 +87,15 @@ def _broadcast_error(a, b):
     return None
 
 
+def write_error(out, other):
+    """PyTorch's error for an in-place write of ``other`` (an array or a number) into the
+    array ``out``, where the shapes do not fit: its broadcast error, or where they
+    broadcast to a shape other than ``out``'s, that one."""
+    return _broadcast_error(out, other) or RuntimeError(
+        f"output with shape {list(out.shape)} doesn't match the broadcast shape "
+        f"{list(np.broadcast_shapes(out.shape, np.shape(other)))}")
+
+
 def where_array(cond, a, b):
     """``np.where`` with PyTorch's words (and class) for operands that do not broadcast."""
     try:

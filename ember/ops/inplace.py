@@ -17,7 +17,8 @@ from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
 from ._alias import overlaps, same_data, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction, check_integer_addcdiv, zeros_of)
+                          check_bool_subtraction, check_integer_addcdiv, write_error,
+                          zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -395,9 +396,7 @@ def fast_binary_inplace(t, ufunc, other, op):
             check_bool_subtraction(data, o)  # NumPy's TypeError, in PyTorch's words
         if not isinstance(e, ValueError):
             raise
-        raise RuntimeError(
-            f"output with shape {list(data.shape)} doesn't match the broadcast shape "
-            f"{list(np.broadcast_shapes(data.shape, np.shape(o)))}") from None
+        raise write_error(data, o) from None
     t._vc[0] += 1
     return t
 
@@ -485,10 +484,7 @@ def lerp_(t, end, weight):
     except ValueError:
         fits = False
     if not fits:
-        from .elementwise import _broadcast_error
-        raise _broadcast_error(t._data, end._data) or RuntimeError(
-            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-            f"{list(np.broadcast_shapes(end._data.shape, t._data.shape))}")
+        raise write_error(t._data, end._data)
     if t._data.dtype.kind != "f":
         raise NotImplementedError(
             f'"lerp_kernel_scalar" not implemented for \'{_type_word(t._data.dtype)}\'')
@@ -616,10 +612,7 @@ def copy_(t, src, non_blocking=False):
     except ValueError:
         fits = False
     if not fits:
-        from .elementwise import _broadcast_error
-        raise _broadcast_error(t._data, src._data) or RuntimeError(
-            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
-            f"{list(np.broadcast_shapes(t._data.shape, src._data.shape))}")
+        raise write_error(t._data, src._data)
     # (a copy into an integer tensor is recorded only when that one is marked: see marked)
     recorded = _recorded(t, src) and (t._data.dtype.kind == "f" or t._requires_grad)
     same = same_data(t._data, src._data)  # PyTorch copies nothing (even when expanded)

@@ -288,3 +288,16 @@ def test_tensor_from_list_still_checks_device_and_dtype(torch):
     assert ember.tensor([1, 2], device="cpu").dtype == ember.int64
     t = ember.tensor([1.0, 2.0], requires_grad=True)
     assert t.requires_grad and t.is_leaf
+
+
+def test_inplace_writes_that_do_not_fit_raise_torchs_errors(torch):
+    """One helper (ops/elementwise.write_error) for every in-place write whose operand does
+    not fit the destination: add_, copy_, lerp_, and the engine's accumulation."""
+    for make in (lambda L, a: a.add_(L.ones(3, 3)), lambda L, a: a.add_(L.ones(2, 2, 3)),
+                 lambda L, a: a.copy_(L.ones(4, 3)), lambda L, a: a.lerp_(L.ones(2, 2, 3), 0.5)):
+        msgs = []
+        for L in (ember, torch):
+            with pytest.raises(RuntimeError) as e:
+                make(L, L.zeros(2, 3))
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1]
