@@ -198,11 +198,24 @@ def run_split(run, n, threads):
                [(n * i // parts, n * (i + 1) // parts) for i in range(parts)], threads)
 
 
-def threads_for(elements, minimum):
-    """The thread count for a memory-bound pass over ``elements``: ``get_num_threads()``
-    from ``minimum`` elements on (below it, handing a part to a thread costs about what it
-    saves: tens of microseconds), else 1."""
-    return get_num_threads() if elements >= minimum else 1
+# A memory-bound compiled pass or copy over this many elements or more splits its work
+# among threads; below it, handing a part to a thread costs about what it saves (tens of
+# microseconds). Measured on 2 idle cores, forward + backward, one thread / split:
+# MaxPool2d(2) of 256x6x24x24 2.5 / 2.0 ms, of 64x64x28x28 8.3-9.3 / 5.7; AvgPool2d(2) of
+# 64x128x28x28 24-25 / 13; BatchNorm2d in training of 64x64x28x28 5.4-5.7 / 4.1-4.3, of
+# 64x128x14x14 3.3 / 2.7; ReLU of 64x64x28x28 3.4 / 2.6, of 64x128x14x14 1.7 / 1.5. Split
+# from 2**18 instead, BatchNorm2d of 256x6x24x24 (0.9M) went 1.7 -> 1.9-2.1 and of
+# 256x16x8x8 0.7 -> 1.2; ReLU of 256x16x8x8 0.28 -> 0.55.
+PASS_SPLIT = 1 << 20
+
+
+def split_pass(run, n, elements):
+    """``run(i0, i1)`` over ``[0, n)`` for a memory-bound pass over ``elements``: shared
+    among ``get_num_threads()`` threads from ``PASS_SPLIT`` elements on, else in one call.
+    For passes whose every element, plane or channel is computed alike whoever computes
+    it (never a reduction whose order would change), so the result is the same bits for
+    any thread count."""
+    run_split(run, n, get_num_threads() if elements >= PASS_SPLIT else 1)
 
 
 # Results of this many elements or more split their rows among threads (NumPy's ufuncs

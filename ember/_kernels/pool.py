@@ -18,7 +18,7 @@ import numpy as np
 # made these layers up to 20x slower (it waits for a descheduled core), and parallel
 # compilation took 3x as long (22 s against 7 s per dtype). A large pass is instead called
 # on parts of the batch from several Python threads (the kernels release the GIL), which
-# share the parts so that a thread on a busy core takes fewer (ops/pooling._by_samples).
+# share the parts so that a thread on a busy core takes fewer (_threads.split_pass).
 _jit = dict(cache=True, nogil=True)
 
 

@@ -772,13 +772,6 @@ Sigmoid = _unary("Sigmoid", _SlopeOfOutput, _sigmoid_array,
                  lambda out: _large(np.multiply, out, _large(np.subtract, 1, out)))
 
 
-# ReLU over this many elements or more splits them among threads (a memory-bound pass).
-# Measured on 2 idle cores, forward + backward: 64x64x28x28 3.4 ms on one thread, 2.6
-# split; 64x128x14x14 1.7 / 1.5; 256x6x24x24 (0.9M) 0.95 either way; 256x16x8x8 0.28 /
-# 0.55 when split from 2**18.
-_ACTIVATION_SPLIT = 1 << 20
-
-
 def _relu_kernels(out, g):
     """The compiled ReLU backward for the arrays it serves (the same float dtype and shape,
     both C-contiguous, big enough for the call to pay), else None: the NumPy path."""
@@ -802,11 +795,12 @@ class Relu(Function):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
         # -0.0 stays -0.0, as in PyTorch: NumPy returns the second of equals
-        if a.size >= _ACTIVATION_SPLIT and a.flags.c_contiguous:
+        if a.size >= _threads.PASS_SPLIT and a.flags.c_contiguous:
+            # (a memory-bound pass: its elements shared among threads, _threads.split_pass)
             out = np.empty_like(a)
             flat_a, flat_out = a.reshape(-1), out.reshape(-1)
-            _threads.run_split(lambda i, j: np.maximum(0, flat_a[i:j], out=flat_out[i:j]),
-                               a.size, _threads.get_num_threads())
+            _threads.split_pass(lambda i, j: np.maximum(0, flat_a[i:j], out=flat_out[i:j]),
+                                a.size, a.size)
         else:
             out = np.maximum(0, a)
         ctx.save_for_backward(out)
@@ -820,9 +814,9 @@ class Relu(Function):
             if k is not None:
                 gx = np.empty_like(g)
                 flat_out, flat_g, flat_gx = out.ravel(), g.ravel(), gx.ravel()
-                _threads.run_split(
+                _threads.split_pass(
                     lambda i, j: k.relu_backward(flat_out[i:j], flat_g[i:j], flat_gx[i:j]),
-                    g.size, _threads.threads_for(g.size, _ACTIVATION_SPLIT))
+                    g.size, g.size)
                 return gx
             return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
         # PyTorch passes the gradient through a nan, and gives 0 where out <= 0 also for an

@@ -99,25 +99,17 @@ def _c3(a):
     return np.ascontiguousarray(_channel_view(a))
 
 
-# The compiled batch-norm passes over this many elements or more split their work among
-# threads: the statistics and sums by channels, normalisation and input gradient by
-# samples (each channel or plane computed alike whoever computes it). Measured on 2 idle
-# cores, BatchNorm2d forward + backward in training: 64x64x28x28 5.4-5.7 ms on one thread,
-# 4.1-4.3 split; 64x128x14x14 3.3 / 2.7; but 256x6x24x24 (0.9M) 1.7 / 1.9-2.1 and
-# 256x16x8x8 0.7 / 1.2 when split from 2**18.
-_SPLIT_ELEMENTS = 1 << 20
-
-
-def _threads_for(x3):
-    return _threads.threads_for(x3.size, _SPLIT_ELEMENTS)
+# The compiled batch-norm passes split their work among threads for a large batch
+# (_threads.split_pass): the statistics and sums by channels, normalisation and input
+# gradient by samples (each channel or plane computed alike whoever computes it).
 
 
 def _channel_stats(k, x3):
     """``k.channel_stats`` of C-contiguous ``x3``: (mean, var), float64."""
     C = x3.shape[1]
     mean, var = np.empty(C), np.empty(C)
-    _threads.run_split(lambda c0, c1: k.channel_stats(x3, mean, var, c0, c1), C,
-                       _threads_for(x3))
+    _threads.split_pass(lambda c0, c1: k.channel_stats(x3, mean, var, c0, c1), C,
+                        x3.size)
     return mean, var
 
 
@@ -125,8 +117,8 @@ def _grad_sums(k, g3, x3, mean):
     """``k.grad_sums`` of C-contiguous ``g3`` and ``x3``: (sum of g, of g * (x - mean))."""
     C = x3.shape[1]
     sum_g, sum_gx = np.empty(C), np.empty(C)
-    _threads.run_split(lambda c0, c1: k.grad_sums(g3, x3, mean, sum_g, sum_gx, c0, c1), C,
-                       _threads_for(x3))
+    _threads.split_pass(lambda c0, c1: k.grad_sums(g3, x3, mean, sum_g, sum_gx, c0, c1),
+                        C, x3.size)
     return sum_g, sum_gx
 
 
@@ -135,8 +127,8 @@ def _by_samples(kernel, x3, *args):
     shape (each cut to the samples a thread takes), the rest passed whole."""
     n = x3.shape[0]
     whole = [a.shape != x3.shape for a in args]
-    _threads.run_split(lambda n0, n1: kernel(
-        *(a if w else a[n0:n1] for a, w in zip(args, whole))), n, _threads_for(x3))
+    _threads.split_pass(lambda n0, n1: kernel(
+        *(a if w else a[n0:n1] for a, w in zip(args, whole))), n, x3.size)
 
 
 def _contiguous_affine(x, mean, invstd, weight, bias):

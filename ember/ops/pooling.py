@@ -95,20 +95,6 @@ def _compiled_grad(ctx, g, shape, dtype):
     return _c(g)
 
 
-# A compiled pass over more elements than this (input and output) splits its samples among
-# threads. Measured on 2 idle cores, forward + backward: MaxPool2d(2) of 256x6x24x24 2.5 ms
-# on one thread, 2.0 split; of 64x64x28x28 8.3-9.3 / 5.7; AvgPool2d(2) of 64x128x28x28
-# 24-25 / 13.
-_SPLIT_ELEMENTS = 1 << 20
-
-
-def _by_samples(run, n, elements):
-    """``run(n0, n1)`` over the samples ``[0, n)``, split among threads for a large pass
-    (the kernels release the GIL; each sample's planes are computed alike whoever computes
-    them)."""
-    _threads.run_split(run, n, _threads.threads_for(elements, _SPLIT_ELEMENTS))
-
-
 def _c(a):
     """``a`` C-contiguous, as the kernels are compiled for (a second, strided version of
     each would double their compile time for inputs that are rarely views)."""
@@ -157,7 +143,7 @@ class MaxPool2d(Function):
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             ctx.arg = np.empty(out.shape, dtype=arg_type)
             x, nan_rule, arg = _c(x), _has_nan(x), ctx.arg
-            _by_samples(lambda a, b: k.max_pool_forward(
+            _threads.split_pass(lambda a, b: k.max_pool_forward(
                 x[a:b], kh, kw, *stride, *padding, *dilation, nan_rule, out[a:b], arg[a:b]),
                 len(x), x.size + out.size)
             return out
@@ -207,7 +193,7 @@ class MaxPool2d(Function):
         gc = _compiled_grad(ctx, g, arg.shape, ctx.dtype)
         if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            _by_samples(lambda a, b: ctx.kernels.max_pool_backward(
+            _threads.split_pass(lambda a, b: ctx.kernels.max_pool_backward(
                 gc[a:b], arg[a:b], kh, kw, *stride, pads_h[0], pads_w[0], *dilation, dx[a:b]),
                 len(dx), dx.size + gc.size)
             return dx, None, None, None, None, None
@@ -281,7 +267,7 @@ class AvgPool2d(Function):
         if k is not None:
             out = np.empty(x.shape[:2] + (OH, OW), dtype=x.dtype)
             x = _c(x)
-            _by_samples(lambda a, b: k.avg_pool_forward(
+            _threads.split_pass(lambda a, b: k.avg_pool_forward(
                 x[a:b], kh, kw, *stride, *padding, div, out[a:b]), len(x), x.size + out.size)
             return out
         xp = _padded(x, pads_h, pads_w, 0)
@@ -302,7 +288,7 @@ class AvgPool2d(Function):
         gc = _compiled_grad(ctx, g, xshape[:2] + ctx.div.shape, ctx.dtype)
         if gc is not None:
             dx = np.empty(xshape, dtype=g.dtype)
-            _by_samples(lambda a, b: ctx.kernels.avg_pool_backward(
+            _threads.split_pass(lambda a, b: ctx.kernels.avg_pool_backward(
                 gc[a:b], kh, kw, *stride, pads_h[0], pads_w[0], ctx.div, dx[a:b]),
                 len(dx), dx.size + gc.size)
             return dx, None, None, None, None, None, None

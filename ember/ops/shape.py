@@ -530,9 +530,6 @@ def repeat_interleave(input, repeats, dim=None):
     return index_select(input, dim, Tensor._wrap(idx))
 
 
-_SPLIT_ELEMENTS = 1 << 20  # (a memory-bound copy, as ReLU's: ops/elementwise._ACTIVATION_SPLIT)
-
-
 class Cat(Function):
     """``skipped``: which arrays take part in the graph and the dtype only (PyTorch's legacy
     rule for 1-D empty tensors beside others); their gradient is empty."""
@@ -543,16 +540,15 @@ class Cat(Function):
         ctx.dim = dim
         ctx.sizes = [None if skip else a.shape[dim] for a, skip in zip(arrays, skipped)]
         kept = [a for a, skip in zip(arrays, skipped) if not skip]
-        if dim > 0 and sum(a.size for a in kept) >= _SPLIT_ELEMENTS and all(
+        if dim > 0 and sum(a.size for a in kept) >= _threads.PASS_SPLIT and all(
                 a.dtype == dt and a.flags.c_contiguous for a in kept):
             # DenseNet's features joined along the channels: the samples' copies shared
             # among threads (a memory-bound pass; the same bytes whoever copies them)
             shape = list(kept[0].shape)
             shape[dim] = sum(a.shape[dim] for a in kept)
             out = np.empty(shape, dtype=dt)
-            _threads.run_split(lambda n0, n1: np.concatenate(
-                [a[n0:n1] for a in kept], axis=dim, out=out[n0:n1]), len(out),
-                _threads.threads_for(out.size, _SPLIT_ELEMENTS))
+            _threads.split_pass(lambda n0, n1: np.concatenate(
+                [a[n0:n1] for a in kept], axis=dim, out=out[n0:n1]), len(out), out.size)
             return out
         return np.concatenate(kept, axis=dim, dtype=dt)
 

@@ -140,15 +140,14 @@ def test_integer_max_pool_stays_on_numpy_path():
 
 @pytest.mark.parametrize("pool", ["max", "avg"])
 def test_pools_split_among_threads_give_the_same_bits(monkeypatch, pool):
-    """A large pass splits its samples among threads (ops/pooling._by_samples); each
+    """A large pass splits its samples among threads (_threads.split_pass); each
     sample's planes are computed alike whoever computes them."""
     from ember import _threads
-    from ember.ops import pooling
     x = np.random.default_rng(3).standard_normal((7, 3, 10, 9)).astype(np.float32)
     fn = (lambda t: F.max_pool2d(t, 3, 2, 1, ceil_mode=True)) if pool == "max" else \
         (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True))
     one = _run(ember, fn, x)
-    monkeypatch.setattr(pooling, "_SPLIT_ELEMENTS", 1)
+    monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
     before = _threads._user
     _threads.set_num_threads(2)
     try:
@@ -570,7 +569,6 @@ def test_large_passes_split_among_threads_give_the_same_bits(monkeypatch, layer)
     (normalisation, input gradient), ReLU by elements, once large; every channel, plane
     and element is computed alike whoever computes it."""
     from ember import _threads
-    from ember.ops import elementwise, nn_ops
     x = np.random.default_rng(4).standard_normal((5, 7, 16, 8)).astype(np.float32)
     if layer == "relu":
         fn = ember.relu
@@ -587,8 +585,7 @@ def test_large_passes_split_among_threads_give_the_same_bits(monkeypatch, layer)
             () if layer == "relu" else bn.parameters())]
 
     one = run()
-    monkeypatch.setattr(nn_ops, "_SPLIT_ELEMENTS", 1)
-    monkeypatch.setattr(elementwise, "_ACTIVATION_SPLIT", 1)
+    monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
     before = _threads._user
     _threads.set_num_threads(2)
     try:

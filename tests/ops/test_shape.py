@@ -209,12 +209,11 @@ def test_large_cat_split_among_threads_gives_the_same_array(monkeypatch):
     """A large cat along a later dim copies the samples' parts in threads
     (ops/shape.Cat): the same bytes, layout and gradient as one copy."""
     from ember import _threads
-    from ember.ops import shape
     rng = np.random.default_rng(2)
     a = ember.tensor(rng.standard_normal((5, 3, 4)).astype(np.float32), requires_grad=True)
     b = ember.tensor(rng.standard_normal((5, 2, 4)).astype(np.float32), requires_grad=True)
     one = ember.cat([a, b], dim=1).detach().numpy()
-    monkeypatch.setattr(shape, "_SPLIT_ELEMENTS", 1)
+    monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
     before = _threads._user
     _threads.set_num_threads(2)
     try:
