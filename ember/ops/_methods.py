@@ -111,7 +111,7 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):  # number ** tensor
         base = creation.tensor(input, dtype=_dtype.from_numpy(
             _dtype.result_type(input, exponent._data)))
-        return ew.PowTensor.apply(base, exponent)
+        return ew.PowScalarBase.apply(base, exponent)
     if isinstance(exponent, Tensor):
         return ew.PowTensor.apply(input, exponent)
     return ew.Pow.apply(input, exponent)

@@ -477,6 +477,15 @@ class PowTensor(Function):
         return ga, gb
 
 
+class PowScalarBase(PowTensor):
+    """``number ** tensor`` (PowBackward2): the number is made a 0-d tensor of the result's
+    dtype. PyTorch's result is a fresh contiguous tensor whatever the exponent's layout
+    (its pow(Scalar, Tensor) allocates the output before the power)."""
+
+    backward_name = "PowBackward2"
+    layout = "contiguous"
+
+
 def _where(cond, x, y):
     """``where`` in a backward: NumPy's on arrays, the Where op under create_graph."""
     if isinstance(x, Tensor) or isinstance(y, Tensor):

@@ -1148,6 +1148,11 @@ CASES = {
         ["a0.sum().backward()", "v6 = a0.grad", "v6.squeeze_()", "a0.sum().backward(retain_graph=True)",
          "a1.sum().backward()", "a1.grad.squeeze_()", "a1.sum().backward()"]),
 
+    "number ** tensor is a fresh contiguous tensor whatever the exponent's layout": (
+        [("a3", np.zeros((2, 2), F32), True), ("a4", np.zeros((2, 3), F32), False)],
+        ["a4.t_()", "v1 = True ** a4", "v3 = v1.contiguous()", "v5 = T.pow(2, a3.t())",
+         "v6 = v5.contiguous()", "v7 = T.tensor(2.0) ** a4", "v8 = v7.stride()"]),
+
 }
 
 
