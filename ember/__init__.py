@@ -4,6 +4,7 @@
 """
 __version__ = "0.1.0"
 
+from . import _allocator  # noqa: F401 (freed memory kept for the next arrays: see there)
 from . import _dtype
 from ._dtype import (bool_ as bool, double, dtype, float, float16, float32, float64,  # noqa: A004
                      get_default_dtype, half, int, int8, int16, int32, int64, long,

@@ -13,7 +13,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from .. import _buffers, _dtype, _threads
+from .. import _dtype, _threads
 from . import function as _function
 from . import grad_mode
 
@@ -209,9 +209,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
 def _add_gradient(grads, fn, g, summed, tensor_mode):
     """Add ``g`` to the gradient gathered so far for ``fn`` (a node whose output has several
     consumers: a residual block's input, DenseNet's concatenated features). Arrays are
-    summed into a new array the first time (kept storage when large: ``ember/_buffers``),
-    then in place, as nobody else holds that sum; an array a backward returned may be
-    shared (Add's backward returns its gradient twice). Returns ``summed``, the set of
+    summed into a new array the first time, then in place, as nobody else holds that sum;
+    an array a backward returned may be shared (Add's backward returns its gradient twice). Returns ``summed``, the set of
     nodes holding such sums (None until the first)."""
     total = grads[fn]
     if tensor_mode:
@@ -219,8 +218,7 @@ def _add_gradient(grads, fn, g, summed, tensor_mode):
     elif summed is not None and fn in summed:
         _threads.exact_ufunc(np.add, total, g, total)
     else:
-        grads[fn] = _threads.exact_ufunc(np.add, total, g,
-                                         _buffers.empty(total.shape, total.dtype))
+        grads[fn] = _threads.exact_ufunc(np.add, total, g, np.empty(total.shape, total.dtype))
         if summed is None:
             summed = set()
         summed.add(fn)

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .. import _buffers, _dtype, _numba, _threads
+from .. import _dtype, _numba, _threads
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..tensor import Tensor, _new, _untracked, check_view_use
@@ -131,14 +131,16 @@ def _harmless_divisor(b):
     return (type(b) is int and b != 0) or (type(b) is float and b != 0 and math.isfinite(b))
 
 
-_LARGE = _buffers.MIN_BYTES
+# Operands of this many bytes or more take _result's way (a fresh result, its rows shared
+# among threads once it is large enough: _threads.exact_ufunc); below, its check costs
+# more than it could save.
+_LARGE = 1 << 20
 
 
 def _result(ufunc, a, b):
     """``ufunc(a, b)`` for float operands of one dtype (arrays or Python numbers), one of
-    them large (callers check, so that small operands pay nothing for this):
-    written into reused storage, as a fresh result costs a page fault per 4 KB page (see
-    ``ember/_buffers.py``)."""
+    them large (callers check, so that small operands pay nothing for this), through
+    ``_threads.exact_ufunc``."""
     if type(ufunc) is not np.ufunc:  # Pow's: not a ufunc, and it takes no out=
         return ufunc(a, b)
     big = a if type(a) is np.ndarray else b
@@ -146,7 +148,7 @@ def _result(ufunc, a, b):
         shape = np.broadcast_shapes(a.shape, b.shape)
     else:
         shape = big.shape
-    return _threads.exact_ufunc(ufunc, a, b, _buffers.empty(shape, big.dtype))
+    return _threads.exact_ufunc(ufunc, a, b, np.empty(shape, big.dtype))
 
 
 def _times(g, v):
