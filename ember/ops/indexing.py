@@ -192,6 +192,8 @@ class Index(Function):
     def forward(ctx, a, idx, advanced):
         ctx.in_shape, ctx.idx, ctx.advanced = a.shape, idx, advanced
         target, key = _split(a, idx)
+        if advanced:
+            _check_empty_dims(target, key)
         out = _check_bounds(target, key)
         if advanced:  # a gather is a new tensor (NumPy may give a view of a strided one)
             return _gathered_layout(target, key, out)
@@ -284,8 +286,9 @@ def _take_rows(a, idx):
     same IndexError, and costs a third of NumPy's general advanced indexing."""
     try:
         out = a.take(idx, 0)
-    except IndexError:
-        return _check_bounds(a, idx)  # PyTorch's words
+    except IndexError:  # PyTorch's words
+        _check_empty_dims(a, idx)
+        return _check_bounds(a, idx)
     if a.flags.c_contiguous and idx.flags.c_contiguous:  # (take's C order is PyTorch's)
         return out
     return _gathered_layout(a, idx, out)
@@ -446,8 +449,6 @@ def _check_index_put_dtype(t, key, value):
         return
     idx, _ = convert_index(key)
     target, rest = _split(t._data, idx)  # the ints select first: one out of range first
-    if _indexes_an_empty_dim(target.shape, rest if isinstance(rest, tuple) else (rest,)):
-        raise IndexError("index is out of bounds for dimension with size 0")  # (PyTorch's)
     try:  # an index that does not fit the shape is reported first, as in PyTorch
         _check_bounds(target, rest)
     except IndexError as e:
@@ -477,22 +478,40 @@ def _check_fill_value(dt, v):
                            "overflow")
 
 
+def _check_empty_dims(target, key):
+    """PyTorch's first check of an advanced index ``target[key]`` (its AdvancedIndex): no
+    index is valid into a dim of size 0, so an index array there is out of bounds unless
+    the index arrays' broadcast shape is empty (nothing is read or written). Named without
+    the index, in PyTorch's words, before any other check of the index or the value."""
+    if _indexes_an_empty_dim(target.shape, key if isinstance(key, tuple) else (key,)):
+        raise IndexError("index is out of bounds for dimension with size 0")
+
+
 def _indexes_an_empty_dim(shape, items):
-    """Whether a nonempty integer index array among ``items`` (a NumPy index of an array of
-    ``shape``) indexes a dim of size 0."""
+    """Whether an integer index array among ``items`` (a NumPy index of an array of
+    ``shape``) indexes a dim of size 0 while the index arrays broadcast to a nonempty
+    shape (a mask counts as its number of True elements)."""
     def width(k):
         if k is None or k is Ellipsis:
             return 0
         return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
-    pos = 0
+    pos, into_empty, shapes = 0, False, []
     for k in items:
         if k is Ellipsis:
             pos += len(shape) - sum(width(x) for x in items)
-        elif isinstance(k, np.ndarray) and k.dtype != np.bool_ and k.size and \
-                pos < len(shape) and shape[pos] == 0:
-            return True
+        elif isinstance(k, np.ndarray):
+            if k.dtype == np.bool_:
+                shapes.append((int(np.count_nonzero(k)),))
+            else:
+                shapes.append(k.shape)
+                into_empty = into_empty or (pos < len(shape) and shape[pos] == 0)
         pos += width(k)
-    return False
+    if not into_empty:
+        return False
+    try:
+        return 0 not in np.broadcast_shapes(*shapes)
+    except ValueError:  # indices that do not broadcast: their own error, later
+        return False
 
 
 def _view_written(shape, key):
@@ -560,10 +579,13 @@ def setitem(t, key, value):
             _check_bounds(t._data, idx.first)
         if advanced:
             _check_masks(t._data.shape, key)
-        if advanced and isinstance(value, Tensor) and value._data.dtype != t._data.dtype:
-            _check_index_put_dtype(t, key, value)
-        if advanced:
-            _check_fill_value(t._data.dtype, value._data if isinstance(value, Tensor) else value)
+            if not isinstance(value, Tensor):  # a number is converted first
+                _check_fill_value(t._data.dtype, value)
+            _check_empty_dims(*_split(t._data, idx))
+            if isinstance(value, Tensor):
+                if value._data.dtype != t._data.dtype:
+                    _check_index_put_dtype(t, key, value)
+                _check_fill_value(t._data.dtype, value._data)
     recorded = _grad_enabled[0] and (
         t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     if recorded and t._data.dtype.kind != "f" and not t._requires_grad:

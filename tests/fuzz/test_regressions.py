@@ -1152,6 +1152,11 @@ CASES = {
         [("a3", np.zeros((2, 2), F32), True), ("a4", np.zeros((2, 3), F32), False)],
         ["a4.t_()", "v1 = True ** a4", "v3 = v1.contiguous()", "v5 = T.pow(2, a3.t())",
          "v6 = v5.contiguous()", "v7 = T.tensor(2.0) ** a4", "v8 = v7.stride()"]),
+    "an index into a dim of size 0 is out of bounds unless the indices broadcast empty": (
+        [("a2", np.zeros((2, 0, 2), I64), False), ("a3", np.zeros(0, I64), False),
+         ("a4", np.array(-0.5), False), ("a5", np.array(5), False)],
+        ["a2[None, a3, [-1]] = a4", "a2[a3, [-1]] = a5", "v1 = a2[a3, [-1]]", "a2[:, [-1]] = a4",
+         "a2[:, [-1]] = a5", "v2 = a2[0, [-1]]"]),
 
 }
 

@@ -305,3 +305,21 @@ def test_hypothesis_indexing_matches_numpy(case):
     expect = base.copy()
     expect[ints][rest] = -1.0
     np.testing.assert_array_equal(y.numpy(), expect)
+
+
+def test_an_index_into_a_dim_of_size_0_is_named_as_pytorch_names_it():
+    """PyTorch's AdvancedIndex refuses an index array into a dim of size 0 before anything
+    else, unless the index arrays broadcast to an empty shape (nothing read or written)."""
+    a = ember.zeros(2, 0, 2, dtype=ember.int64)
+    empty = ember.tensor([], dtype=ember.int64)
+    for key in ((slice(None), [-1]), (0, [-1]), (None, [1, 0], [0])):
+        with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
+            a[key]
+        with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
+            a[key] = 5
+    with pytest.raises(IndexError, match="^index is out of bounds for dimension with size 0$"):
+        ember.zeros(0, 3)[ember.tensor([0, 1])]
+    assert a[empty, [-1]].shape == (0, 2)
+    a[empty, [-1]] = 5  # nothing to write
+    with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes"):
+        a[empty, [-1]] = ember.tensor(-0.5, dtype=ember.float64)
