@@ -60,6 +60,17 @@ def compiled_kernels():
     return f"numba {version}"
 
 
+def freed_memory():
+    """Whether ember told the C allocator to keep freed memory (ember/_allocator.py)."""
+    from ember import _allocator
+    if _allocator.kept:
+        return (f"kept for reuse (glibc malloc: mmap threshold {_allocator.MMAP_THRESHOLD >> 20} "
+                f"MB, trim threshold {_allocator.TRIM_THRESHOLD >> 20} MB)")
+    if os.environ.get("EMBER_KEEP_FREED_MEMORY", "1") == "0":
+        return "allocator left alone (EMBER_KEEP_FREED_MEMORY=0)"
+    return "allocator left alone (not glibc)"
+
+
 def main(args):
     print(f"ember {ember.__version__}  ({os.path.dirname(ember.__file__)})")
     print(f"Python {platform.python_version()} ({sys.executable})")
@@ -68,6 +79,7 @@ def main(args):
     print(f"plotting: matplotlib {matplotlib.__version__}")
     print(f"threads: {ember.get_num_threads()}")
     print(f"compiled kernels: {compiled_kernels()}")
+    print(f"freed memory: {freed_memory()}")
     print("array backends:")
     for name, version, where in backends():
         print(f"  {name:<6} {version or '-':<10} {where}")

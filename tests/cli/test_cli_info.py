@@ -64,3 +64,18 @@ def test_info_says_when_kernels_are_switched_off(tmp_path):
     line = next(l for l in proc.stdout.splitlines() if l.startswith("compiled kernels:"))
     assert line.startswith("compiled kernels: off")
     assert ("EMBER_NUMBA=0" if _numba._installed else "not installed") in line
+
+
+def test_info_says_whether_freed_memory_is_kept(tmp_path):
+    from ember import _allocator
+    for keep in ("1", "0"):
+        proc = run_cli(tmp_path, "info", timeout=60,
+                       env=dict(cli_env(), EMBER_KEEP_FREED_MEMORY=keep))
+        assert proc.returncode == 0, proc.stderr
+        line = next(l for l in proc.stdout.splitlines() if l.startswith("freed memory:"))
+        if keep == "0":
+            assert "EMBER_KEEP_FREED_MEMORY=0" in line
+        elif _allocator._glibc_mallopt() is not None:
+            assert "kept for reuse" in line
+        else:
+            assert "not glibc" in line
