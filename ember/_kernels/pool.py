@@ -107,6 +107,61 @@ def max_pool_backward(g, arg, kh, kw, sh, sw, ph, pw, dh, dw, dx):
 
 
 @numba.njit(**_jit)
+def max_pool_2x2_forward(x, out, arg):
+    """``max_pool_forward`` for the book's MaxPool2d(2) (2 x 2 windows, stride 2, no
+    padding or dilation) of an input without NaNs: each window's four elements compared
+    in window order, written out so that the compiler vectorises the row (4x faster than
+    the general loop, measured on 256 x 6 x 24 x 24)."""
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    if out.shape[:2] != x.shape[:2] or arg.shape != out.shape or 2 * OH > H or 2 * OW > W:
+        raise ValueError("max_pool_2x2_forward: shapes do not agree")
+    for p in range(N * C):
+        xp, op, ap = x[p // C, p % C], out[p // C, p % C], arg[p // C, p % C]
+        for oh in range(OH):
+            top, bottom, o, a = xp[2 * oh], xp[2 * oh + 1], op[oh], ap[oh]
+            for ow in range(OW):
+                best, k = top[2 * ow], 0
+                v = top[2 * ow + 1]
+                if v > best:
+                    best, k = v, 1
+                v = bottom[2 * ow]
+                if v > best:
+                    best, k = v, 2
+                v = bottom[2 * ow + 1]
+                if v > best:
+                    best, k = v, 3
+                o[ow] = best
+                a[ow] = k
+
+
+@numba.njit(**_jit)
+def max_pool_2x2_backward(g, arg, dx):
+    """``max_pool_backward`` for ``max_pool_2x2_forward``: every element of ``dx`` written
+    once (its window's gradient where it was the maximum, else 0), no scatter."""
+    N, C, OH, OW = g.shape
+    H, W = dx.shape[2], dx.shape[3]
+    if dx.shape[:2] != g.shape[:2] or arg.shape != g.shape or 2 * OH > H or 2 * OW > W:
+        raise ValueError("max_pool_2x2_backward: shapes do not agree")
+    zero = dx.dtype.type(0)
+    for p in range(N * C):
+        gp, ap, dp = g[p // C, p % C], arg[p // C, p % C], dx[p // C, p % C]
+        for oh in range(OH):
+            top, bottom, gr, ar = dp[2 * oh], dp[2 * oh + 1], gp[oh], ap[oh]
+            for ow in range(OW):
+                v, k = gr[ow], ar[ow]
+                top[2 * ow] = v if k == 0 else zero
+                top[2 * ow + 1] = v if k == 1 else zero
+                bottom[2 * ow] = v if k == 2 else zero
+                bottom[2 * ow + 1] = v if k == 3 else zero
+            for w in range(2 * OW, W):  # an odd width's last column takes no gradient
+                top[w] = zero
+                bottom[w] = zero
+        for h in range(2 * OH, H):  # nor an odd height's last row
+            dp[h, :] = zero
+
+
+@numba.njit(**_jit)
 def avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out):
     """``out`` (N, C, OH, OW): each window's in-bounds sum (padding adds zeros) over
     ``div[oh, ow]``."""

@@ -57,6 +57,8 @@ POOL_CASES = [
     (1, 1, 4, 4, 4, 4, 0, 1, False),
     (2, 2, 11, 9, 3, 3, 1, 1, True),
     (2, 1, 3, 17, (1, 5), (1, 3), (0, 2), 1, True),
+    (2, 3, 7, 9, 2, 2, 0, 1, False),            # MaxPool2d(2)'s kernels, odd sizes
+    (2, 3, 6, 7, 2, 2, 0, 1, True),             # ceil_mode's last column hangs over
 ]
 IDS = [str(c) for c in POOL_CASES]
 
@@ -110,6 +112,38 @@ def test_pools_of_views(torch, view, loss, dt):
              lambda t: torch.nn.functional.max_pool2d(t, 3, 2, 1), x, VIEWS[view], loss)
     _compare(torch, lambda t: F.avg_pool2d(t, 2),
              lambda t: torch.nn.functional.avg_pool2d(t, 2), x, VIEWS[view], loss)
+
+
+@pytest.mark.parametrize("shape,ceil_mode", [((3, 2, 8, 8), False), ((2, 3, 7, 9), False),
+                                              ((2, 3, 7, 9), True), ((1, 1, 2, 3), False)])
+@pytest.mark.parametrize("kind", ["random", "ties", "nan"])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_max_pool_2x2_kernels_agree_with_the_numpy_path(shape, ceil_mode, kind, dt):
+    """MaxPool2d(2) of an input without NaNs runs on kernels of its own
+    (ops/pooling._halves): the same maxima, offsets and gradient as the NumPy path."""
+    x = _pool_data(shape, dt, kind)
+    x[0, 0, :2, :2] = -np.inf  # a window of -inf alone: its first element
+    fn = lambda t: F.max_pool2d(t, 2, 2, 0, 1, ceil_mode, return_indices=True)  # noqa: E731
+    fast = _run(ember, fn, x)
+    with _numba.disabled():
+        slow = _run(ember, fn, x)
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_2x2_kernels_refuse_shapes_that_do_not_agree():
+    k = _numba.kernels("pool")
+    x, g = np.zeros((2, 3, 5, 4), np.float32), np.zeros((2, 3, 2, 2), np.float32)
+    arg = np.zeros((2, 3, 2, 2), np.uint8)
+    for call in (lambda: k.max_pool_2x2_forward(x, np.zeros((2, 3, 3, 2), np.float32),
+                                                np.zeros((2, 3, 3, 2), np.uint8)),
+                 lambda: k.max_pool_2x2_forward(x, g[:1], arg[:1].copy()),
+                 lambda: k.max_pool_2x2_forward(x, g, arg[:, :, :1].copy()),
+                 lambda: k.max_pool_2x2_backward(g, arg, x[:, :, :3]),
+                 lambda: k.max_pool_2x2_backward(g, arg[:1].copy(), x),
+                 lambda: k.max_pool_2x2_backward(g, arg, x[:1])):
+        with pytest.raises(ValueError, match="shapes do not agree"):
+            call()
 
 
 @pytest.mark.parametrize("case", [c for c in POOL_CASES if c[7] == 1], ids=str)
