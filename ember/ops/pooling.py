@@ -217,16 +217,14 @@ class MaxPool2d(Function):
             return dx, None, None, None, None, None
         OH, OW = g.shape[2:]
         dxp = np.zeros(pshape, dtype=g.dtype)
-        # Windows that do not overlap let each offset assign instead of add.
-        disjoint = stride[0] >= dilation[0] * (kh - 1) + 1 and stride[1] >= dilation[1] * (kw - 1) + 1
+        # Each offset's windows are distinct elements, so one masked add per offset sums
+        # the gradients of overlapping windows; added to zeros, as PyTorch's kernel does
+        # (a gradient of -0.0 leaves +0.0)
         hit = np.empty(arg.shape, dtype=bool)
         for k in range(kh * kw):
             np.equal(arg, k, out=hit)
             dst = _window(dxp, k // kw, k % kw, OH, OW, stride, dilation)
-            if disjoint:
-                np.copyto(dst, g, where=hit)
-            else:
-                dst += np.where(hit, g, 0)
+            np.add(dst, g, out=dst, where=hit)
         H, W = xshape[2:]
         return np.ascontiguousarray(dxp[:, :, pads_h[0]: pads_h[0] + H, pads_w[0]: pads_w[0] + W]), \
             None, None, None, None, None

@@ -124,11 +124,20 @@ def test_max_pool_2x2_kernels_agree_with_the_numpy_path(shape, ceil_mode, kind, 
     x = _pool_data(shape, dt, kind)
     x[0, 0, :2, :2] = -np.inf  # a window of -inf alone: its first element
     fn = lambda t: F.max_pool2d(t, 2, 2, 0, 1, ceil_mode, return_indices=True)  # noqa: E731
-    fast = _run(ember, fn, x)
+    def run():  # an output gradient of -0.0 too: the sign of the zeros it leaves
+        t = ember.tensor(x, requires_grad=True)
+        y, i = fn(t)
+        g = np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(dt)
+        g.ravel()[::3] = -0.0
+        y.backward(ember.tensor(g))
+        return y.detach().numpy(), i.numpy(), t.grad.numpy()
+
+    fast = run()
     with _numba.disabled():
-        slow = _run(ember, fn, x)
+        slow = run()
     for a, b in zip(fast, slow):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
 
 
 def test_max_pool_2x2_kernels_refuse_shapes_that_do_not_agree():
