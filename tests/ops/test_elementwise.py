@@ -453,3 +453,30 @@ def test_large_arithmetic_split_among_threads_gives_the_same_bits(monkeypatch, o
     finally:
         _threads.set_num_threads(before)
     np.testing.assert_array_equal(split.detach().numpy(), one)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_split_among_threads_gives_the_same_bits(monkeypatch, dtype):
+    """A large sigmoid shares its elements among threads (elementwise._sigmoid_array), in
+    place too; exp's overflow gives 0 without a warning, as on one thread."""
+    import warnings
+
+    from ember import _threads
+    from ember.ops import elementwise
+    a = np.random.default_rng(5).standard_normal(1001).astype(dtype) * 50
+    a[:3] = [-np.inf, np.nan, np.inf]
+    one = ember.tensor(a).sigmoid().numpy()
+    inplace_one = ember.tensor(a).sigmoid_().numpy()
+    monkeypatch.setattr(elementwise, "_SIGMOID_SPLIT", 1)
+    before = _threads._user
+    _threads.set_num_threads(2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            split = ember.tensor(a).sigmoid().numpy()
+            inplace_split = ember.tensor(a).sigmoid_().numpy()
+    finally:
+        _threads.set_num_threads(before)
+    np.testing.assert_array_equal(split, one)
+    np.testing.assert_array_equal(inplace_split, inplace_one)
+    np.testing.assert_array_equal(one, inplace_one)
