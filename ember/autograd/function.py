@@ -162,11 +162,13 @@ class Function:
                 self._out_ref = weakref.ref(result)  # weak: the result owns this node
                 versions.append((i, result._vc, result._vc[0]))
             else:
-                for a in args:
+                for j, a in enumerate(args):
                     if isinstance(a, tensor_type) and a._data is item:
                         ref = a
                         versions.append((i, a._vc, a._vc[0]))
-                        if a.grad_fn is not None:
+                        # (PyTorch saves a view of an input it reaches through a view
+                        # node: that view keeps its node when the input is detach_()ed)
+                        if a.grad_fn is not None and j not in self.through_views:
                             self._saved_nonleaf += (a,)
                         break
                 else:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _numba, _threads
 from ..autograd import Function
+from ._layout import suggested
 
 
 def check_args(kernel, stride, padding, dilation, shape):
@@ -346,9 +347,10 @@ class AdaptiveAvgPool2d(Function):
         aw = _averaging_matrix(W, out_size[1], x.dtype)
         ctx.mats = (ah, aw)
         ctx.save_for_backward(x)  # as in AvgPool2d
+        # laid out as PyTorch's (its suggested memory format), whatever NumPy's products give
         if not np.isfinite(x).all():
-            return _adaptive_avg_by_window(x, out_size)
-        return np.matmul(np.matmul(ah, x), aw.T)
+            return suggested(_adaptive_avg_by_window(x, out_size), x)
+        return suggested(np.matmul(np.matmul(ah, x), aw.T), x)
 
     @staticmethod
     def backward(ctx, g):

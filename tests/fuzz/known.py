@@ -104,6 +104,19 @@ DELIBERATE = [
                 "(float32 rows of up to 8 elements and of 16 give nan once x * x overflows, "
                 "near 1.8e19; rows of 9 to 15 stay finite: measured), a choice of its "
                 "vectorized loop; ember subtracts the mean first, and stays finite"),
+    dict(id="layer_norm's input gradient over a row of 2 (values)", kinds={"grad"},
+         program=r"F\.layer_norm\(\w+, \(2,\)",
+         reason="normalised, a row of 2 is (-1, 1) whatever its values (up to eps), so the "
+                "input gradient is of the order of eps / variance and mostly float32 "
+                "rounding; PyTorch's vector kernel rounds it otherwise (rows with the same "
+                "normalised values get different gradients there), and an op after it with "
+                "a steep derivative (log1p near -1) amplifies that noise past any tolerance"),
+    dict(id="stacked 0-d leaves share a .grad (PyTorch's)", kinds={"grad"},
+         program=r"\bstack\(\[", test=lambda p, line: sum("backward(" in l for l in p.lines) > 1,
+         reason="PyTorch gives 0-d leaves stacked together .grad tensors that share one "
+                "memory (its gradient buffers are views of one expanded gradient, kept as "
+                "they are), so a second backward adds into both through each: 3 after two "
+                "backwards of 1; ember gives every leaf its own .grad (2)"),
     dict(id="inf or nan meeting a convolution's padding (values)", kinds={"value", "grad"},
          program=r"F\.conv[12]d\(.*padding=[(1-9']", detail=r"nan|inf",
          reason="whether PyTorch's sums multiply the padded zeros (0 * inf is nan) depends "

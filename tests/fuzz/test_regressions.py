@@ -1157,6 +1157,15 @@ CASES = {
          ("a4", np.array(-0.5), False), ("a5", np.array(5), False)],
         ["a2[None, a3, [-1]] = a4", "a2[a3, [-1]] = a5", "v1 = a2[a3, [-1]]", "a2[:, [-1]] = a4",
          "a2[:, [-1]] = a5", "v2 = a2[0, [-1]]"]),
+    "a product saved through PyTorch's reshape view survives its input's detach_()": (
+        [("a0", np.zeros((4, 3, 2), F32), True), ("a3", np.zeros((2, 2), F32), True),
+         ("a4", np.zeros(2, F32), True)],
+        ["v1 = a0 ** 0", "v2 = F.linear(v1, a3, None)", "v3 = v1 @ a4", "v1.detach_()",
+         "v2.sum().backward(retain_graph=True)", "v3.sum().backward()"]),
+    "adaptive_avg_pool2d's result in the suggested memory format": (
+        [("a2", np.arange(108.0).reshape(3, 3, 3, 4), False)],
+        ["v0 = a2.permute(3, 0, 2, 1)", "v5 = F.adaptive_avg_pool2d(v0, 3)", "v10 = v5.contiguous()",
+         "v6 = F.adaptive_avg_pool2d(a2.permute(0, 3, 1, 2), (2, 1))", "v7 = v6.stride()"]),
 
 }
 
