@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype
 from .autograd import function as _function
 from .autograd import grad_mode as _grad_mode
-from .autograd.engine import run_backward
+from .autograd.engine import check_roots, run_backward
 
 _grad_enabled = _grad_mode._enabled
 
@@ -370,9 +370,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        if not self._requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn")
+        check_roots((self,))
         if "_made_at" in self.__dict__:
             check_view_use(self)
         grad = _initial_grad(self, gradient)

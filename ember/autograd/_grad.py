@@ -2,7 +2,7 @@
 outputs at once."""
 import numpy as np
 
-from .engine import run_backward
+from .engine import check_roots, run_backward
 from . import function as _function
 
 
@@ -33,10 +33,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     tensor_type = _function._Tensor[0]
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
-    for i, o in enumerate(outputs):
-        if not o.requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn")
+    check_roots(outputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -68,6 +65,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of several outputs at once into the leaves' ``.grad``."""
     tensors = _as_list(tensors)
+    check_roots(tensors)
     if inputs is not None:
         raise RuntimeError("autograd.backward(inputs=...) is not supported; use autograd.grad")
     if retain_graph is None:

@@ -75,6 +75,16 @@ def _fit(g, shape, dtype):
     return g
 
 
+def check_roots(roots):
+    """PyTorch's refusal of a root with no edge into the graph: one that does not require
+    grad, or a leaf view that requires grad only through its base (made before the base
+    did: PyTorch reports that it requires grad, but gives it no gradient accumulator)."""
+    for i, t in enumerate(roots):
+        if not t._requires_grad or (t.grad_fn is None and "_grad_of_base" in t.__dict__):
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn")
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     """Propagate ``root_grads`` from ``roots`` to the leaves.
 

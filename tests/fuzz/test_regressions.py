@@ -1166,6 +1166,11 @@ CASES = {
         [("a2", np.arange(108.0).reshape(3, 3, 3, 4), False)],
         ["v0 = a2.permute(3, 0, 2, 1)", "v5 = F.adaptive_avg_pool2d(v0, 3)", "v10 = v5.contiguous()",
          "v6 = F.adaptive_avg_pool2d(a2.permute(0, 3, 1, 2), (2, 1))", "v7 = v6.stride()"]),
+    "backward from a view made before its base required grad raises (no edge)": (
+        [("a1", np.zeros((2, 1), F32), False)],
+        ["v0 = T.broadcast_to(a1, (2, 2, 3))", "v1 = a1[:1]", "a1.requires_grad_()",
+         "v0.backward(T.ones_like(v0))", "v1.sum().backward()", "T.autograd.backward([v1])",
+         "v2 = (v0 * 2).sum()", "v2.backward()"]),
 
 }
 
