@@ -1,5 +1,7 @@
 """Helpers shared by the core's tests: run the same computation in ember and in PyTorch on
 the same NumPy inputs and compare values, dtypes, shapes and the gradients of every input."""
+import contextlib
+
 import numpy as np
 
 import ember
@@ -83,3 +85,15 @@ def gradcheck(fn, arrays):
     inputs = [ember.tensor(a.astype(np.float64), requires_grad=True) if a.dtype.kind == "f"
               else ember.tensor(a) for a in arrays]
     assert ember.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+@contextlib.contextmanager
+def threads(n):
+    """ember's thread count set to ``n`` for the block, then put back as it was."""
+    from ember import _threads
+    before = _threads._user
+    _threads.set_num_threads(n)
+    try:
+        yield
+    finally:
+        _threads.set_num_threads(before)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from coreutil import assert_close
+from coreutil import assert_close, threads
 
 
 def test_backward_accumulates_into_leaves(torch):
@@ -650,10 +650,6 @@ def test_large_gradient_sums_split_among_threads_give_the_same_bits(monkeypatch)
 
     one = grad()
     monkeypatch.setattr(_threads, "UFUNC_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         split = grad()
-    finally:
-        _threads.set_num_threads(before)
     np.testing.assert_array_equal(one, split)

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import ember
-from coreutil import assert_close, compare_with_torch, gradcheck
+from coreutil import assert_close, compare_with_torch, gradcheck, threads
 
 rng = np.random.default_rng(0)
 
@@ -444,14 +444,10 @@ def test_large_arithmetic_split_among_threads_gives_the_same_bits(monkeypatch, o
     f = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y}[op]
     one = f().detach().numpy().copy()
     monkeypatch.setattr(_threads, "UFUNC_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             split = f()
-    finally:
-        _threads.set_num_threads(before)
     np.testing.assert_array_equal(split.detach().numpy(), one)
 
 
@@ -461,22 +457,17 @@ def test_sigmoid_split_among_threads_gives_the_same_bits(monkeypatch, dtype):
     place too; exp's overflow gives 0 without a warning, as on one thread."""
     import warnings
 
-    from ember import _threads
     from ember.ops import elementwise
     a = np.random.default_rng(5).standard_normal(1001).astype(dtype) * 50
     a[:3] = [-np.inf, np.nan, np.inf]
     one = ember.tensor(a).sigmoid().numpy()
     inplace_one = ember.tensor(a).sigmoid_().numpy()
     monkeypatch.setattr(elementwise, "_SIGMOID_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             split = ember.tensor(a).sigmoid().numpy()
             inplace_split = ember.tensor(a).sigmoid_().numpy()
-    finally:
-        _threads.set_num_threads(before)
     np.testing.assert_array_equal(split, one)
     np.testing.assert_array_equal(inplace_split, inplace_one)
     np.testing.assert_array_equal(one, inplace_one)

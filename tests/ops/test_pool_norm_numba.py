@@ -10,7 +10,7 @@ import ember
 from ember import _numba, nn
 from ember.nn import functional as F
 from ember.ops.pooling import _first_inside, pool_out_size
-from coreutil import assert_close
+from coreutil import assert_close, threads
 
 pytestmark = pytest.mark.skipif(not _numba.enabled(), reason="numba kernels are off")
 
@@ -191,12 +191,8 @@ def test_pools_split_among_threads_give_the_same_bits(monkeypatch, pool):
         (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True))
     one = _run(ember, fn, x)
     monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         split = _run(ember, fn, x)
-    finally:
-        _threads.set_num_threads(before)
     for a, b in zip(one, split):
         np.testing.assert_array_equal(a, b)
 
@@ -629,15 +625,11 @@ def test_large_passes_split_among_threads_give_the_same_bits(monkeypatch, layer)
 
     one = run()
     monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         if layer != "relu":
             for p in bn.parameters():
                 p.grad = None
         split = run()
-    finally:
-        _threads.set_num_threads(before)
     for a, b in zip(one, split):
         np.testing.assert_array_equal(a, b)
 

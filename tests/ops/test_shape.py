@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from coreutil import compare_with_torch, gradcheck
+from coreutil import compare_with_torch, gradcheck, threads
 
 rng = np.random.default_rng(2)
 
@@ -214,12 +214,8 @@ def test_large_cat_split_among_threads_gives_the_same_array(monkeypatch):
     b = ember.tensor(rng.standard_normal((5, 2, 4)).astype(np.float32), requires_grad=True)
     one = ember.cat([a, b], dim=1).detach().numpy()
     monkeypatch.setattr(_threads, "PASS_SPLIT", 1)
-    before = _threads._user
-    _threads.set_num_threads(2)
-    try:
+    with threads(2):
         split = ember.cat([a, b], dim=1)
-    finally:
-        _threads.set_num_threads(before)
     np.testing.assert_array_equal(split.detach().numpy(), one)
     assert split.is_contiguous()
     split.sum().backward()
