@@ -31,3 +31,24 @@ def test_benchmarks_quick_linreg_and_core(tmp_path):
     blas = [lib for lib in machine["blas"] if lib["library"] == "openblas"]
     assert not blas or f"({blas[0]['architecture']} kernels" in record["table"]
     assert len(list(tmp_path.glob("*.json"))) == 2  # latest and the timestamped copy
+
+
+def test_race_alternates_in_stretches_and_sums_steps():
+    """Each run keeps the turn for a stretch of steps (so neither steps on caches the other
+    just filled), then hands it on; a run's time is the sum of its own steps."""
+    sys.path.insert(0, ROOT)
+    from benchmarks import _harness as H
+    order = []
+
+    def run(name, steps):
+        def make():
+            for _ in range(steps):
+                order.append(name)
+                yield
+        return make
+    best = H.race({"a": run("a", 10), "b": run("b", 3)}, warmup=0, stretch=1e9)
+    assert order == ["a"] * 10 + ["b"] * 3
+    order.clear()
+    H.race({"a": run("a", 3), "b": run("b", 2)}, warmup=0, stretch=0.0)
+    assert order == ["a", "b", "a", "b", "a"]
+    assert set(best) == {"a", "b"} and all(0 <= t < 1 for t in best.values())
