@@ -550,10 +550,17 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
         # (the input gradient still to come, by the scatter below)
         need_w = need_b = False
 
+    # The weight gradient sums over the block's columns; OpenBLAS runs that product faster
+    # with the larger of its sides as rows (LeNet's 6->16 as cols @ gp^T, 150 x 16, in 94
+    # against 170 us as gp @ cols^T; measured on ResNet's and DenseNet's shapes too), so
+    # where K >= O it is built transposed, (G, K/G, O/G).
+    transposed = p.K >= O
+    gw_shape = (groups, p.K // groups, O // groups) if transposed else wg.shape
+
     def work(blocks):
         """gx for these blocks written in place; their parts of gw and gb returned."""
         xp, cols, gprod = p.buffers(g.dtype, p.K, O)
-        gw = np.zeros(wg.shape, dtype=g.dtype) if need_w else None
+        gw = np.zeros(gw_shape, dtype=g.dtype) if need_w else None
         gw_block = np.empty_like(gw) if need_w else None
         gb = np.zeros(O, dtype=g.dtype) if need_b else None
         for n0, m in blocks:
@@ -569,7 +576,11 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
             if need_w:
                 k.shift_copy(x[n0:n0 + m], xp[:m], pads[0], pads[2])
                 k.gather(xp[:m], *p.kernel_args, c)
-                np.matmul(gp, c.reshape(groups, -1, M).transpose(0, 2, 1), out=gw_block)
+                cg = c.reshape(groups, -1, M)
+                if transposed:
+                    np.matmul(cg, gp.transpose(0, 2, 1), out=gw_block)
+                else:
+                    np.matmul(gp, cg.transpose(0, 2, 1), out=gw_block)
                 gw += gw_block
             if need_x:
                 # The column gradient reuses the column buffer, its scatter the padded one.
@@ -580,7 +591,8 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
 
     parts = _run_blocks(p, work)
     if need_w:
-        gw = sum(r[0] for r in parts).reshape(w.shape)
+        gw = sum(r[0] for r in parts)
+        gw = (gw.transpose(0, 2, 1) if transposed else gw).reshape(w.shape)
     if need_b:
         gb = sum(r[1] for r in parts)
     return gx, gw, gb

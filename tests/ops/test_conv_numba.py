@@ -404,3 +404,26 @@ def test_direct_kernels_refuse_shapes_they_were_not_given():
     with pytest.raises(ValueError):   # 3 samples of gradient for 2 of input
         k.direct_weight_grad(np.zeros((2, 1, 29, 28), np.float32),
                              np.zeros((3, 6, 24, 24), np.float32), np.zeros_like(w))
+
+
+@pytest.mark.parametrize("geometry", [(5, 5, 1, 1, 1, 1), (3, 3, 2, 2, 1, 1), (3, 2, 1, 2, 2, 1),
+                                      (2, 3, 2, 1, 1, 2)], ids=str)
+def test_scatter_adds_each_term_in_kernel_order(geometry):
+    """The scatter (both of its loop orders: stride 1 along rows and not) is gather's
+    adjoint, each position summing its terms kernel row by kernel row, column by column:
+    the bits of the same additions done one kernel offset at a time."""
+    k = _numba.kernels("conv")
+    kh, kw, sh, sw, dh, dw = geometry
+    nb, C, Hp, Wp = 3, 2, 11, 12
+    OH, OW = (Hp - dh * (kh - 1) - 1) // sh + 1, (Wp - dw * (kw - 1) - 1) // sw + 1
+    gcols = np.random.default_rng(1).standard_normal((C * kh * kw, nb * OH * OW)).astype(
+        np.float32)
+    got = np.full((nb, C, Hp, Wp), np.nan, np.float32)
+    k.scatter(gcols, kh, kw, sh, sw, dh, dw, OH, OW, got)
+    want = np.zeros_like(got)
+    terms = gcols.reshape(C, kh, kw, nb, OH, OW)
+    for i in range(kh):
+        for j in range(kw):
+            want[:, :, i * dh: i * dh + sh * (OH - 1) + 1: sh,
+                 j * dw: j * dw + sw * (OW - 1) + 1: sw] += terms[:, i, j].transpose(1, 0, 2, 3)
+    assert np.array_equal(got, want)
