@@ -347,6 +347,8 @@ def _for_hook(g, tensor_type):
 def _call_backward_tensor_mode(node, g, tensor_type):
     """A node's input gradients as Tensors (create_graph): an array-only backward runs on
     the arrays and its result is a constant."""
+    if node.no_grad_args is not None:
+        _function.check_no_requires_grad(*node.no_grad_args)
     if node.array_backward:
         result = node.backward(node, g._data)
         result = result if isinstance(result, tuple) else (result,)

@@ -27,6 +27,16 @@ _tensor_mode = [False]
 _OUTPUT = object()  # marks "this saved array is the op's own output"
 
 
+def check_no_requires_grad(function, named_tensors):
+    """PyTorch's refusal of an argument that requires grad where ``function`` has no
+    derivative for it (batch norm's running statistics)."""
+    for name, t in named_tensors:
+        if t is not None and t._requires_grad:
+            raise RuntimeError(
+                f"The function '{function}' is not differentiable with respect to argument "
+                f"'{name}'. This input cannot have requires_grad True.")
+
+
 class Function:
     """Base of all differentiable operations; an instance is one node of the graph."""
 
@@ -52,6 +62,10 @@ class Function:
     # the inputs PyTorch's node reaches through a view node of its own (a batched matmul's
     # reshaped operands): for the order of a failed backward (engine._deliver_finished)
     through_views = ()
+    # (PyTorch's name for this op's backward, ((argument name, tensor), ...)): arguments
+    # without a derivative that the backward reads, which it refuses to see requiring
+    # grad once it is itself recorded (create_graph: engine), as PyTorch's does
+    no_grad_args = None
     # The output tensor, set only once that tensor has hooks or retains its grad (see
     # Tensor.register_hook); the engine checks it per node. A strong reference: as in
     # PyTorch, the hooks run even when nothing else holds the tensor any more.

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype, _numba, _threads
 from ..autograd import Function
+from ..autograd.function import _grad_enabled, check_no_requires_grad
 from ..tensor import Tensor
 from ._quiet import quiet
 from ._layout import suggested
@@ -316,6 +317,9 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     """Batch normalisation over dim 1; in training, updates the running statistics in
     place as PyTorch does (``momentum=None``: cumulative average, given as the factor)."""
     x = input._data
+    stats = (("running_mean", running_mean), ("running_var", running_var))
+    if _grad_enabled[0]:  # (PyTorch's autograd layer, before its kernel's checks)
+        check_no_requires_grad("native_batch_norm", stats)
     # What the kernels index per channel must be a vector of C (PyTorch's words, which
     # name its own accessor); without channels there is nothing to index (PyTorch fails
     # on its first).
@@ -330,7 +334,16 @@ def batch_norm(input, running_mean, running_var, weight, bias, training, momentu
     if not training:
         # the running statistics go in as tensors: backward then refuses, as PyTorch's
         # does, once they have been changed in place
-        return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+        out = BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+    else:
+        out = _batch_norm_train(input, running_mean, running_var, weight, bias, momentum, eps)
+    if out.grad_fn is not None:  # its backward reads them (PyTorch's saves them in training too)
+        out.grad_fn.no_grad_args = ("native_batch_norm_backward", stats)
+    return out
+
+
+def _batch_norm_train(input, running_mean, running_var, weight, bias, momentum, eps):
+    x = input._data
     x3 = _channel_view(x)
     M = x3.shape[0] * x3.shape[2]
     dt, f64 = x.dtype, np.float64
@@ -578,9 +591,11 @@ class GELU(Function):
                 inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
                 return 0.5 * x * (1 + np.tanh(inner))
             y = 0.5 * x * (1 + erf_array(x * (1 / math.sqrt(2))))
-        if x.dtype.itemsize <= 4 and x.size > 1 and x.flags.c_contiguous:
-            # PyTorch's vectorized kernel for float32/float16, which it runs on a contiguous
-            # tensor of more than one element, gives nan at +inf (its scalar loop, inf)
+        if x.dtype == np.float32 and x.size > 1 and x.flags.c_contiguous:
+            # PyTorch's vectorized float32 kernel, which it runs on a contiguous tensor of
+            # more than one element, gives nan at +inf (its scalar loop, inf). Its float16
+            # kernel's answer there depends on the build and CPU (nan where this was first
+            # measured; inf from 2.13.0+cpu on AMD EPYC): inf, the value, here.
             y[x == np.inf] = np.nan
         return y
 

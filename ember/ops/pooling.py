@@ -401,8 +401,9 @@ class AdaptiveMaxPool2d(Function):
                 iw = np.minimum(sw + b, ew - 1)
                 v = x[:, :, ih[:, None], iw[None, :]]
                 pos = ih[:, None] * W + iw[None, :]
-                if out is None:
-                    out, best = v, np.broadcast_to(pos, v.shape).copy()
+                if out is None:  # (a C-order copy: the gather's dims are in another
+                    # order, and PyTorch's sort of a later op reads size-1 dims' strides)
+                    out, best = v.copy(), np.broadcast_to(pos, v.shape).copy()
                     continue
                 take = v > out
                 if x.dtype.kind == "f":
@@ -412,7 +413,7 @@ class AdaptiveMaxPool2d(Function):
         ctx.best = best
         ctx.xshape = x.shape
         ctx.save_for_backward(x)  # as in MaxPool2d
-        return np.ascontiguousarray(out)  # windows were gathered as a strided view
+        return suggested(out, x)  # laid out as PyTorch's, as adaptive_avg_pool2d's
 
     @staticmethod
     def backward(ctx, g):
