@@ -137,6 +137,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     grad_mode._enabled[0] = tensor_mode
     _tensor_mode[0] = tensor_mode
     _final_callbacks.append([])
+    _function._wanted.append(None if needed is None else (needed, leaf_targets))
     node = None  # the node running, for a backward that fails
     try:
         while heap:
@@ -211,6 +212,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
         callbacks = _final_callbacks.pop()
+        _function._wanted.pop()
     for callback in callbacks:  # only after a backward that succeeded
         callback()
     return captured

@@ -23,6 +23,10 @@ from . import grad_mode
 _grad_enabled = grad_mode._enabled
 # True while the engine runs a create_graph backward: saved values come back as Tensors.
 _tensor_mode = [False]
+# Per backward now running (a stack: a hook may run one of its own), what autograd.grad
+# wants: (the nodes on a path to its inputs, the ids of its leaf inputs); None for
+# Tensor.backward, which wants every input that requires grad (see computes_input).
+_wanted = []
 
 _OUTPUT = object()  # marks "this saved array is the op's own output"
 
@@ -192,6 +196,20 @@ class Function:
             refs.append(ref)
         self._saved_refs = refs
         self._saved_versions = versions
+
+    def computes_input(self, i):
+        """PyTorch's ``should_compute_output(i)``: whether the backward now running wants
+        input ``i``'s gradient from this node: it requires grad, and in an autograd.grad
+        it lies on a path to one of the inputs asked for (a node may skip, or refuse only,
+        the others: CopySlices of an expanded view)."""
+        inp = self.inputs[i]
+        if inp is None or not self.needs_input_grad[i]:
+            return False
+        wanted = _wanted[-1] if _wanted else None
+        if wanted is None:
+            return True
+        needed, leaf_ids = wanted
+        return id(inp) in leaf_ids if isinstance(inp, _Tensor[0]) else inp in needed
 
     def keep_version(self, t):
         """Make backward refuse to run once ``t`` has been changed in place: a tensor the

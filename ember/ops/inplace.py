@@ -204,7 +204,8 @@ class WriteView(Function):
     def backward(ctx, g):
         ctx.saved_tensors  # (raises once freed)
         where = ctx.where
-        if ctx.overlapping and ctx.needs_input_grad[0]:  # PyTorch's CopySlices refuses it
+        # PyTorch's CopySlices refuses it, when the base's gradient is wanted
+        if ctx.overlapping and ctx.computes_input(0):
             raise RuntimeError(OVERLAP_WRITE)
         g_base = _write_view(g, np.zeros(where.shape, _array_dtype(g)), where)
         g_value = ReadView.apply(g, where, False) if isinstance(g, Tensor) else \

@@ -1190,6 +1190,15 @@ CASES = {
          "v10 = F.batch_norm(a4, a5, a6, training=False)",
          "with T.no_grad(): v11 = F.batch_norm(a4, a5, a6, training=True)",
          "v12 = F.batch_norm(a4.detach(), a6, a5, training=True)"]),
+    "a write into an expanded view: backward refuses only where the base's gradient is wanted": (
+        [("a0", np.full(4, 0.5, F32), True), ("a1", np.zeros((3, 1), F32), True),
+         ("a4", np.array(2.0, F32), True)],
+        ["v0 = a0.prod(0)", "v1 = v0.expand(2)", "v3 = v0.unsqueeze(0)", "v1[v1 > 0] = a4",
+         "v11 = list(T.autograd.grad(v3.sum(), [a4, a1], retain_graph=True, create_graph=True,"
+         " allow_unused=True))",
+         "v12 = list(T.autograd.grad(v3.sum(), [a4], retain_graph=True))",
+         "v13 = list(T.autograd.grad(v3.sum(), [a0], retain_graph=True))",
+         "v3.sum().backward()"]),
 }
 
 
