@@ -5,7 +5,7 @@
 
 Each workload is written once against the PyTorch API and run with ``lib`` = ember and
 ``lib`` = torch on the same data with the same initial weights; the two runs are timed
-step by step in alternation (see ``_harness.race``). Peak memory is measured in a
+in alternating stretches of steps (see ``_harness.race``). Peak memory is measured in a
 fresh child process: its peak RSS during the first steps minus its RSS after setup (model
 and data loaded, peak reset), so it counts what training allocates, NumPy and PyTorch alike.
 """
