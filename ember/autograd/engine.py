@@ -80,7 +80,7 @@ def check_roots(roots):
     grad, or a leaf view that requires grad only through its base (made before the base
     did: PyTorch reports that it requires grad, but gives it no gradient accumulator)."""
     for i, t in enumerate(roots):
-        if not t._requires_grad or (t.grad_fn is None and "_grad_of_base" in t.__dict__):
+        if not t._requires_grad or _function.edge(t) is None:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
 

@@ -31,6 +31,17 @@ _wanted = []
 _OUTPUT = object()  # marks "this saved array is the op's own output"
 
 
+def edge(t):
+    """The graph edge of a tensor that requires grad: its node, or the tensor itself (a
+    leaf); None for a view made before its base required grad, which PyTorch reports as
+    requiring grad but gives no gradient accumulator: an op using it records no edge to
+    it and saves nothing for its gradient, and a backward from it is refused."""
+    fn = t.grad_fn
+    if fn is None and "_grad_of_base" in t.__dict__:
+        return None
+    return fn or t
+
+
 def check_no_requires_grad(function, named_tensors):
     """PyTorch's refusal of an argument that requires grad where ``function`` has no
     derivative for it (batch norm's running statistics)."""
@@ -112,8 +123,10 @@ class Function:
                     if inputs is None:
                         inputs = [None] * len(args)
                         needs = [False] * len(args)
-                    inputs[i] = a.grad_fn or a
-                    needs[i] = True
+                    # edge(a), inline: every op's path
+                    inputs[i] = e = a.grad_fn or (
+                        a if "_grad_of_base" not in a.__dict__ else None)
+                    needs[i] = e is not None
             i += 1
         if inputs is not None and _grad_enabled[0]:
             ctx.inputs = tuple(inputs)
@@ -145,6 +158,8 @@ class Function:
         ops of every training step (a loss's sum or mean, views); callers check first."""
         if "_made_at" in x.__dict__:
             _check_view_use(x)
+        if x.grad_fn is None and "_grad_of_base" in x.__dict__:
+            return cls.apply(x, *params)  # (no edge to it: see edge)
         ctx = cls()
         ctx.inputs = (x.grad_fn or x,) + _NONES[len(params)]
         ctx.needs_input_grad = _FIRST_ONLY[len(params)]

@@ -235,8 +235,13 @@ class _Arithmetic(Function):
             if yg and "_made_at" in y.__dict__:
                 check_view_use(y)
             node = cls()
+            # the inputs' edges, autograd.function.edge inline (a view made before its base
+            # required grad has none, and nothing is saved for it)
+            ex = (x.grad_fn or (x if "_grad_of_base" not in x.__dict__ else None)) if xg else None
+            ey = (y.grad_fn or (y if "_grad_of_base" not in y.__dict__ else None)) if yg else None
+            xg, yg = ex is not None, ey is not None
             node.needs_input_grad = (xg, yg)
-            node.inputs = ((x.grad_fn or x) if xg else None, (y.grad_fn or y) if yg else None)
+            node.inputs = (ex, ey)
             if cls.saves_operands:  # what save_operands and apply's _link_saved would do
                 keep_a = yg or cls.keeps_a
                 keep_b = xg or cls.keeps_b

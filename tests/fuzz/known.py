@@ -150,7 +150,10 @@ def _matches(entry, finding):
 
 
 _VIEW_METHODS = ("view|view_as|reshape|t|transpose|permute|expand|expand_as|narrow|unsqueeze|"
-                 "squeeze|flatten|diagonal|T|mT|select|unbind|split|chunk|movedim|unfold")
+                 "squeeze|flatten|diagonal|T|mT|select|unbind|split|chunk|movedim|unfold|"
+                 # (these return the tensor itself, or share its memory, where nothing
+                 # needs converting: a0.long() of an int64 a0 is a0)
+                 "detach|contiguous|long|int|float|double|half|bool|to|type")
 _EXPANDING = ("expand", "expand_as", "broadcast_to")
 _NAME = re.compile(r"[av]\d+$")
 

@@ -1199,6 +1199,13 @@ CASES = {
          "v12 = list(T.autograd.grad(v3.sum(), [a4], retain_graph=True))",
          "v13 = list(T.autograd.grad(v3.sum(), [a0], retain_graph=True))",
          "v3.sum().backward()"]),
+    "a view made before its base required grad has no edge: nothing is saved for it": (
+        [("a0", np.zeros((3, 2), F32), False), ("a2", np.array(True), False),
+         ("a3", np.zeros(3, F32), False)],
+        ["v0 = a0.std(1, keepdim=False)", "v1 = T.broadcast_to(v0, (3,))", "v0.requires_grad_()",
+         "v3 = a2 / v1", "v4 = F.huber_loss(v3, a3, reduction='sum')", "v5 = a2[None].fill_(False)",
+         "v4.backward(T.ones_like(v4))", "v6 = T.tensor([2.0]) * v1", "v7 = v1.sum()",
+         "v8 = T.tensor([1.0, 2.0, 3.0])", "v9 = v8 * v1", "v8.add_(1)", "v9.sum().backward()"]),
 }
 
 
