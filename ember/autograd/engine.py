@@ -365,6 +365,14 @@ def _call_backward_tensor_mode(node, g, tensor_type):
         # one detach_()ed since gives a constant)
         marked = any(e is not None and (e._requires_grad if isinstance(e, tensor_type) else True)
                      for e in edges)
+        # PyTorch looks at its saved tensors as they are now: a saved input that requires
+        # grad only since the forward (requires_grad_() on a conv's weight) counts too
+        for r in getattr(node, "_saved_refs", ()):
+            if isinstance(r, tensor_type) and r._requires_grad:
+                e = _function.edge(r)  # (None: a view without an edge, requiring grad too)
+                if e is None or not any(e is i for i in inputs):
+                    marked = True
+                    edges += (e,)
         return tuple(None if r is None else
                      _once_differentiated(np.asarray(r), node, edges) if marked else
                      tensor_type._wrap(np.asarray(r)) for r in result)

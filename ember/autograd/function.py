@@ -71,6 +71,9 @@ class Function:
     backward_reads = None
     _saved = ()
     _saved_nonleaf = ()  # saved inputs that had a node: refused once detach_()ed
+    # (saved position, edge) of the inputs saved through a view (through_views) that
+    # required grad: PyTorch's saved view keeps requiring grad when the input is detach_()ed
+    _saved_views = ()
     # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
     # it is ready: engine._deliver_finished)
     raises_when_ready = False
@@ -201,7 +204,10 @@ class Function:
                         versions.append((i, a._vc, a._vc[0]))
                         # (PyTorch saves a view of an input it reaches through a view
                         # node: that view keeps its node when the input is detach_()ed)
-                        if a.grad_fn is not None and j not in self.through_views:
+                        if j in self.through_views:
+                            if self.inputs[j] is not None:
+                                self._saved_views += ((i, self.inputs[j]),)
+                        elif a.grad_fn is not None:
                             self._saved_nonleaf += (a,)
                         break
                 else:
@@ -297,6 +303,11 @@ class Function:
             if ref is None:
                 ref = tensor_type._wrap(item) if isinstance(item, np.ndarray) else item
             out.append(ref)
+        for i, e in self._saved_views:
+            if not out[i]._requires_grad:  # detach_()ed since: the view PyTorch saved
+                view = _SavedView()
+                view.inputs, view.needs_input_grad = (e,), (True,)
+                out[i] = _Tensor[1](tensor_type, self._saved[i], True, view)
         return tuple(out)
 
     # ----- identity --------------------------------------------------------------------
@@ -315,6 +326,17 @@ class Function:
 
     def register_hook(self, fn):
         raise RuntimeError("hooks on grad_fn are not supported; use Tensor.register_hook")
+
+
+class _SavedView(Function):
+    """The view of an input that PyTorch's node saved, reaching the input through a view
+    node of its own (Function.through_views), as a backward under create_graph reads it
+    once the input was detach_()ed: it still requires grad, its edge the input's at the
+    forward (a leaf detach_()ed since takes no gradient from it, as from any graph)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
 
 
 def _promoted_from(item, args, tensor_type):

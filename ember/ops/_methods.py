@@ -43,7 +43,7 @@ def sub(input, other, *, alpha=1, out=None):
     input, other = _arg(input), _arg(other)
     if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         ew.check_bool_subtraction(ew._unwrap(input), ew._unwrap(other))  # before alpha casts
-        other = ew.alpha_times(input, other, alpha)
+        other = ew.alpha_times(input, other, alpha, subtracting=True)
     return _out(ew.Sub.apply(input, other), out)
 
 

@@ -885,7 +885,7 @@ class Reads(Function):
                             else np.zeros(shape, dtype) for shape, dtype in ctx.others)
 
 
-def alpha_times(input, other, alpha):
+def alpha_times(input, other, alpha, subtracting=False):
     """``alpha * other`` for ``add``/``sub(input, other, alpha=...)`` with PyTorch's rules:
     alpha takes no part in the result's dtype (an int tensor plus 0.0 with alpha=2 is
     float32), is a truth value for bool results, and must not be a float for integers."""
@@ -899,25 +899,39 @@ def alpha_times(input, other, alpha):
         return other
     if dt == np.bool_:
         alpha = bool(alpha)
+    factor = subtrahend_factor(alpha, dt) if subtracting else alpha
     if not isinstance(other, Tensor):
-        return other * alpha if dt != np.bool_ else other and alpha
+        return other * factor if dt != np.bool_ else other and alpha
     if other._data.dtype != dt:
         other = Cast.apply(other, dt)
-    return AlphaTimes.apply(other, alpha)
+    return AlphaTimes.apply(other, alpha, factor)
+
+
+def subtrahend_factor(alpha, dtype):
+    """The number ``sub(input, other, alpha=alpha)`` multiplies ``other`` by before
+    subtracting. PyTorch adds ``other * (-alpha)``, negating alpha as a number first, and
+    the integer 0 negates to +0: for a float result ``input - other * -0.0`` is that sum
+    (it keeps a -0.0 input's sign, where ``input - other * 0`` would not); every other
+    alpha is its own factor (x - y * a equals x + y * -a in IEEE arithmetic)."""
+    if type(alpha) is int and alpha == 0 and np.dtype(dtype).kind in "fc":
+        return -0.0
+    return alpha
 
 
 class AlphaTimes(Function):
     """``other * alpha`` inside add/sub: PyTorch's one node keeps alpha as a number, not as
-    a saved tensor (as Mul saves a number operand), so a second backward is no error."""
+    a saved tensor (as Mul saves a number operand), so a second backward is no error. The
+    forward multiplies by ``factor`` (subtrahend_factor's for sub), the backward by alpha,
+    as PyTorch's gradient ``-grad * alpha`` does."""
 
     @staticmethod
-    def forward(ctx, other, alpha):
+    def forward(ctx, other, alpha, factor):
         ctx.alpha = alpha
-        return np.multiply(other, alpha)
+        return np.multiply(other, factor)
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.alpha, None
+        return g * ctx.alpha, None, None
 
 
 class Lerp(Function):

@@ -17,8 +17,8 @@ from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
 from ._alias import overlaps, same_data, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
-                          check_bool_subtraction, check_integer_addcdiv, write_error,
-                          zeros_of)
+                          check_bool_subtraction, check_integer_addcdiv, subtrahend_factor,
+                          write_error, zeros_of)
 
 _grad_enabled = grad_mode._enabled
 _add, _sub, _mul, _div = Add.apply, Sub.apply, Mul.apply, Div.apply
@@ -402,15 +402,15 @@ def fast_binary_inplace(t, ufunc, other, op):
     return t
 
 
-def _scaled(t, other, alpha):
+def _scaled(t, other, alpha, subtracting=False):
     """``alpha * other`` for add_/sub_: a float tensor outside the graph is scaled as its
     array (what ``other * alpha`` would compute, without a Tensor around it); the rest
     follows add's rules for alpha (elementwise.alpha_times)."""
     if (type(alpha) is float or type(alpha) is int) and isinstance(other, Tensor) \
             and other._data.dtype.kind == "f" and t._data.dtype.kind == "f" \
             and not (other._requires_grad and _grad_enabled[0]):
-        return other._data * alpha
-    return alpha_times(t, other, alpha)
+        return other._data * (subtrahend_factor(alpha, t._data.dtype) if subtracting else alpha)
+    return alpha_times(t, other, alpha, subtracting)
 
 
 def add_(t, other, *, alpha=1):
@@ -422,7 +422,7 @@ def add_(t, other, *, alpha=1):
 def sub_(t, other, *, alpha=1):
     if type(alpha) is not int or alpha != 1:  # alpha=1.0 and True are checked too
         check_bool_subtraction(t._data, _unwrap(other))  # before alpha casts
-        other = _scaled(t, other, alpha)
+        other = _scaled(t, other, alpha, subtracting=True)
     return fast_binary_inplace(t, np.subtract, other, _sub)
 
 

@@ -1206,6 +1206,27 @@ CASES = {
          "v3 = a2 / v1", "v4 = F.huber_loss(v3, a3, reduction='sum')", "v5 = a2[None].fill_(False)",
          "v4.backward(T.ones_like(v4))", "v6 = T.tensor([2.0]) * v1", "v7 = v1.sum()",
          "v8 = T.tensor([1.0, 2.0, 3.0])", "v9 = v8 * v1", "v8.add_(1)", "v9.sum().backward()"]),
+    # session 12's (issue 13)
+    "sub with an integer alpha of 0 adds other * 0: a -0.0 input stays -0.0": (
+        [("a0", np.array([-0.0, 0.0, -0.0, 1.0], F32), True),
+         ("a1", np.array([-0.0, -0.0, 0.0, 2.0], F32), True), ("a2", np.array([0, 1, -3, -2], I32), False)],
+        ["v0 = T.sub(a0, a1, alpha=0)", "v1 = v0 ** -1", "v1.sum().backward()",
+         "v2 = T.sub(a0.detach(), a1.detach(), alpha=0.0)", "v3 = v2 ** -1",
+         "v4 = a0.detach().clone()", "v4.sub_(a1.detach(), alpha=0)", "v5 = v4 ** -1",
+         "v6 = T.sub(a0.detach(), -0.0, alpha=0)", "v7 = v6 ** -1",
+         "v8 = a2[0].clone() / a2", "v9 = T.sub(v8, v8, alpha=0) ** -1"]),
+    "create_graph: a gradient requires grad when a saved input requires grad only since": (
+        [("a1", np.zeros((2, 1, 1, 5), F64), False), ("a2", np.zeros((1, 1, 3, 1), F64), False),
+         ("a3", np.array([0.0], F64), True), ("a5", np.zeros((4, 4), F64), True)],
+        ["v1 = F.conv2d(a1, a2, a3, padding=2, dilation=2, groups=1)", "a2.requires_grad_()",
+         "v6 = list(T.autograd.grad(v1.sum(), [a3, a5], create_graph=True, allow_unused=True))"]),
+    "create_graph: a batched matmul's operand detach_()ed after it still requires grad": (
+        [("a2", np.array([1.5], F64), True), ("a3", np.arange(4.0).reshape(2, 1, 2), True)],
+        ["v2 = T.matmul(a2, a3)", "a3.detach_()",
+         "v3 = list(T.autograd.grad(v2.sum(), [a2], create_graph=True))",
+         "v4 = list(T.autograd.grad(v3[0].sum(), [a2], allow_unused=True))",
+         "v5 = a3 * 1", "a3.requires_grad_()", "v6 = a3 * 1", "v7 = T.matmul(a2, v6)",
+         "v6.detach_()", "v8 = list(T.autograd.grad(v7.sum(), [a2], create_graph=True))"]),
 }
 
 
