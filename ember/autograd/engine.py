@@ -420,10 +420,15 @@ def _node_output_hooks(node, g, tensor_mode, tensor_type):
         if out is not None:
             g = out if tensor_mode else out._data
     if t._retains_grad and t.grad_fn is node:  # (not a node t was changed in place from)
-        # PyTorch's retain_grad keeps a copy, then sums out of place (a new tensor each
-        # time, which may require grad under create_graph and is never written into)
+        # PyTorch's retain_grad keeps a C-contiguous copy, then sums out of place (a new
+        # tensor each time, which may require grad under create_graph and is never
+        # written into)
         if t.grad is None:
-            t.grad = g.clone() if tensor_mode else tensor_type._wrap(np.array(g, copy=True))
+            if tensor_mode:
+                from ..ops.shape import ContiguousClone
+                t.grad = ContiguousClone.apply(g)
+            else:
+                t.grad = tensor_type._wrap(np.array(g, order="C", copy=True))
         else:
             t.grad = t.grad + (g if tensor_mode else tensor_type._wrap(g))
     return g
@@ -438,8 +443,18 @@ def _accumulate(t, g, tensor_mode):
             t.grad = g
         else:
             # A copy: ``g`` may be shared with another input's gradient or be a read-only
-            # broadcast view, and the user is free to modify ``.grad`` in place.
-            t.grad = tensor_type._wrap(np.array(g, dtype=t._data.dtype, copy=True))
+            # broadcast view, and the user is free to modify ``.grad`` in place. It takes
+            # the leaf's strides where the leaf is dense (else C order), as PyTorch's
+            # AccumulateGrad lays out a .grad.
+            data = t._data
+            grad = np.empty(data.shape, data.dtype)
+            if not data.flags.c_contiguous:
+                from ..ops._layout import dense
+                from ..tensor import torch_strides
+                if dense(data.shape, torch_strides(data)):
+                    grad = np.empty_like(data)
+            np.copyto(grad, g)
+            t.grad = tensor_type._wrap(grad)
     elif tensor_mode:
         t.grad = t.grad + g
     else:

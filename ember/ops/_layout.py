@@ -92,7 +92,7 @@ def result_strides(shape, operands, numbers=False):
             n, c, h, w = shape
             return (h * w * c, 1, w * c, c)
         first = tensors[0][1]
-        if all(st == first and _dense(shape, st) for _, st in tensors):
+        if all(st == first and dense(shape, st) for _, st in tensors):
             return first
     nd = len(shape)
     broadcast = []  # each operand's strides over the result's dims: 0 where broadcast
@@ -176,7 +176,7 @@ def _channels_last(shape, strides):
     return _contiguous((n, h, w, c), (strides[0], strides[2], strides[3], strides[1]))
 
 
-def _dense(shape, strides):
+def dense(shape, strides):
     """PyTorch's is_non_overlapping_and_dense: some order of the dims is contiguous."""
     dims = sorted((d for d in range(len(shape)) if shape[d] > 1), key=lambda d: strides[d])
     step = 1

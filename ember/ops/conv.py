@@ -591,11 +591,25 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
 
     parts = _run_blocks(p, work)
     if need_w:
-        gw = sum(r[0] for r in parts)
-        gw = (gw.transpose(0, 2, 1) if transposed else gw).reshape(w.shape)
+        # summed into the weight's own layout (C order), as PyTorch's gradient is laid
+        # out: the optimizer's compiled pass then takes it, and .grad's strides agree
+        gw = np.empty(w.shape, dtype=g.dtype)
+        total = gw.reshape(wg.shape)
+        _sum_parts([r[0] for r in parts], total.transpose(0, 2, 1) if transposed else total)
     if need_b:
         gb = sum(r[1] for r in parts)
     return gx, gw, gb
+
+
+def _sum_parts(parts, out):
+    """``out[...] = parts[0] + parts[1] + ...``, in that order (the threads' partial sums),
+    in one pass for the usual one or two parts."""
+    if len(parts) == 1:
+        np.copyto(out, parts[0])
+    else:
+        np.add(parts[0], parts[1], out=out)
+        for part in parts[2:]:
+            out += part
 
 
 def _direct_backward(k, p, g, x, wshape, pads, need_b):

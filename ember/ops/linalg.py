@@ -50,6 +50,9 @@ class Matmul(Function):
 
     backward_name = "MmBackward0"
     blas_work = 0  # m*n*k of one BLAS call, when it is worth a thread count of its own
+    # of two matrices, whether each is stored transposed (PyTorch's column-major): the
+    # backward gives such an operand its gradient stored so too, as PyTorch's does
+    column_major = (False, False)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -94,6 +97,8 @@ class Matmul(Function):
         elif need_b:
             ctx.save_for_backward(a)
         na, nb = ctx.ndims = a.ndim, b.ndim
+        if na == nb == 2 and not (a.flags.c_contiguous and b.flags.c_contiguous):
+            ctx.column_major = (_transposed(a), _transposed(b))  # (see backward)
         if na != 2 or nb != 2:  # PyTorch names the node by the product it made
             if na == 1 and nb == 1:
                 ctx.backward_name = "DotBackward0"
@@ -135,11 +140,21 @@ class Matmul(Function):
                 gb = a[:, None] * g[..., None, :]
             return ga, gb
         if na == 2 and nb == 2 and type(g) is np.ndarray:  # matrices, as in forward
-            return (_product(g, b.T) if need_a else None), (_product(a.T, g) if need_b else None)
+            # PyTorch gives an operand stored transposed (a weight's .t() in linear) its
+            # gradient stored so too, as the transpose of the product the other way round
+            ga = gb = None
+            if need_a:
+                ga = _product(b, g.T).T if ctx.column_major[0] else _product(g, b.T)
+            if need_b:
+                gb = _product(g.T, a).T if ctx.column_major[1] else _product(a.T, g)
+            return ga, gb
+        # (mT: the last two dims swapped, on an array as on a Tensor; a transposed matrix
+        # operand's gradient laid out so, as above)
+        column_major = ctx.column_major if na == nb == 2 else (False, False)
         if need_a:
-            ga = g @ b.mT  # mT: the last two dims swapped, on an array as on a Tensor
+            ga = (b @ g.mT).mT if column_major[0] else g @ b.mT
         if need_b:
-            gb = a.mT @ g
+            gb = (g.mT @ a).mT if column_major[1] else a.mT @ g
         return ga, gb
 
 
@@ -161,6 +176,12 @@ class Linear(Matmul):
         need_a, need_b, need_bias = ctx.needs_input_grad
         return (Matmul.backward(ctx, g) if need_a or need_b else (None, None)) + (
             g if need_bias else None,)
+
+
+def _transposed(m):
+    """Whether matrix ``m`` is laid out as the transpose of a C-contiguous one (PyTorch's
+    test for column-major: strides (1, rows))."""
+    return m.strides[0] == m.itemsize and m.strides[1] == m.shape[0] * m.itemsize
 
 
 def _matmul_error(sa, sb, kernel):

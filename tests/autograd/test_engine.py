@@ -653,3 +653,34 @@ def test_large_gradient_sums_split_among_threads_give_the_same_bits(monkeypatch)
     with threads(2):
         split = grad()
     np.testing.assert_array_equal(one, split)
+
+
+def test_gradients_take_pytorchs_layouts():
+    """A leaf's .grad takes the leaf's strides (dense) or C order, as PyTorch's
+    AccumulateGrad; a matrix operand stored transposed gets its gradient stored so (the
+    linear weight's .t()), as PyTorch's mm backward; retain_grad keeps a C-order copy.
+    The strides asserted are PyTorch 2.13's for the same code."""
+    rng = np.random.default_rng(0)
+    w = ember.tensor(rng.random((10, 6), dtype=np.float32), requires_grad=True)
+    x = ember.tensor(rng.random((6, 4), dtype=np.float32), requires_grad=True)
+    wt, xt = w.t(), x.t()
+    wt.retain_grad()
+    seen = []
+    xt.register_hook(lambda g: seen.append(g.stride()))
+    ember.matmul(xt, wt).sum().backward()
+    assert (w.grad.stride(), x.grad.stride(), wt.grad.stride(), seen) == (
+        (6, 1), (4, 1), (10, 1), [(1, 4)])
+    g, = ember.autograd.grad(ember.matmul(xt, w.t()).sum(), [w], create_graph=True)
+    assert g.stride() == (6, 1)
+    w.grad = None
+    ember.nn.functional.linear(x.t(), w, ember.zeros(10, requires_grad=True)).sum().backward()
+    assert w.grad.stride() == (6, 1)
+    # a convolution whose weight gradient is summed transposed (terms >= outputs)
+    cw = ember.tensor(rng.random((4, 16, 3, 3), dtype=np.float32), requires_grad=True)
+    ember.nn.functional.conv2d(ember.ones(2, 16, 5, 5), cw, padding=1).sum().backward()
+    assert cw.grad.stride() == (144, 9, 3, 1)
+    e = ember.ones(3).expand(4, 3).detach().requires_grad_()  # not dense: C order
+    f = ember.tensor(rng.random((3, 5)), requires_grad=True).t().detach().requires_grad_()
+    (e * 2).sum().backward()
+    (f * 2).sum().backward()
+    assert (e.grad.stride(), f.grad.stride()) == ((3, 1), (1, 5))
