@@ -389,6 +389,8 @@ _WINOGRAD_SIDE = 10
 # for BLAS (measured: LeNet's 25 x 6 twice as fast direct; ResNet's stem, 9 x 64, slower).
 _DIRECT_TERMS = 32
 _DIRECT_OUTPUTS = 16
+# The largest weight gradient whose product the backward builds transposed (see there).
+_TRANSPOSED_GRAD_BYTES = 1 << 20
 
 
 def _kernels_for(a):
@@ -552,9 +554,11 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
 
     # The weight gradient sums over the block's columns; OpenBLAS runs that product faster
     # with the larger of its sides as rows (LeNet's 6->16 as cols @ gp^T, 150 x 16, in 94
-    # against 170 us as gp @ cols^T; measured on ResNet's and DenseNet's shapes too), so
-    # where K >= O it is built transposed, (G, K/G, O/G).
-    transposed = p.K >= O
+    # against 170 us as gp @ cols^T; DenseNet's 1152 x 32 0.47 against 0.70 ms), so where
+    # K >= O it is built transposed, (G, K/G, O/G), unless copying it into the weight's
+    # layout would cost more than that gains: the copy's strided reads leave the cache
+    # past about a megabyte (ResNet's 4608 x 512: 12 ms, for a product as fast either way).
+    transposed = p.K >= O and p.K * O * g.itemsize <= _TRANSPOSED_GRAD_BYTES
     gw_shape = (groups, p.K // groups, O // groups) if transposed else wg.shape
 
     def work(blocks):

@@ -675,10 +675,12 @@ def test_gradients_take_pytorchs_layouts():
     w.grad = None
     ember.nn.functional.linear(x.t(), w, ember.zeros(10, requires_grad=True)).sum().backward()
     assert w.grad.stride() == (6, 1)
-    # a convolution whose weight gradient is summed transposed (terms >= outputs)
-    cw = ember.tensor(rng.random((4, 16, 3, 3), dtype=np.float32), requires_grad=True)
-    ember.nn.functional.conv2d(ember.ones(2, 16, 5, 5), cw, padding=1).sum().backward()
-    assert cw.grad.stride() == (144, 9, 3, 1)
+    # convolutions whose weight gradient's product is built transposed (terms >= outputs)
+    # and not (a larger one)
+    for O, C in ((4, 16), (256, 128)):
+        cw = ember.tensor(rng.random((O, C, 3, 3), dtype=np.float32), requires_grad=True)
+        ember.nn.functional.conv2d(ember.ones(2, C, 4, 4), cw, padding=1).sum().backward()
+        assert cw.grad.stride() == (C * 9, 9, 3, 1)
     e = ember.ones(3).expand(4, 3).detach().requires_grad_()  # not dense: C order
     f = ember.tensor(rng.random((3, 5)), requires_grad=True).t().detach().requires_grad_()
     (e * 2).sum().backward()
