@@ -12,6 +12,7 @@ from .. import _dtype
 from . import _ranges
 from ..random import numpy_generator
 from ..tensor import Tensor, _new, check_device
+from ._layout import follow
 
 _INT64 = np.dtype(np.int64)
 
@@ -304,8 +305,17 @@ def _like(make):
     def like(input, *args, dtype=None, device=None, requires_grad=False, **kwargs):
         check_device(device)
         dt = dtype if dtype is not None else input.dtype
-        return make(*args, input._data.shape, dtype=dt, requires_grad=requires_grad, **kwargs)
+        return _laid_out_like(
+            make(*args, input._data.shape, dtype=dt, requires_grad=requires_grad, **kwargs),
+            input)
     return like
+
+
+def _laid_out_like(t, input):
+    """A fresh ``*_like`` result ``t`` in ``input``'s layout, as PyTorch's preserve_format
+    lays it out (its strides where dense, else dense in their order; ops/_layout.py)."""
+    t._data = follow(t._data, (input._data,))
+    return t
 
 
 zeros_like = _like(lambda shape, **k: zeros(shape, **k))
@@ -317,12 +327,13 @@ randn_like = _like(lambda shape, **k: randn(shape, **k))
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
     check_device(device)
-    return full(input._data.shape, fill_value, dtype=dtype if dtype is not None else input.dtype,
-                requires_grad=requires_grad)
+    return _laid_out_like(full(input._data.shape, fill_value, dtype=dtype if dtype is not None
+                               else input.dtype, requires_grad=requires_grad), input)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None):
-    return randint(low, high, input._data.shape, dtype=dtype if dtype is not None else input.dtype)
+    return _laid_out_like(randint(low, high, input._data.shape, dtype=dtype if dtype is not None
+                                  else input.dtype), input)
 
 
 def meshgrid(*tensors, indexing=None):

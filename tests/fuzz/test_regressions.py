@@ -1227,6 +1227,13 @@ CASES = {
          "v4 = list(T.autograd.grad(v3[0].sum(), [a2], allow_unused=True))",
          "v5 = a3 * 1", "a3.requires_grad_()", "v6 = a3 * 1", "v7 = T.matmul(a2, v6)",
          "v6.detach_()", "v8 = list(T.autograd.grad(v7.sum(), [a2], create_graph=True))"]),
+    "*_like results take their input's layout (preserve_format)": (
+        [("a0", np.zeros((2, 2), B), False), ("a1", np.zeros((4, 6), F32), False)],
+        ["a0.t_()", "v1 = T.zeros_like(a0, dtype=T.int64)", "v2 = v1.is_contiguous()",
+         "v3 = v1.stride()", "v4 = T.ones_like(a1.t()).stride()",
+         "v5 = T.full_like(a1[:, ::2].t(), 2.0).stride()", "v6 = T.empty_like(a1.t()[::2]).stride()",
+         "v7 = T.rand_like(a1.t()).is_contiguous()", "v8 = T.randn_like(a1.t()).is_contiguous()",
+         "v9 = T.randint_like(a1.t(), 3).stride()", "v10 = T.zeros_like(a1.t()[None]).stride()"]),
 }
 
 
