@@ -54,20 +54,22 @@ def shift_copy(src, dst, top, left):
 @numba.njit(cache=True, nogil=True)
 def gather(xp, kh, kw, sh, sw, dh, dw, OH, OW, cols):
     """The column matrix of a padded block ``xp`` (nb, C, Hp, Wp):
-    cols[(c, i, j), (b, oh, ow)] = xp[b, c, oh*sh + i*dh, ow*sw + j*dw]."""
+    cols[(c, i, j), (b, oh, ow)] = xp[b, c, oh*sh + i*dh, ow*sw + j*dw].
+
+    Each row of ``cols`` is written from start to end in turn (its runs of OW are short in
+    deep layers: 7 or 4); taking a kernel column per input row instead interleaved kw rows
+    and ran 1.5x slower (ResNet's 7x7 layer, a block of 11: 0.89 -> 0.55 ms)."""
     nb, C, Hp, Wp = xp.shape
     src, dst = xp.ravel(), cols.ravel()
     M, n, step = _u(cols.shape[1]), _u(OW), _u(sw)
     for c in range(C):
         for i in range(kh):
-            for b in range(nb):
-                for oh in range(OH):
-                    # One input row serves the kw kernel columns (kw output rows) in turn.
-                    s_row = _u(((b * C + c) * Hp + oh * sh + i * dh) * Wp)
-                    d_col = _u((b * OH + oh) * OW)
-                    for j in range(kw):
-                        d0 = _u((c * kh + i) * kw + j) * M + d_col
-                        s0 = s_row + _u(j * dw)
+            for j in range(kw):
+                d_row = _u((c * kh + i) * kw + j) * M
+                for b in range(nb):
+                    for oh in range(OH):
+                        s0 = _u(((b * C + c) * Hp + oh * sh + i * dh) * Wp + j * dw)
+                        d0 = d_row + _u((b * OH + oh) * OW)
                         if sw == 1:
                             for q in range(n):
                                 dst[d0 + q] = src[s0 + q]
