@@ -370,7 +370,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        check_roots((self,))
+        if not self._requires_grad or (self.grad_fn is None and "_grad_of_base" in self.__dict__):
+            check_roots((self,))  # (it raises, in PyTorch's words)
         if "_made_at" in self.__dict__:
             check_view_use(self)
         grad = _initial_grad(self, gradient)

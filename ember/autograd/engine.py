@@ -18,6 +18,7 @@ from . import function as _function
 from . import grad_mode
 
 _tensor_mode = _function._tensor_mode
+_wanted = _function._wanted
 
 # The callbacks ``queue_callback`` gathered for each backward now running: a stack, since a
 # hook may run a backward of its own.
@@ -30,6 +31,8 @@ def queue_callback(callback):
     DistributedDataParallel waits there for the all-reduces its gradient hooks started."""
     if not _final_callbacks:
         raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    if _final_callbacks[-1] is None:  # (a list only once one is queued)
+        _final_callbacks[-1] = []
     _final_callbacks[-1].append(callback)
 
 
@@ -136,8 +139,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
     prev_tensor_mode = _tensor_mode[0]
     grad_mode._enabled[0] = tensor_mode
     _tensor_mode[0] = tensor_mode
-    _final_callbacks.append([])
-    _function._wanted.append(None if needed is None else (needed, leaf_targets))
+    _final_callbacks.append(None)
+    _wanted.append(None if needed is None else (needed, leaf_targets))
     node = None  # the node running, for a backward that fails
     try:
         while heap:
@@ -212,9 +215,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
         grad_mode._enabled[0] = prev_mode
         _tensor_mode[0] = prev_tensor_mode
         callbacks = _final_callbacks.pop()
-        _function._wanted.pop()
-    for callback in callbacks:  # only after a backward that succeeded
-        callback()
+        _wanted.pop()
+    if callbacks is not None:  # only after a backward that succeeded
+        for callback in callbacks:
+            callback()
     return captured
 
 
