@@ -607,11 +607,11 @@ def _blocked_backward(k, g, x, w, xshape, stride, pads, dilation, groups,
 
 def _sum_parts(parts, out):
     """``out[...] = parts[0] + parts[1] + ...``, in that order (the threads' partial sums),
-    in one pass for the usual one or two parts."""
+    in one pass for the usual one or two parts (shared among threads when large)."""
     if len(parts) == 1:
         np.copyto(out, parts[0])
     else:
-        np.add(parts[0], parts[1], out=out)
+        _threads.exact_ufunc(np.add, parts[0], parts[1], out)
         for part in parts[2:]:
             out += part
 
