@@ -5,6 +5,7 @@ Softmax and log-softmax write their backward with operators, so second derivativ
 the others are array-only (``array_backward``): one pass over the data each way instead of
 a chain of small ops, with PyTorch's own choice of gradient at the kinks.
 """
+import functools
 import math
 
 import numpy as np
@@ -118,9 +119,24 @@ def _grad_sums(k, g3, x3, mean):
     """``k.grad_sums`` of C-contiguous ``g3`` and ``x3``: (sum of g, of g * (x - mean))."""
     C = x3.shape[1]
     sum_g, sum_gx = np.empty(C), np.empty(C)
-    _threads.split_pass(lambda c0, c1: k.grad_sums(g3, x3, mean, sum_g, sum_gx, c0, c1),
-                        C, x3.size)
+    lanes = _vector_bytes() // x3.itemsize
+    _threads.split_pass(lambda c0, c1: k.grad_sums(g3, x3, mean, lanes, sum_g, sum_gx,
+                                                   c0, c1), C, x3.size)
     return sum_g, sum_gx
+
+
+@functools.cache
+def _vector_bytes():
+    """The width of PyTorch's CPU vectors on this machine, which orders its reductions: 64
+    bytes where its kernels run AVX-512 (the CPU has avx512f, bw, vl and dq), else 32 (its
+    AVX2 kernels, and its portable build's width)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    return 64 if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags) else 32
 
 
 def _by_samples(kernel, x3, *args):
