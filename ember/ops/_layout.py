@@ -50,12 +50,19 @@ def suggested(out, x):
     """``out`` in the memory format PyTorch suggests for an input ``x`` (batch norm's
     output): channels-last where the 4-d ``x`` is channels-last and not contiguous, else
     C-contiguous."""
-    if x.ndim == 4 and not x.flags.c_contiguous and out.size:
-        strides = torch_strides(x)
-        if _channels_last(x.shape, strides) and not _contiguous(x.shape, strides):
-            n, c, h, w = out.shape
-            return relaid(out, (h * w * c, 1, w * c, c))
+    if out.size and suggests_channels_last(x):
+        n, c, h, w = out.shape
+        return relaid(out, (h * w * c, 1, w * c, c))
     return contiguous(out)
+
+
+def suggests_channels_last(x):
+    """Whether PyTorch's suggest_memory_format of the array ``x`` is channels-last (4-d,
+    channels-last strides, not contiguous)."""
+    if x.ndim != 4 or x.flags.c_contiguous:
+        return False
+    strides = torch_strides(x)
+    return _channels_last(x.shape, strides) and not _contiguous(x.shape, strides)
 
 
 def follow(out, operands, numbers=False):

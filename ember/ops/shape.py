@@ -15,6 +15,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..tensor import _REVERSED_DIMS, Tensor, _new, _wrap_dim, torch_strides
 from ._alias import writable_view
+from ._layout import contiguous as c_order, suggested, suggests_channels_last
 
 _grad_enabled = grad_mode._enabled
 
@@ -550,7 +551,12 @@ class Cat(Function):
             _threads.split_pass(lambda n0, n1: np.concatenate(
                 [a[n0:n1] for a in kept], axis=dim, out=out[n0:n1]), len(out), out.size)
             return out
-        return np.concatenate(kept, axis=dim, dtype=dt)
+        out = np.concatenate(kept, axis=dim, dtype=dt)
+        # PyTorch's layout: channels-last where every input suggests it, else C order
+        # (NumPy's follows transposed inputs)
+        if kept and all(suggests_channels_last(a) for a in kept):
+            return suggested(out, kept[0])
+        return c_order(out)
 
     @staticmethod
     def backward(ctx, g):
@@ -615,6 +621,8 @@ concat = concatenate = cat
 
 
 class Stack(Function):
+    layout = "contiguous"  # (PyTorch's cat of the unsqueezed inputs: C order)
+
     @staticmethod
     def forward(ctx, *args):
         *arrays, dim = args

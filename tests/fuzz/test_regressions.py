@@ -1234,6 +1234,13 @@ CASES = {
          "v5 = T.full_like(a1[:, ::2].t(), 2.0).stride()", "v6 = T.empty_like(a1.t()[::2]).stride()",
          "v7 = T.rand_like(a1.t()).is_contiguous()", "v8 = T.randn_like(a1.t()).is_contiguous()",
          "v9 = T.randint_like(a1.t(), 3).stride()", "v10 = T.zeros_like(a1.t()[None]).stride()"]),
+    "stack and cat of transposed inputs are C-contiguous (channels-last kept by cat)": (
+        [("a0", np.zeros((4, 4), B), False), ("a1", np.arange(120.0).reshape(2, 3, 4, 5), True)],
+        ["v0 = a0.t()", "v1 = T.stack([v0, v0], 0)", "v2 = v1.is_contiguous()",
+         "v3 = T.cat([v0, v0], 0).stride()", "v4 = T.stack([v0, v0], 2).stride()",
+         "v5 = a1.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)",
+         "v6 = T.cat([v5, v5], 1)", "v7 = v6.stride()", "v8 = T.cat([v5, a1]).stride()",
+         "v6.sum().backward()"]),
 }
 
 
