@@ -111,6 +111,8 @@ class Matmul(Function):
             # the other one too for a transposed fold or a bmm
             both = kernel in ("bmm", "mm_t")
             ctx.through_views = tuple(i for i, n in enumerate((na, nb)) if n > 2 or both)
+        elif na == 1 and nb == 2:  # PyTorch multiplies the vector unsqueezed (a view node)
+            ctx.through_views = (0,)
         return out
 
     @staticmethod

@@ -1241,6 +1241,12 @@ CASES = {
          "v5 = a1.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)",
          "v6 = T.cat([v5, v5], 1)", "v7 = v6.stride()", "v8 = T.cat([v5, a1]).stride()",
          "v6.sum().backward()"]),
+    "create_graph: a vector @ matrix operand detach_()ed after it still requires grad": (
+        [("a1", np.array([1.0, -2.0, 0.5, 3.0]), True), ("a2", np.ones((1, 4)), True),
+         ("a6", np.full((3, 1), 0.5), False)],
+        ["v3 = F.linear(a1, a2, None)", "a1.detach_()", "v5 = F.linear(v3, a6, None)",
+         "v11 = list(T.autograd.grad(v5.sum(), [a2], create_graph=True))",
+         "v12 = T.matmul(a1, a2.t())", "v13 = list(T.autograd.grad(v12.sum(), [a2]))"]),
 }
 
 
