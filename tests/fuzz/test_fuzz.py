@@ -104,3 +104,23 @@ def test_lane_and_kernel_dependent_non_finite_results_are_accepted_only_where_th
     tie = ["v0 = a0.maximum(a0 * 0)", "v1 = 1 / v0"]
     assert verdict(tie, "value", 1, "v1: ember [inf], torch [-inf]")[1].startswith("maximum")
     assert verdict(tie, "value", 1, "v1: ember [1.], torch [2.]") is None
+
+
+def test_a_zero_gradient_before_batch_norm_is_accepted_only_as_small_noise(torch):
+    """A per-channel constant's gradient through a training-mode batch norm is zero in exact
+    arithmetic: its rounding noise (below 0.01) is accepted there, nothing larger, and
+    nowhere without such a norm."""
+    def verdict(lines, detail):
+        program = Program([("a0", np.ones((2, 2, 2), np.float32), False),
+                           ("a7", np.zeros(2, np.float32), True)], lines)
+        return classify(Finding(0, Failure("grad", len(lines) - 1, detail), program))
+    norm = ["v4 = a0 + a7[:, None]", "v6 = F.batch_norm(v4, None, None, training=True)",
+            "v6.tan().sum().backward()"]
+    entry = ("deliberate", "the gradient of a constant per channel before batch norm (values)")
+    assert verdict(norm, "a7.grad: ember [-0.00024  0.00049], torch [-0.00049  0.00049]") \
+        == entry
+    assert verdict(norm, "a7.grad: ember [3.05176e-05 0.], torch [-9.15527e-05 0.]") == entry
+    assert verdict(norm, "a7.grad: ember [0.015  0.], torch [0.  0.]") is None
+    assert verdict(norm, "a7.grad: ember [0.5  0.00049], torch [-0.00049  0.00049]") is None
+    assert verdict(["v4 = a0 + a7[:, None]", "v4.tan().sum().backward()"],
+                   "a7.grad: ember [-0.00024  0.00049], torch [-0.00049  0.00049]") is None
