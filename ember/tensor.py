@@ -111,8 +111,13 @@ _CPP_TYPE_NAMES = {
 class Tensor:
     """A multi-dimensional array that can take part in automatic differentiation."""
 
+    # The view marks read by every op (``_base``: the tensor a view's storage belongs to;
+    # ``_made_at``: the version a view autograd cannot track was made at; ``_grad_of_base``:
+    # a leaf view that requires grad through its base) are slots: looking one up in
+    # ``__dict__`` would create the dict of each fresh tensor (3% of a tiny step). The rarer
+    # marks live in ``__dict__`` (ops/shape.py).
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_vc", "_retains_grad",
-                 "_hooks", "__weakref__", "__dict__")
+                 "_hooks", "_base", "_made_at", "_grad_of_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # NumPy defers ``ndarray + Tensor`` to the Tensor
     __module__ = "ember"  # type(t) prints as <class 'ember.Tensor'>, like torch.Tensor
 
@@ -135,6 +140,9 @@ class Tensor:
         self._vc = [0]
         self._retains_grad = False
         self._hooks = None
+        self._base = None
+        self._made_at = None
+        self._grad_of_base = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -281,7 +289,7 @@ class Tensor:
         grad) read the flag of their base, and stay leaves."""
         for ref in self._vc[1:]:
             view = ref()
-            if view is not None and view.grad_fn is None and view.__dict__.get("_base") is self \
+            if view is not None and view.grad_fn is None and view._base is self \
                     and view._data.dtype.kind == "f":
                 if requires_grad and view._vc[0] != view._made_version:
                     _read_base(self, view)
@@ -320,7 +328,7 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        if "_made_at" in self.__dict__:
+        if self._made_at is not None:
             check_view_use(self)
         return self.grad_fn is None
 
@@ -333,7 +341,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:  # (PyTorch's retain_grad reads the node as it was made:
             # a view without one is passed over, even once its base has changed)
-            if "_made_at" in self.__dict__:
+            if self._made_at is not None:
                 check_view_use(self)
             self._retains_grad = True
             self.grad_fn._out_tensor = self
@@ -343,7 +351,7 @@ class Tensor:
         replacement. Returns a handle whose ``remove()`` unregisters it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if "_made_at" in self.__dict__:
+        if self._made_at is not None:
             check_view_use(self)
         if self._hooks is None:
             self._hooks = []
@@ -370,9 +378,9 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        if not self._requires_grad or (self.grad_fn is None and "_grad_of_base" in self.__dict__):
+        if not self._requires_grad or (self.grad_fn is None and self._grad_of_base):
             check_roots((self,))  # (it raises, in PyTorch's words)
-        if "_made_at" in self.__dict__:
+        if self._made_at is not None:
             check_view_use(self)
         grad = _initial_grad(self, gradient)
         if retain_graph is None:
@@ -407,7 +415,7 @@ class Tensor:
     def detach_(self):
         if self._data is None:
             return self
-        if "_base" in self.__dict__:
+        if self._base is not None:
             # PyTorch refuses: the view's base would keep a graph the view no longer has
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
@@ -513,7 +521,7 @@ class Tensor:
     def _check_inplace(self, shared_ok=False):
         """Refuse to overwrite a leaf that autograd would need to differentiate, or an
         expand()ed tensor (unless ``shared_ok``: a fill or an index put, ops/_alias.py)."""
-        if self._requires_grad and _grad_enabled[0] and "_made_at" in self.__dict__:
+        if self._requires_grad and _grad_enabled[0] and self._made_at is not None:
             raise view_change_error(self)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
@@ -575,7 +583,7 @@ def check_view_use(t):
     """PyTorch checks a view when autograd reads its node (an op recording it, is_leaf,
     backward): one whose storage changed in place since it was made (``_made_at``, the
     version then) is refused if it is a view in view_change_error's sense and takes part in
-    the graph. Callers test ``"_made_at" in t.__dict__`` first, so other tensors pay that only."""
+    the graph. Callers test ``t._made_at is not None`` first, so other tensors pay that only."""
     if t._vc[0] != t._made_at and (t.grad_fn is not None or t._base._requires_grad):
         raise view_change_error(t, indirect=True)
 
@@ -586,7 +594,7 @@ def _read_base(base, view):
     its base), so it is no leaf any more and a gradient through it reaches the base."""
     from .ops._alias import overlaps
     from .ops.inplace import _read_view, _set_grad_fn
-    view.__dict__.pop("_grad_of_base", None)
+    view._grad_of_base = False
     _set_grad_fn(view, _read_view(base, view, overlaps(view._data)))
 
 
@@ -597,7 +605,7 @@ def views_a_leaf(t):
     when the view was made and detach_()ed since)."""
     leaf = t.__dict__.get("_view_of_leaf")
     if leaf is None:
-        leaf = t.__dict__.get("_base")
+        leaf = t._base
     return leaf is not None and leaf.grad_fn is None
 
 
@@ -637,6 +645,9 @@ def _new(cls, data, requires_grad, grad_fn):
     t._vc = [0]
     t._retains_grad = False
     t._hooks = None
+    t._base = None
+    t._made_at = None
+    t._grad_of_base = False
     return t
 
 

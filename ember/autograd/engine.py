@@ -183,7 +183,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None):
                         ig = _fit(ig, data.shape, data.dtype)  # and _fit compares properly
                     if captured is not None or inp._hooks:
                         _deliver(inp, ig, tensor_mode, captured, leaf_targets, pending)
-                    elif "_grad_of_base" not in inp.__dict__:  # _deliver's sum, inline
+                    elif not inp._grad_of_base:  # _deliver's sum, inline
                         key = id(inp)
                         prev = pending.get(key)
                         pending[key] = (inp, ig) if prev is None else (inp, prev[1] + ig)
@@ -266,7 +266,7 @@ def _needed(roots, node_targets, leaf_targets, tensor_type):
 def _deliver(leaf, g, tensor_mode, captured, leaf_targets, pending):
     """A leaf's gradient: into ``captured`` for autograd.grad (when the leaf is one of its
     inputs), else summed in ``pending`` for its ``.grad``."""
-    if "_grad_of_base" in leaf.__dict__:
+    if leaf._grad_of_base:
         return  # a leaf view that requires grad through its base: PyTorch has no edge to it
     if captured is None:
         # a gradient hook sees the leaf's summed gradient, as in PyTorch; post-accumulate

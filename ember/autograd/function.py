@@ -37,7 +37,7 @@ def edge(t):
     requiring grad but gives no gradient accumulator: an op using it records no edge to
     it and saves nothing for its gradient, and a backward from it is refused."""
     fn = t.grad_fn
-    if fn is None and "_grad_of_base" in t.__dict__:
+    if fn is None and t._grad_of_base:
         return None
     return fn or t
 
@@ -121,14 +121,14 @@ class Function:
             if isinstance(a, tensor_type):
                 arrays[i] = a._data
                 if a._requires_grad:
-                    if "_made_at" in a.__dict__ and _grad_enabled[0]:
+                    if a._made_at is not None and _grad_enabled[0]:
                         _check_view_use(a)
                     if inputs is None:
                         inputs = [None] * len(args)
                         needs = [False] * len(args)
                     # edge(a), inline: every op's path
                     inputs[i] = e = a.grad_fn or (
-                        a if "_grad_of_base" not in a.__dict__ else None)
+                        a if not a._grad_of_base else None)
                     needs[i] = e is not None
             i += 1
         if inputs is not None and _grad_enabled[0]:
@@ -159,9 +159,9 @@ class Function:
         requires grad, in grad mode) and ``params`` are not tensors (axes, shapes, flags):
         the same node, built without apply's scan of the arguments. For the single-input
         ops of every training step (a loss's sum or mean, views); callers check first."""
-        if "_made_at" in x.__dict__:
+        if x._made_at is not None:
             _check_view_use(x)
-        if x.grad_fn is None and "_grad_of_base" in x.__dict__:
+        if x.grad_fn is None and x._grad_of_base:
             return cls.apply(x, *params)  # (no edge to it: see edge)
         ctx = cls()
         ctx.inputs = (x.grad_fn or x,) + _NONES[len(params)]

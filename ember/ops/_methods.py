@@ -494,7 +494,7 @@ _METHODS = {
 def _replace_view(self, view):
     """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
     that view's place in the graph (ops recorded before still reach its old node)."""
-    if self._requires_grad and "_made_at" in self.__dict__ and grad_mode.is_grad_enabled():
+    if self._requires_grad and self._made_at is not None and grad_mode.is_grad_enabled():
         raise view_change_error(self)
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(

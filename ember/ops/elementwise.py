@@ -230,15 +230,15 @@ class _Arithmetic(Function):
                                    a.flags.c_contiguous and b.flags.c_contiguous):
             out = follow(out, (a, b), cls.number_operands)  # (else C order, as PyTorch's)
         if (xg or yg) and _grad_enabled[0]:
-            if xg and "_made_at" in x.__dict__:  # (tensor.check_view_use)
+            if xg and x._made_at is not None:  # (tensor.check_view_use)
                 check_view_use(x)
-            if yg and "_made_at" in y.__dict__:
+            if yg and y._made_at is not None:
                 check_view_use(y)
             node = cls()
             # the inputs' edges, autograd.function.edge inline (a view made before its base
             # required grad has none, and nothing is saved for it)
-            ex = (x.grad_fn or (x if "_grad_of_base" not in x.__dict__ else None)) if xg else None
-            ey = (y.grad_fn or (y if "_grad_of_base" not in y.__dict__ else None)) if yg else None
+            ex = (x.grad_fn or (x if not x._grad_of_base else None)) if xg else None
+            ey = (y.grad_fn or (y if not y._grad_of_base else None)) if yg else None
             xg, yg = ex is not None, ey is not None
             node.needs_input_grad = (xg, yg)
             node.inputs = (ex, ey)
@@ -1165,7 +1165,7 @@ def _int_op(ufunc, name):
     def op(a, b=None):
         if b is not None and _grad_enabled[0]:  # PyTorch's binary ones look at a view first
             for t in (a, b):
-                if isinstance(t, Tensor) and t._requires_grad and "_made_at" in t.__dict__:
+                if isinstance(t, Tensor) and t._requires_grad and t._made_at is not None:
                     check_view_use(t)
         arrays = [_unwrap(a)] if b is None else [_unwrap(a), _unwrap(b)]
         for x in arrays:

@@ -355,7 +355,7 @@ def _keep_versions(out, *keys):
 
 
 def getitem(t, key):
-    if "_made_at" in t.__dict__ and _grad_enabled[0]:
+    if t._made_at is not None and _grad_enabled[0]:
         _check_stale_view_first(t, key)
     if type(key) is Tensor and key._data.ndim and key._data.dtype.kind in "iu" and t._data.ndim:
         # A batch of row indices (``features[batch_indices]``, every step of the book's
@@ -558,7 +558,7 @@ def _assign(arr, idx, v):
 
 
 def setitem(t, key, value):
-    if "_made_at" in t.__dict__ and _grad_enabled[0] and (
+    if t._made_at is not None and _grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)) and (
             t._data.dtype.kind == "f" or _index_put(key)):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before

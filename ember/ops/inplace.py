@@ -29,9 +29,9 @@ def rebase(t, compute, _skip=None, marks=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change. ``marks``: the
     value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
-    if "_made_at" in t.__dict__:  # a view autograd cannot track (tensor.view_change_error)
+    if t._made_at is not None:  # a view autograd cannot track (tensor.view_change_error)
         raise view_change_error(t)
-    base = t.__dict__.get("_base")
+    base = t._base
     where = None if base is None else _positions(base._data, t._data)
     if base is not None and t.grad_fn is not None and base.grad_fn is not None:
         # PyTorch's CopySlices runs the op on the view's part of the base's gradient and
@@ -60,8 +60,8 @@ def rebase(t, compute, _skip=None, marks=None):
     _set_grad_fn(t, result)
     for ref in t._vc[1:]:  # the views of t read the new value anew
         view = ref()
-        if view is not None and view is not _skip and view.__dict__.get("_base") is t:
-            if "_made_at" in view.__dict__:  # refused when next used (tensor.check_view_use);
+        if view is not None and view is not _skip and view._base is t:
+            if view._made_at is not None:  # refused when next used (tensor.check_view_use);
                 view._requires_grad = t._requires_grad  # its node stays, named there
             else:
                 _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))

@@ -51,7 +51,7 @@ def _infer(shape, numel, old_shape):
 def _root(base):
     """The tensor that owns the storage ``base`` views (``base`` itself if it is no view):
     a recorded in-place change of a view rebases it too (ops/inplace.py)."""
-    root = base.__dict__.get("_base")
+    root = base._base
     return base if root is None else root
 
 
@@ -75,7 +75,7 @@ def _as_view(out, base):
     out._base = _root(base)
     _register(vc, out)
     if _grad_enabled[0]:
-        if "_made_at" in base.__dict__:  # a view of a view autograd cannot track is one too
+        if base._made_at is not None:  # a view of a view autograd cannot track is one too
             _inherit_marks(out, base)
     else:
         _no_grad_view(out, base)
@@ -107,7 +107,8 @@ def not_a_view(t):
     """``t``, a view of a composite op's own intermediate (conv1d squeezes conv2d's result),
     as the op's result: no view in PyTorch's sense, so ``detach_()`` and in-place changes
     allow it."""
-    for mark in ("_base", "_no_grad_view", "_multiple_views", "_made_at"):
+    t._base = t._made_at = None
+    for mark in ("_no_grad_view", "_multiple_views"):
         t.__dict__.pop(mark, None)
     return t
 
@@ -120,11 +121,11 @@ def _untracked_view(base, arr):
         arr = writable_view(arr)
     out = _new(Tensor, arr, False, None)
     out._vc = vc = base._vc
-    root = base.__dict__.get("_base")  # _root(base), inline: every loss's reshape comes here
+    root = base._base  # _root(base), inline: every loss's reshape comes here
     out._base = base if root is None else root
     _register(vc, out)
     if _grad_enabled[0]:
-        if "_made_at" in base.__dict__:  # as in _as_view
+        if base._made_at is not None:  # as in _as_view
             _inherit_marks(out, base)
     else:
         _no_grad_view(out, base)
