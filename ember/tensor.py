@@ -670,22 +670,25 @@ _ONES = {}
 
 def _initial_grad(t, gradient):
     """The gradient a backward starts from: ones for a scalar, else the one given."""
+    data = t._data
     if gradient is None:
-        if t._data.size != 1:
+        ndim = data.ndim
+        if ndim and data.size != 1:  # (a 0-d tensor, the common root, has one element)
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        if t._data.dtype.kind != "f":  # an int tensor marked by an assignment of a float
+        dtype = data.dtype
+        if dtype.kind != "f":  # an int tensor marked by an assignment of a float
             raise RuntimeError("grad can be implicitly created only for real scalar outputs "
-                               f"but got torch.{_dtype.from_numpy(t._data.dtype).name}")
-        one = _ONES.get(t._data.dtype)
+                               f"but got torch.{_dtype.from_numpy(dtype).name}")
+        one = _ONES.get(dtype)
         if one is None:  # a read-only 1 per dtype, made once: backward never writes into it
-            one = _ONES[t._data.dtype] = np.ones((), t._data.dtype)
+            one = _ONES[dtype] = np.ones((), dtype)
             one.flags.writeable = False
-        return one if t._data.ndim == 0 else one.reshape(t._data.shape)
-    g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t._data.dtype)
-    if g.shape != t._data.shape:
+        return one.reshape(data.shape) if ndim else one
+    g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=data.dtype)
+    if g.shape != data.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[0] has a shape of {Size(g.shape)!r} and "
-            f"output[0] has a shape of {Size(t._data.shape)!r}.".replace("ember.", "torch."))
+            f"output[0] has a shape of {Size(data.shape)!r}.".replace("ember.", "torch."))
     return g
 
 

@@ -74,6 +74,9 @@ class Function:
     # (saved position, edge) of the inputs saved through a view (through_views) that
     # required grad: PyTorch's saved view keeps requiring grad when the input is detach_()ed
     _saved_views = ()
+    # (saved position or tensor, its version counter, the version when saved): what
+    # saved_tensors checks for in-place changes since (_link_saved, keep_version)
+    _saved_versions = ()
     # a backward that always raises (PyTorch's NotImplemented node, which runs as soon as
     # it is ready: engine._deliver_finished)
     raises_when_ready = False
@@ -242,7 +245,7 @@ class Function:
             key = _OUTPUT
         else:
             key = t
-        self._saved_versions = tuple(getattr(self, "_saved_versions", ())) + (
+        self._saved_versions = tuple(self._saved_versions) + (
             (key, t._vc, t._vc[0]),)
         if not self._saved:  # PyTorch saves it: freed by a backward, as saved values are
             self._saved = (None,)
@@ -265,7 +268,7 @@ class Function:
                     "Trying to use a saved tensor that has been detached in-place, i.e. with "
                     ".detach_().This is not supported, please use out-of-place `.detach()` "
                     "instead")
-        for i, counter, version in getattr(self, "_saved_versions", ()):
+        for i, counter, version in self._saved_versions:
             if counter[0] != version:
                 raise RuntimeError(self._modified_message(i, counter[0], version))
         if _tensor_mode[0] and not self.array_backward:

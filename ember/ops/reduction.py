@@ -18,6 +18,11 @@ from .shape import not_a_view
 
 _grad_enabled = grad_mode._enabled
 
+# NumPy 2.3 on returns an array from a reduction given ``out=...`` (the literal keyword:
+# passed as ``**kwargs`` it costs more than it saves): a loss's sum then needs no
+# np.asarray of a scalar (a fifth of a tiny step's sum)
+_REDUCE_OUT_ARRAY = np.lib.NumpyVersion(np.__version__) >= "2.3.0"
+
 _ReturnTypes = collections.namedtuple("_ReturnTypes", ["values", "indices"])
 
 
@@ -127,6 +132,8 @@ class Sum(Function):
         # of summing a small tensor). Sum and Mean lay out their results themselves (their
         # arrays serve untracked calls too); the other reductions by ``layout`` (the end).
         if axes is None:  # a whole-tensor sum (every loss): a scalar, nothing to lay out
+            if _REDUCE_OUT_ARRAY:  # a 0-d array, not a NumPy scalar for the caller to wrap
+                return np.add.reduce(a, axis=None, dtype=np_dtype, keepdims=keepdim, out=...)
             return np.add.reduce(a, axis=None, dtype=np_dtype, keepdims=keepdim)
         return contiguous(np.add.reduce(a, axis=axes, dtype=np_dtype, keepdims=keepdim))
 
