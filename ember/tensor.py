@@ -426,6 +426,14 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         self._tell_views(False)
+        for ref in self._vc[1:]:
+            view = ref()
+            if view is not None and view.grad_fn is not None and view._base is self \
+                    and view._made_at is None:
+                # PyTorch keeps such a view's node until its storage changes, then
+                # regenerates the node from self, which has no edge now (check_view_use)
+                view._made_at = self._vc[0]
+                view._detached_root = True
         return self
 
     # ----- conversion to Python and NumPy ------------------------------------------------
@@ -521,7 +529,8 @@ class Tensor:
     def _check_inplace(self, shared_ok=False):
         """Refuse to overwrite a leaf that autograd would need to differentiate, or an
         expand()ed tensor (unless ``shared_ok``: a fill or an index put, ops/_alias.py)."""
-        if self._requires_grad and _grad_enabled[0] and self._made_at is not None:
+        if self._requires_grad and _grad_enabled[0] and self._made_at is not None \
+                and untrackable(self):
             raise view_change_error(self)  # (a write to it is recorded)
         if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
             raise RuntimeError(
@@ -583,9 +592,55 @@ def check_view_use(t):
     """PyTorch checks a view when autograd reads its node (an op recording it, is_leaf,
     backward): one whose storage changed in place since it was made (``_made_at``, the
     version then) is refused if it is a view in view_change_error's sense and takes part in
-    the graph. Callers test ``t._made_at is not None`` first, so other tensors pay that only."""
-    if t._vc[0] != t._made_at and (t.grad_fn is not None or t._base._requires_grad):
+    the graph; one whose root was detach_()ed since it was made (``_detached_root``) gets a
+    node regenerated from that root, with no edge. Callers test ``t._made_at is not None``
+    first, so other tensors pay that only."""
+    if t._vc[0] == t._made_at:
+        return
+    if "_detached_root" in t.__dict__:
+        _cut_from_root(t)
+    elif t.grad_fn is not None or t._base._requires_grad:
         raise view_change_error(t, indirect=True)
+
+
+class _CutView(_function.Function):
+    """The node PyTorch regenerates for a view whose root no longer requires grad
+    (AsStridedBackward0 with no next edge): the view requires grad, and no gradient flows
+    on from it."""
+
+    backward_name = "AsStridedBackward0"
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,)
+
+
+def _cut_from_root(view):
+    """``view``'s node regenerated from its root, as PyTorch does once the storage changed:
+    a node reading the root where the root requires grad again, else one with no edge."""
+    view._made_at = None
+    del view.__dict__["_detached_root"]
+    if view._base._requires_grad:
+        _read_base(view._base, view)
+        return
+    from .ops.inplace import _set_grad_fn
+    node = _CutView()
+    node.inputs = (None,)
+    node.needs_input_grad = (False,)
+    _set_grad_fn(view, _new(Tensor, view._data, True, node))
+
+
+def untrackable(t):
+    """Whether ``t``, a view with ``_made_at``, is one autograd cannot track (ops/shape.py),
+    which in-place changes refuse. A view whose root was detach_()ed is not: its node is
+    settled first (check_view_use), and the change regenerates it anyway."""
+    if "_detached_root" not in t.__dict__:
+        return True
+    check_view_use(t)
+    if t._made_at is not None:
+        t._made_at = None
+        del t.__dict__["_detached_root"]
+    return False
 
 
 def _read_base(base, view):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import grad_mode
-from ..tensor import Tensor, view_change_error, views_a_leaf
+from ..tensor import Tensor, untrackable, view_change_error, views_a_leaf
 from . import creation, elementwise as ew, indexing, inplace, linalg, reduction, shape
 from ._quiet import quiet
 from .unique import unique
@@ -494,7 +494,8 @@ _METHODS = {
 def _replace_view(self, view):
     """unsqueeze_/squeeze_/t_: ``self`` becomes ``view(self)``; when recorded it also takes
     that view's place in the graph (ops recorded before still reach its old node)."""
-    if self._requires_grad and self._made_at is not None and grad_mode.is_grad_enabled():
+    if self._requires_grad and self._made_at is not None and grad_mode.is_grad_enabled() \
+            and untrackable(self):
         raise view_change_error(self)
     if self._requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
         raise RuntimeError(

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import grad_mode
-from ..tensor import Tensor, _new, _wrap_dim, check_view_use, torch_strides, view_change_error
+from ..tensor import (Tensor, _new, _wrap_dim, check_view_use, torch_strides, untrackable,
+                      view_change_error)
 from ._alias import overlaps, same_data, writable
 from ._layout import relaid, sorted_strides
 from .elementwise import _broadcast_error, _where, zeros_of
@@ -560,7 +561,7 @@ def _assign(arr, idx, v):
 def setitem(t, key, value):
     if t._made_at is not None and _grad_enabled[0] and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)) and (
-            t._data.dtype.kind == "f" or _index_put(key)):
+            t._data.dtype.kind == "f" or _index_put(key)) and untrackable(t):
         # a recorded write into a view autograd cannot track: PyTorch refuses it before
         # it looks at the advanced index (only the basic one applies first, once the
         # dims it uses are counted); into an integer view, an index put is refused so
@@ -653,7 +654,8 @@ def _check_stale_view_first(t, key):
     (tensor.check_view_use) fails as PyTorch's: it counts the dims the index uses, then
     applies its items one by one, each an op that autograd records, the first one refusing
     the view; only an int checks its bounds before its op (select)."""
-    if t._vc[0] == t._made_at:  # (check_view_use's cheap half: not changed since)
+    if t._vc[0] == t._made_at or "_detached_root" in t.__dict__:
+        check_view_use(t)  # (unchanged since, or a view whose root was detach_()ed)
         return
     items = key if isinstance(key, tuple) else (key,)
     masks = _mask_flags(items)

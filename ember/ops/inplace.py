@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..tensor import OVERLAP_WRITE, Tensor, _new, view_change_error
+from ..tensor import OVERLAP_WRITE, Tensor, _new, untrackable, view_change_error
 from ._alias import overlaps, same_data, writable
 from ._quiet import quiet
 from .elementwise import (Add, Div, Mul, Sub, _fits, _harmless_divisor, alpha_times,
@@ -29,7 +29,7 @@ def rebase(t, compute, _skip=None, marks=None):
     """Record an in-place change of ``t``: ``compute(old)`` gives the new value as a tensor
     computed from ``old``, a snapshot standing for ``t`` before the change. ``marks``: the
     value written, when PyTorch marks even an integer ``t`` as requiring grad (see marked)."""
-    if t._made_at is not None:  # a view autograd cannot track (tensor.view_change_error)
+    if t._made_at is not None and untrackable(t):  # (tensor.view_change_error)
         raise view_change_error(t)
     base = t._base
     where = None if base is None else _positions(base._data, t._data)
@@ -61,8 +61,9 @@ def rebase(t, compute, _skip=None, marks=None):
     for ref in t._vc[1:]:  # the views of t read the new value anew
         view = ref()
         if view is not None and view is not _skip and view._base is t:
-            if view._made_at is not None:  # refused when next used (tensor.check_view_use);
-                view._requires_grad = t._requires_grad  # its node stays, named there
+            if view._made_at is not None and untrackable(view):
+                # refused when next used (tensor.check_view_use); its node stays, named there
+                view._requires_grad = t._requires_grad
             else:
                 _set_grad_fn(view, _read_view(t, view, overlaps(view._data)))
 

@@ -96,6 +96,8 @@ def _inherit_marks(out, base):
     version that ``out`` is checked against (tensor.check_view_use) is today's."""
     if "_no_grad_view" in base.__dict__:
         out._no_grad_view = True
+    if "_detached_root" in base.__dict__:
+        out._detached_root = True
     if "_multiple_views" in base.__dict__:
         node = out.grad_fn
         name = "Alias" if node is None else re.sub(r"Backward[0-9]*$", "", node.name())

@@ -214,6 +214,57 @@ def test_detach_stops_gradient(torch):
     assert (x.grad == 2 * x).all().item()
 
 
+def _view_of_detached_root(case):
+    w = ember.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    b = w * 2
+    v = b[0]
+    recorded = v * 3
+    b.detach_()
+    if case != "unchanged":
+        b.mul_(0.5)  # an in-place change nobody records: b no longer requires grad
+    if case == "requires grad again":
+        b.requires_grad_()
+    root = recorded if case == "recorded before the change" else v
+    root.sum().backward()
+    return root, w, b
+
+
+# (case, w.grad, b.grad), as PyTorch 2.13 gives them
+_DETACHED_ROOT = [
+    ("unchanged", [[2.0] * 3, [0.0] * 3], None),
+    ("changed", None, None),
+    ("recorded before the change", [[6.0] * 3, [0.0] * 3], None),
+    ("requires grad again", None, [[1.0] * 3, [0.0] * 3]),
+]
+
+
+@pytest.mark.parametrize("case, w_grad, b_grad", _DETACHED_ROOT)
+def test_view_of_a_detached_root(case, w_grad, b_grad):
+    """A view keeps its node after its root is detach_()ed, until the storage changes in
+    place: PyTorch then regenerates the node from the root (no edge, or the root's own if
+    it requires grad again); an op recorded on the view before keeps the old path."""
+    root, w, b = _view_of_detached_root(case)
+    assert root.requires_grad
+    for t, want in ((w, w_grad), (b, b_grad)):
+        assert (t.grad is None) if want is None else t.grad.tolist() == want
+
+
+def test_view_of_a_detached_root_as_torch(torch):
+    for case, w_grad, b_grad in _DETACHED_ROOT:
+        w = torch.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+        b = w * 2
+        v = b[0]
+        recorded = v * 3
+        b.detach_()
+        if case != "unchanged":
+            b.mul_(0.5)
+        if case == "requires grad again":
+            b.requires_grad_()
+        (recorded if case == "recorded before the change" else v).sum().backward()
+        for t, want in ((w, w_grad), (b, b_grad)):
+            assert (t.grad is None) if want is None else t.grad.tolist() == want, case
+
+
 def test_deep_chain_has_no_recursion_limit():
     depth = 10_000
     assert sys.getrecursionlimit() < depth * 2

@@ -1247,6 +1247,18 @@ CASES = {
         ["v3 = F.linear(a1, a2, None)", "a1.detach_()", "v5 = F.linear(v3, a6, None)",
          "v11 = list(T.autograd.grad(v5.sum(), [a2], create_graph=True))",
          "v12 = T.matmul(a1, a2.t())", "v13 = list(T.autograd.grad(v12.sum(), [a2]))"]),
+    # session 13's (issue 13)
+    "a view of a tensor detach_()ed and then changed in place has no edge any more": (
+        [("a2", np.array([[[1.0, -0.5, -1.0], [0.5, 1.5, -1.0]]]), False),
+         ("a3", np.zeros((1, 2, 3)), True)],
+        ["v1 = F.conv1d(a2, a3, None, stride=1, groups=1)", "v5 = v1.expand(2, 1, 2, 3)",
+         "v1.detach_()", "v1.mul_(T.tensor(0.5, dtype=T.float64))",
+         "v5.backward(T.ones_like(v5))"]),
+    "a view of a tensor detach_()ed keeps its node while the storage is unchanged": (
+        [("a0", np.arange(6.0).reshape(2, 3), True)],
+        ["v1 = a0 * 2", "v2 = v1[1:]", "v3 = v2.t()", "v1.detach_()", "v4 = v2 * 3",
+         "v3.sum().backward(retain_graph=True)", "v1.add_(1.0)", "v5 = v3[0]",
+         "v4.sum().backward()", "v6 = v2 * 1", "v6.sum().backward()"]),
 }
 
 
