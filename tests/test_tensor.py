@@ -249,3 +249,12 @@ def test_copy_and_pickle_roundtrip():
     assert p.tolist() == [1.0, 1.0] and p.requires_grad
     with pytest.raises(RuntimeError, match="Only Tensors created explicitly by the user"):
         copy.deepcopy(w * 2)
+
+
+def test_base_names_the_tensor_a_view_shares_storage_with():
+    """``_base`` (PyTorch's): None for a tensor that owns its storage, else the owner, also
+    through a view of a view."""
+    t = ember.zeros(2, 3)
+    v = t[0]
+    assert t._base is None and v._base is t and v[1:]._base is t
+    assert t.detach()._base is None and ember.zeros(2).reshape(2)._base is not None
