@@ -901,7 +901,11 @@ def alpha_times(input, other, alpha, subtracting=False):
         alpha = bool(alpha)
     factor = subtrahend_factor(alpha, dt) if subtracting else alpha
     if not isinstance(other, Tensor):
-        return other * factor if dt != np.bool_ else other and alpha
+        if dt == np.bool_:
+            return other and alpha
+        if dt.kind == "f":  # multiplied in floating point, as PyTorch: 0 * -1 is -0.0
+            other = float(other)
+        return other * factor
     if other._data.dtype != dt:
         other = Cast.apply(other, dt)
     return AlphaTimes.apply(other, alpha, factor)

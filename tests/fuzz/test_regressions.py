@@ -1259,6 +1259,11 @@ CASES = {
         ["v1 = a0 * 2", "v2 = v1[1:]", "v3 = v2.t()", "v1.detach_()", "v4 = v2 * 3",
          "v3.sum().backward(retain_graph=True)", "v1.add_(1.0)", "v5 = v3[0]",
          "v4.sum().backward()", "v6 = v2 * 1", "v6.sum().backward()"]),
+    "sub of a number times alpha adds a float product (0 * -1 is -0.0)": (
+        [("a0", np.full((1, 2, 3), 1.0, F32), False), ("a1", np.full((2, 3), 1.0), False),
+         ("a2", np.array([[[2, -1, -1]], [[2, 0, -1]], [[-3, -3, 4]]]), False)],
+        ["v0 = a2 % a1", "v2 = T.sub(v0, 0, alpha=-1)", "v9 = a0 / v2",
+         "v10 = a0 / T.add(v0, 0, alpha=-1)"]),
 }
 
 

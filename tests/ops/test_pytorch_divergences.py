@@ -762,7 +762,21 @@ CASES.update({
     "remainder_signed_zeros": lambda L: [L.tensor([0.0, 3.0, -3.0, 4.0]) % -2.0,
                                          L.tensor([0.0, 3.0, -3.0, 4.0]).double() % L.tensor(-3),
                                          L.tensor([-0.0, 3.0]) % 2.0],
+    # a number ``other`` times alpha is a float product (0 * -1 is -0.0), then added
+    "alpha_times_a_number_keeps_the_sign_of_zero": lambda L: [
+        L.add(L.tensor([-0.0, 1.0]), 0, alpha=-1), L.sub(L.tensor([-0.0, 1.0]), 0, alpha=-1),
+        L.sub(L.tensor([-0.0]).double(), 0, alpha=2), L.add(L.tensor([-0.0]), False, alpha=3)],
 })
+
+
+def test_alpha_times_a_number_keeps_the_sign_of_zero():
+    """PyTorch adds ``other * alpha`` (sub: ``other * -alpha``) in floating point: with the
+    integer 0 as ``other`` and a negative alpha the product is -0.0, which keeps a -0.0
+    input's sign in add and not in sub (as PyTorch 2.13 gives them)."""
+    x = ember.tensor([-0.0, 1.0])
+    assert np.signbit(ember.add(x, 0, alpha=-1).numpy()).tolist() == [True, False]
+    assert np.signbit(ember.sub(x, 0, alpha=-1).numpy()).tolist() == [False, False]
+    assert np.signbit(ember.sub(x, 0, alpha=2).numpy()).tolist() == [True, False]
 
 
 # keep last: every CASES.update above is collected
