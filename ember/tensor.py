@@ -112,10 +112,10 @@ class Tensor:
     """A multi-dimensional array that can take part in automatic differentiation."""
 
     # The view marks read by every op (``_base``: the tensor a view's storage belongs to;
-    # ``_made_at``: the version a view autograd cannot track was made at; ``_grad_of_base``:
-    # a leaf view that requires grad through its base) are slots: looking one up in
-    # ``__dict__`` would create the dict of each fresh tensor (3% of a tiny step). The rarer
-    # marks live in ``__dict__`` (ops/shape.py).
+    # ``_made_at``: the version since which a change of the storage matters to a view's
+    # node, see check_view_use; ``_grad_of_base``: a leaf view that requires grad through
+    # its base) are slots: looking one up in ``__dict__`` would create the dict of each
+    # fresh tensor (3% of a tiny step). The rarer marks live in ``__dict__`` (ops/shape.py).
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_vc", "_retains_grad",
                  "_hooks", "_base", "_made_at", "_grad_of_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # NumPy defers ``ndarray + Tensor`` to the Tensor
