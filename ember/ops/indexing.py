@@ -886,6 +886,8 @@ scatter_into_zeros = scatter_add_into_zeros  # indices from argmax are unique pe
 
 
 class MaskedFill(Function):
+    layout = "contiguous"  # (PyTorch fills a C-contiguous clone of the input, whatever its layout)
+
     @staticmethod
     def forward(ctx, a, mask, value):
         if mask.dtype != np.bool_:

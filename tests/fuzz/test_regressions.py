@@ -1264,6 +1264,10 @@ CASES = {
          ("a2", np.array([[[2, -1, -1]], [[2, 0, -1]], [[-3, -3, 4]]]), False)],
         ["v0 = a2 % a1", "v2 = T.sub(v0, 0, alpha=-1)", "v9 = a0 / v2",
          "v10 = a0 / T.add(v0, 0, alpha=-1)"]),
+    "masked_fill of a permuted tensor is C-contiguous": (
+        [("a0", np.zeros((3, 1, 2, 2), np.int32), False)],
+        ["v0 = a0.permute(1, 3, 2, 0)", "v2 = v0.masked_fill(v0 > 0, -1.5)",
+         "v3 = v2.is_contiguous()", "v4 = v2.stride()"]),
 }
 
 

@@ -323,3 +323,17 @@ def test_an_index_into_a_dim_of_size_0_is_named_as_pytorch_names_it():
     a[empty, [-1]] = 5  # nothing to write
     with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes"):
         a[empty, [-1]] = ember.tensor(-0.5, dtype=ember.float64)
+
+
+def test_masked_fill_result_is_c_contiguous():
+    """PyTorch fills a C-contiguous clone of the input, whatever the input's layout
+    (permuted, transposed, channels-last); masked_fill_ keeps the tensor's own."""
+    a = ember.arange(24.0).reshape(2, 3, 4)
+    for x in (a.permute(2, 0, 1), a.transpose(1, 2), a.permute(1, 0, 2),
+              ember.zeros(3, 1, 2, 2, dtype=ember.int32).permute(1, 3, 2, 0)):
+        r = x.masked_fill(x > 5, -1.5)
+        assert r.is_contiguous() and r.dtype == x.dtype
+        assert (r == ember.where(x > 5, ember.tensor(-1.5).to(x.dtype), x)).all()
+    t = a.transpose(1, 2)
+    t.masked_fill_(t > 5, 0.0)
+    assert t.stride() == (12, 1, 4)
