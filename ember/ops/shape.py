@@ -494,6 +494,8 @@ def sum_to_size(input, *size):
 
 
 class Repeat(Function):
+    layout = "contiguous"  # (np.tile with every rep 1 copies in the input's order; PyTorch's is C)
+
     @staticmethod
     def forward(ctx, a, reps):
         ctx.in_shape, ctx.reps = a.shape, reps

@@ -1268,6 +1268,10 @@ CASES = {
         [("a0", np.zeros((3, 1, 2, 2), np.int32), False)],
         ["v0 = a0.permute(1, 3, 2, 0)", "v2 = v0.masked_fill(v0 > 0, -1.5)",
          "v3 = v2.is_contiguous()", "v4 = v2.stride()"]),
+    "tile and repeat by ones give a C-contiguous copy": (
+        [("a0", np.array([0.0, 1.0, -0.75], F32), False)],
+        ["v0 = T.broadcast_to(a0, (2, 3))", "v3 = v0.tile(1, 1)", "v7 = v3.view(3, 2)",
+         "v8 = v0.t().repeat(1, 1).stride()", "v9 = v0.t().tile(1, 2).stride()"]),
 }
 
 
